@@ -1,0 +1,51 @@
+// The `vigil` command: dispatches to subcommands. Logic lives in the components.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "src/cli/rules_command.h"
+#include "src/rules/loader.h"
+
+namespace {
+
+constexpr const char* kHelp =
+    R"(usage: vigil COMMAND [ARGS...]
+
+vigil is a runtime security engine for Linux containers: Falco-compatible rules,
+evaluated on seccomp user notifications and fanotify events, that alert or block.
+
+commands:
+  rules validate [--json] PATH...   load and compile rules files; report every rule's
+                                    status, interception needs and soundness, and every
+                                    error with file:line:col (exit 1 on errors)
+  rules list [--json] [-c CONFIG]   the rules in force under a config file
+  version                           print vigil's version and the Falco rules-engine
+                                    version whose format it reads
+  help                              this help
+
+Run 'vigil rules --help' for details.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kHelp;
+    return 2;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (cmd == "version" || cmd == "--version") {
+    std::cout << "vigil 0.1.0 (Falco rules engine format " << vigil::rules::kFalcoEngineVersion
+              << ")\n";
+    return 0;
+  }
+  if (cmd == "rules") return vigil::cli::rules_command(args);
+  std::cerr << "vigil: unknown command '" << cmd << "'\n\n" << kHelp;
+  return 2;
+}

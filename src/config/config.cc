@@ -1,0 +1,123 @@
+// Config file parsing: every key checked for type, unknown keys warned about.
+#include "src/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace vigil::config {
+namespace {
+
+rules::Position pos_of(const std::string& file, const YAML::Node& n) {
+  const auto m = n.Mark();
+  if (m.is_null() || m.line < 0) return {file, 0, 0};
+  return {file, uint32_t(m.line + 1), uint32_t(m.column + 1)};
+}
+
+}  // namespace
+
+std::optional<Config> load_config(const std::string& path, rules::Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error({path, 0, 0}, "cannot open config file");
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(ss.str());
+  } catch (const YAML::Exception& e) {
+    diags.error({path, uint32_t(e.mark.line + 1), uint32_t(e.mark.column + 1)}, "YAML: " + e.msg);
+    return std::nullopt;
+  }
+  Config c;
+  c.path = path;
+  if (root.IsNull()) return c;
+  if (!root.IsMap()) {
+    diags.error(pos_of(path, root), "config must be a mapping of keys");
+    return std::nullopt;
+  }
+  const size_t errors_before = diags.error_count();
+  const auto base = std::filesystem::path(path).parent_path();
+  auto str = [&](const YAML::Node& n, const std::string& key) -> std::optional<std::string> {
+    if (!n.IsScalar()) {
+      diags.error(pos_of(path, n), "'" + key + "' must be a string");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  };
+  auto boolean = [&](const YAML::Node& n, const std::string& key) -> std::optional<bool> {
+    bool b = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b)) {
+      diags.error(pos_of(path, n), "'" + key + "' must be true or false");
+      return std::nullopt;
+    }
+    return b;
+  };
+  auto enabled = [&](const YAML::Node& n, const std::string& key) -> std::optional<bool> {
+    if (!n.IsMap()) {
+      diags.error(pos_of(path, n), "'" + key + "' must be a mapping with 'enabled'");
+      return std::nullopt;
+    }
+    if (!n["enabled"].IsDefined()) return true;
+    return boolean(n["enabled"], key + ".enabled");
+  };
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const YAML::Node v = it->second;
+    if (key == "rules_files" || key == "rules_file") {
+      c.rules_files.clear();
+      if (v.IsScalar()) {
+        c.rules_files.push_back(v.Scalar());
+      } else if (v.IsSequence()) {
+        for (const auto& f : v) {
+          if (auto s = str(f, key)) c.rules_files.push_back(*s);
+        }
+      } else {
+        diags.error(pos_of(path, v), "'rules_files' must be a list of files or folders");
+      }
+      for (auto& f : c.rules_files) {
+        if (!f.empty() && f[0] != '/') f = (base / f).lexically_normal().string();
+      }
+    } else if (key == "mode") {
+      auto s = str(v, key);
+      if (s && *s == "enforce") c.mode = Mode::kEnforce;
+      else if (s && *s == "monitor") c.mode = Mode::kMonitor;
+      else if (s) diags.error(pos_of(path, v), "'mode' must be enforce or monitor");
+    } else if (key == "rule_matching") {
+      auto s = str(v, key);
+      if (s && *s == "first") c.rule_matching = RuleMatching::kFirst;
+      else if (s && *s == "all") c.rule_matching = RuleMatching::kAll;
+      else if (s) diags.error(pos_of(path, v), "'rule_matching' must be first or all");
+    } else if (key == "json_output") {
+      if (auto b = boolean(v, key)) c.json_output = *b;
+    } else if (key == "stdout_output") {
+      if (auto b = enabled(v, key)) c.stdout_output = *b;
+    } else if (key == "syslog_output") {
+      if (auto b = enabled(v, key)) c.syslog_output = *b;
+    } else if (key == "file_output") {
+      if (auto b = enabled(v, key)) c.file_output = *b;
+      if (v.IsMap() && v["filename"].IsDefined()) {
+        if (auto s = str(v["filename"], "file_output.filename")) c.file_output_path = *s;
+      }
+    } else if (key == "listener_socket") {
+      if (auto s = str(v, key)) c.listener_socket = *s;
+    } else if (key == "control_socket") {
+      if (auto s = str(v, key)) c.control_socket = *s;
+    } else if (key == "on_daemon_unavailable") {
+      auto s = str(v, key);
+      if (s && *s == "allow") c.on_daemon_unavailable = Unavailable::kAllow;
+      else if (s && *s == "deny") c.on_daemon_unavailable = Unavailable::kDeny;
+      else if (s) diags.error(pos_of(path, v), "'on_daemon_unavailable' must be allow or deny");
+    } else {
+      diags.warning(pos_of(path, it->first), "unknown key '" + key + "'; the key is ignored");
+    }
+  }
+  if (diags.error_count() > errors_before) return std::nullopt;
+  return c;
+}
+
+}  // namespace vigil::config

@@ -1,0 +1,38 @@
+// The daemon's configuration file (Falco's falco.yaml names where Falco has one). Read by
+// the daemon, the hooks, the runtime shim and the CLI.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/rules/diagnostics.h"
+#include "vigil/rule_set.h"
+
+namespace vigil::config {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/vigil/vigil.yaml";
+
+enum class Mode { kEnforce, kMonitor };
+enum class Unavailable { kAllow, kDeny };
+
+struct Config {
+  std::string path;  // the file read, "" for built-in defaults
+  std::vector<std::string> rules_files = {"/etc/vigil/rules.d"};
+  Mode mode = Mode::kEnforce;
+  RuleMatching rule_matching = RuleMatching::kFirst;
+  bool json_output = true;
+  bool stdout_output = true;
+  bool syslog_output = true;
+  bool file_output = false;
+  std::string file_output_path = "/var/log/vigil/alerts.json";
+  std::string listener_socket = "/run/vigil/seccomp.sock";
+  std::string control_socket = "/run/vigil/control.sock";
+  Unavailable on_daemon_unavailable = Unavailable::kAllow;
+};
+
+// Reads `path`. Relative rules_files are resolved against the config file's folder.
+// Problems are reported into `diags` with file:line:col; returns nullopt on any error.
+std::optional<Config> load_config(const std::string& path, rules::Diagnostics& diags);
+
+}  // namespace vigil::config

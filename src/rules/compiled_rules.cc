@@ -1,0 +1,68 @@
+// Evaluation through the (channel, event type) index, and output rendering.
+#include "src/rules/compiled_rules.h"
+
+#include <algorithm>
+
+namespace vigil::rules {
+
+size_t CompiledRuleSet::evaluate(Event& e, uint32_t* out, size_t capacity) const {
+  const auto type = e.type();
+  if (type >= fields::kMaxEventTypes) return 0;
+  const auto& candidates = index_[size_t(e.channel())][type];
+  size_t n = 0;
+  for (uint32_t id : candidates) {
+    if (n >= capacity) break;
+    if (rules_[id].program->eval(e)) {
+      out[n++] = id;
+      if (matching_ == RuleMatching::kFirst) break;
+    }
+  }
+  return n;
+}
+
+std::string CompiledRuleSet::format_output(uint32_t rule, Event& e) const {
+  std::string out;
+  for (const auto& seg : rules_[rule].output.segments) {
+    if (!seg.field) {
+      out += seg.text;
+      continue;
+    }
+    // A field vigil does not supply has no operand and renders <NA>, as Falco renders it.
+    std::string v = seg.operand ? render_value(seg.operand->eval(e)) : "<NA>";
+    if (seg.width > 0) v.resize(size_t(seg.width), ' ');
+    out += v;
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> CompiledRuleSet::output_fields(uint32_t rule,
+                                                                                Event& e) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& seg : rules_[rule].output.segments) {
+    if (!seg.field) continue;
+    if (std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == seg.text; })) {
+      continue;
+    }
+    out.emplace_back(seg.text, seg.operand ? render_value(seg.operand->eval(e)) : "<NA>");
+  }
+  return out;
+}
+
+std::set<std::string> CompiledRuleSet::syscalls() const {
+  std::set<std::string> out;
+  for (const auto& r : rules_) {
+    if (r.status != RuleStatus::kCompiled) continue;
+    out.insert(r.syscalls.begin(), r.syscalls.end());
+  }
+  return out;
+}
+
+uint64_t CompiledRuleSet::fanotify_mask() const {
+  uint64_t m = 0;
+  for (const auto& r : rules_) {
+    if (r.status == RuleStatus::kCompiled) m |= r.fanotify_mask;
+  }
+  return m;
+}
+
+}  // namespace vigil::rules

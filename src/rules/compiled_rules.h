@@ -1,0 +1,74 @@
+// The compiled rule set: rules with their programs and facts, indexed by (channel, event
+// type), and the kernel interception the whole set needs.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "src/fields/event_types.h"
+#include "src/rules/diagnostics.h"
+#include "src/rules/program.h"
+#include "vigil/rule_set.h"
+
+namespace vigil::rules {
+
+enum class RuleStatus : uint8_t { kCompiled, kUnsupported, kDisabled, kError };
+std::string_view rule_status_name(RuleStatus s);
+
+// An output format: literal text and operands.
+struct OutputFormat {
+  struct Segment {
+    std::string text;                  // literal text, or the field's name
+    bool field = false;                // a %field (operand null if vigil cannot supply it)
+    std::unique_ptr<Operand> operand;
+    int width = 0;
+  };
+  std::vector<Segment> segments;
+};
+
+struct CompiledRule {
+  RuleFacts facts;
+  std::string file;
+  Position pos;
+  std::string desc;
+  bool enabled = true;
+  RuleStatus status = RuleStatus::kCompiled;
+  std::string reason;             // why unsupported / disabled / failed
+  std::unique_ptr<Node> program;  // null unless compiled
+  OutputFormat output;
+  fields::EventTypeSet event_types;  // what the condition can match
+  bool unrestricted = false;         // no evt.type restriction (Falco's warn_evttypes case)
+  // Per event type, the channel the rule is bound to (event type id, channel).
+  std::vector<std::pair<EventTypeId, Channel>> bindings;
+  std::vector<std::string> syscalls;      // to NOTIFY for this rule
+  uint64_t fanotify_mask = 0;             // FAN_* bits for this rule
+  std::optional<bool> sound;              // blocking rules only: decision free of races?
+  std::vector<std::string> racy_fields;   // what makes it racy
+};
+
+class CompiledRuleSet final : public RuleSet {
+ public:
+  size_t evaluate(Event& e, uint32_t* out, size_t capacity) const override;
+  const RuleFacts& facts(uint32_t rule) const override { return rules_[rule].facts; }
+  std::string format_output(uint32_t rule, Event& e) const override;
+  std::vector<std::pair<std::string, std::string>> output_fields(uint32_t rule,
+                                                                 Event& e) const override;
+
+  const std::vector<CompiledRule>& rules() const { return rules_; }
+  // What the active (compiled, enabled) rules need from the kernel.
+  std::set<std::string> syscalls() const;
+  uint64_t fanotify_mask() const;
+  RuleMatching matching() const { return matching_; }
+
+ private:
+  friend class Compiler;
+  std::vector<CompiledRule> rules_;
+  std::array<std::array<std::vector<uint32_t>, fields::kMaxEventTypes>, kChannelCount> index_;
+  RuleMatching matching_ = RuleMatching::kFirst;
+};
+
+}  // namespace vigil::rules

@@ -1,0 +1,40 @@
+// Compiles a Collection into a CompiledRuleSet: expands lists, macros and exceptions,
+// binds fields, parses constants, derives each rule's event types, the kernel channel it
+// needs per event type, and whether a blocking decision on it is sound.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/rules/compiled_rules.h"
+#include "src/rules/diagnostics.h"
+#include "src/rules/rule_items.h"
+
+namespace vigil::rules {
+
+struct CompileOptions {
+  RuleMatching matching = RuleMatching::kFirst;
+};
+
+std::shared_ptr<CompiledRuleSet> compile_rules(const Collection& col, const CompileOptions& opts,
+                                               Diagnostics& diags);
+
+// Loads every path in order (files or folders) and compiles the result.
+struct LoadResult {
+  Collection collection;
+  Diagnostics diagnostics;
+  std::shared_ptr<CompiledRuleSet> rules;  // set even when there are errors
+};
+LoadResult load_and_compile(const std::vector<std::string>& paths, const CompileOptions& opts);
+
+// Compiles one condition on its own (tests, fuzzing): no lists or macros but `col`'s.
+struct ConditionResult {
+  std::unique_ptr<Node> program;
+  fields::EventTypeSet event_types;
+  std::vector<std::string> unsupported;  // fields vigil cannot supply
+};
+std::optional<ConditionResult> compile_condition(const std::string& condition,
+                                                 const Collection& col, Diagnostics& diags);
+
+}  // namespace vigil::rules

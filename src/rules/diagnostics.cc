@@ -1,0 +1,117 @@
+// Diagnostics collection and offset-to-position mapping.
+#include "src/rules/diagnostics.h"
+
+#include <algorithm>
+
+namespace vigil::rules {
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string out = d.pos.file;
+  if (d.pos.line > 0) {
+    out += ":" + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.col);
+  }
+  out += d.severity == Severity::kError ? ": error: " : ": warning: ";
+  out += d.message;
+  return out;
+}
+
+void Diagnostics::error(Position pos, std::string message) {
+  items_.push_back({Severity::kError, std::move(pos), std::move(message)});
+}
+
+void Diagnostics::warning(Position pos, std::string message) {
+  items_.push_back({Severity::kWarning, std::move(pos), std::move(message)});
+}
+
+size_t Diagnostics::error_count() const {
+  return size_t(std::count_if(items_.begin(), items_.end(),
+                              [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+}
+
+std::shared_ptr<const SourceMap> SourceMap::fixed(Position pos) {
+  auto m = std::make_shared<SourceMap>();
+  m->file_ = pos.file;
+  m->line_col_.push_back({pos.line, pos.col});
+  return m;
+}
+
+std::shared_ptr<const SourceMap> SourceMap::for_scalar(const std::string& file,
+                                                       const std::string& raw, size_t start,
+                                                       const std::string& value) {
+  auto m = std::make_shared<SourceMap>();
+  m->file_ = file;
+  // Line and column of every byte of the raw file from `start` on are computed on the fly.
+  uint32_t line = 1, col = 1;
+  for (size_t i = 0; i < start && i < raw.size(); ++i) {
+    if (raw[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  size_t p = std::min(start, raw.size());
+  auto advance = [&](size_t to) {
+    for (; p < to; ++p) {
+      if (raw[p] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+  };
+  // Skip the indicator of a block scalar (| or >) and its line; the value starts after.
+  if (p < raw.size() && (raw[p] == '|' || raw[p] == '>')) {
+    size_t nl = raw.find('\n', p);
+    if (nl != std::string::npos) advance(nl + 1);
+  }
+  // Skip an opening quote.
+  if (p < raw.size() && (raw[p] == '"' || raw[p] == '\'')) advance(p + 1);
+  m->line_col_.reserve(value.size() + 1);
+  const size_t kSearchLimit = 4096;
+  for (char c : value) {
+    if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+      // Find this character in the raw text, skipping only blanks, quotes and escapes.
+      size_t q = p;
+      while (q < raw.size() && q - p < kSearchLimit && raw[q] != c &&
+             (raw[q] == ' ' || raw[q] == '\n' || raw[q] == '\t' || raw[q] == '\r' ||
+              raw[q] == '\\' || raw[q] == '\'' || raw[q] == '"')) {
+        ++q;
+      }
+      if (q < raw.size() && raw[q] == c) advance(q);
+    } else {
+      // Blanks: consume one blank if the raw text has one here.
+      if (p < raw.size() && (raw[p] == ' ' || raw[p] == '\t')) {
+        m->line_col_.push_back({line, col});
+        advance(p + 1);
+        continue;
+      }
+    }
+    m->line_col_.push_back({line, col});
+    if (p < raw.size() && raw[p] == c) advance(p + 1);
+  }
+  m->line_col_.push_back({line, col});
+  return m;
+}
+
+Position SourceMap::at(size_t offset) const {
+  if (line_col_.empty()) return {file_, 0, 0};
+  const auto& lc = line_col_[std::min(offset, line_col_.size() - 1)];
+  return {file_, lc.first, lc.second};
+}
+
+void SourceText::append(const std::string& s, std::shared_ptr<const SourceMap> map) {
+  pieces.push_back({text.size(), std::move(map)});
+  text += s;
+}
+
+Position SourceText::at(size_t offset) const {
+  if (pieces.empty()) return {};
+  auto it = std::upper_bound(pieces.begin(), pieces.end(), offset,
+                             [](size_t o, const Piece& p) { return o < p.offset; });
+  if (it != pieces.begin()) --it;
+  return it->map->at(offset - it->offset);
+}
+
+}  // namespace vigil::rules

@@ -1,0 +1,434 @@
+// Evaluation of compiled checks. Falco's semantics: a check on a value the event cannot
+// supply is false whatever the operator (except `exists`); multi-valued fields match if any
+// value does.
+#include "src/rules/program.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace vigil::rules {
+namespace {
+
+thread_local std::array<std::string, kMaxTransformSlots> t_scratch;
+
+char lower(char c) { return char(std::tolower(static_cast<unsigned char>(c))); }
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && lower(hay[i + k]) == lower(needle[k])) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// Path prefix match: `path` is one of the prefixes or below one of them.
+bool pmatch(std::string_view path, const std::vector<std::string>& prefixes) {
+  for (const auto& raw : prefixes) {
+    std::string_view p = raw;
+    while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+    if (p == "/") {
+      if (starts_with(path, "/")) return true;
+      continue;
+    }
+    if (starts_with(path, p) && (path.size() == p.size() || path[p.size()] == '/')) return true;
+  }
+  return false;
+}
+
+bool parse_int(std::string_view s, int64_t& out) {
+  if (s.empty()) return false;
+  char buf[32];
+  if (s.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(buf, &end, 0);
+  if (errno != 0 || *end != 0) return false;
+  out = v;
+  return true;
+}
+
+bool string_check(const Check& c, std::string_view v) {
+  switch (c.op) {
+    case Op::kEq:
+      return v == c.str;
+    case Op::kNe:
+      return v != c.str;
+    case Op::kLt:
+      return v < std::string_view(c.str);
+    case Op::kLe:
+      return v <= std::string_view(c.str);
+    case Op::kGt:
+      return v > std::string_view(c.str);
+    case Op::kGe:
+      return v >= std::string_view(c.str);
+    case Op::kContains:
+    case Op::kBContains:
+      return v.find(c.str) != std::string_view::npos;
+    case Op::kIContains:
+      return icontains(v, c.str);
+    case Op::kStartsWith:
+    case Op::kBStartsWith:
+      return starts_with(v, c.str);
+    case Op::kEndsWith:
+      return ends_with(v, c.str);
+    case Op::kGlob:
+      return glob_match(c.str, v, false);
+    case Op::kIGlob:
+      return glob_match(c.str, v, true);
+    case Op::kRegex:
+      return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *c.regex);
+    case Op::kIn:
+    case Op::kIntersects:
+      return std::binary_search(c.strs.begin(), c.strs.end(), v,
+                                [](const auto& a, const auto& b) {
+                                  return std::string_view(a) < std::string_view(b);
+                                });
+    case Op::kPMatch:
+      return pmatch(v, c.strs);
+    case Op::kExists:
+      return true;
+  }
+  return false;
+}
+
+bool int_check(const Check& c, int64_t v) {
+  switch (c.op) {
+    case Op::kEq:
+      return v == c.num;
+    case Op::kNe:
+      return v != c.num;
+    case Op::kLt:
+      return v < c.num;
+    case Op::kLe:
+      return v <= c.num;
+    case Op::kGt:
+      return v > c.num;
+    case Op::kGe:
+      return v >= c.num;
+    case Op::kIn:
+    case Op::kIntersects:
+      return std::binary_search(c.nums.begin(), c.nums.end(), v);
+    default:
+      return false;
+  }
+}
+
+bool ip_check(const Check& c, std::string_view v) {
+  IpNet a;
+  if (!IpNet::parse(v, a) || a.prefix != 128) return false;
+  switch (c.op) {
+    case Op::kEq:
+      return c.ip.contains(a);
+    case Op::kNe:
+      return !c.ip.contains(a);
+    case Op::kIn:
+    case Op::kIntersects:
+      return std::any_of(c.ips.begin(), c.ips.end(), [&](const IpNet& n) { return n.contains(a); });
+    default:
+      return false;
+  }
+}
+
+// A check against another operand (val(field) or a transformer) instead of a constant.
+bool dynamic_check(Op op, const Value& l, const Value& r) {
+  if (r.missing()) return false;
+  if (l.kind == ValueKind::kInt || l.kind == ValueKind::kBool) {
+    int64_t rv = r.num;
+    if (r.kind == ValueKind::kString && !parse_int(r.str, rv)) return false;
+    switch (op) {
+      case Op::kEq:
+        return l.num == rv;
+      case Op::kNe:
+        return l.num != rv;
+      case Op::kLt:
+        return l.num < rv;
+      case Op::kLe:
+        return l.num <= rv;
+      case Op::kGt:
+        return l.num > rv;
+      case Op::kGe:
+        return l.num >= rv;
+      default:
+        return false;
+    }
+  }
+  std::string_view a = l.str;
+  char buf[24];
+  std::string_view b = r.str;
+  if (r.kind == ValueKind::kInt || r.kind == ValueKind::kBool) {
+    int n = std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(r.num));
+    b = std::string_view(buf, size_t(n));
+  }
+  switch (op) {
+    case Op::kEq:
+    case Op::kIn:
+    case Op::kIntersects:
+      return a == b;
+    case Op::kNe:
+      return a != b;
+    case Op::kLt:
+      return a < b;
+    case Op::kLe:
+      return a <= b;
+    case Op::kGt:
+      return a > b;
+    case Op::kGe:
+      return a >= b;
+    case Op::kContains:
+    case Op::kBContains:
+      return a.find(b) != std::string_view::npos;
+    case Op::kIContains:
+      return icontains(a, b);
+    case Op::kStartsWith:
+    case Op::kBStartsWith:
+      return starts_with(a, b);
+    case Op::kEndsWith:
+      return ends_with(a, b);
+    case Op::kGlob:
+      return glob_match(b, a, false);
+    case Op::kIGlob:
+      return glob_match(b, a, true);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool IpNet::parse(std::string_view s, IpNet& out) {
+  char buf[64];
+  if (s.empty() || s.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  int prefix = -1;
+  if (char* slash = std::strchr(buf, '/')) {
+    *slash = 0;
+    char* end = nullptr;
+    long p = std::strtol(slash + 1, &end, 10);
+    if (*end != 0 || slash[1] == 0) return false;
+    prefix = int(p);
+  }
+  IpNet n;
+  in_addr a4;
+  if (inet_pton(AF_INET, buf, &a4) == 1) {
+    if (prefix > 32) return false;
+    n.addr[10] = n.addr[11] = 0xff;
+    std::memcpy(&n.addr[12], &a4, 4);
+    n.prefix = prefix < 0 ? 128 : 96 + prefix;
+  } else if (inet_pton(AF_INET6, buf, n.addr.data()) == 1) {
+    if (prefix > 128) return false;
+    n.prefix = prefix < 0 ? 128 : prefix;
+  } else {
+    return false;
+  }
+  out = n;
+  return true;
+}
+
+bool IpNet::contains(const IpNet& a) const {
+  int bits = prefix;
+  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    uint8_t mask = bits >= 8 ? 0xff : uint8_t(0xff << (8 - bits));
+    if ((addr[size_t(i)] & mask) != (a.addr[size_t(i)] & mask)) return false;
+  }
+  return true;
+}
+
+bool glob_match(std::string_view pat, std::string_view s, bool icase) {
+  // Iterative matcher with single-star backtracking: linear memory, no recursion.
+  size_t p = 0, i = 0, star_p = std::string_view::npos, star_i = 0;
+  auto eq = [icase](char a, char b) { return icase ? lower(a) == lower(b) : a == b; };
+  while (i < s.size()) {
+    if (p < pat.size() && pat[p] == '*') {
+      star_p = p++;
+      star_i = i;
+      continue;
+    }
+    if (p < pat.size()) {
+      char pc = pat[p];
+      if (pc == '?') {
+        ++p;
+        ++i;
+        continue;
+      }
+      if (pc == '[') {
+        size_t q = p + 1;
+        bool negate = q < pat.size() && (pat[q] == '!' || pat[q] == '^');
+        if (negate) ++q;
+        bool matched = false;
+        size_t first = q;
+        while (q < pat.size() && (pat[q] != ']' || q == first)) {
+          if (q + 2 < pat.size() && pat[q + 1] == '-' && pat[q + 2] != ']') {
+            char lo = pat[q], hi = pat[q + 2], c = s[i];
+            if (icase) {
+              c = lower(c);
+              lo = lower(lo);
+              hi = lower(hi);
+            }
+            if (c >= lo && c <= hi) matched = true;
+            q += 3;
+          } else {
+            if (eq(pat[q], s[i])) matched = true;
+            ++q;
+          }
+        }
+        if (q < pat.size() && matched != negate) {
+          p = q + 1;
+          ++i;
+          continue;
+        }
+      } else {
+        if (pc == '\\' && p + 1 < pat.size()) pc = pat[++p];
+        if (eq(pc, s[i])) {
+          ++p;
+          ++i;
+          continue;
+        }
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    p = star_p + 1;
+    i = ++star_i;
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+bool b64_decode(std::string_view in, std::string& out) {
+  out.clear();
+  uint32_t buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+' || c == '-') v = 62;
+    else if (c == '/' || c == '_') v = 63;
+    else if (c == '=') break;
+    else return false;
+    buf = (buf << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((buf >> bits) & 0xff);
+    }
+  }
+  return true;
+}
+
+std::string render_value(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kNone:
+      return "<NA>";
+    case ValueKind::kString:
+      return std::string(v.str);
+    case ValueKind::kInt:
+      return std::to_string(v.num);
+    case ValueKind::kBool:
+      return v.num ? "true" : "false";
+    case ValueKind::kStringList: {
+      std::string out;
+      for (size_t i = 0; i < v.count; ++i) {
+        if (i) out += ' ';
+        out += v.items[i];
+      }
+      return out;
+    }
+  }
+  return "<NA>";
+}
+
+Value Operand::eval(Event& e) const {
+  switch (kind) {
+    case Kind::kField:
+      return e.field(ref);
+    case Kind::kLiteral:
+      return Value::of(literal);
+    case Kind::kTransform:
+      break;
+  }
+  Value in = child->eval(e);
+  if (in.missing()) return in;
+  if (transform == Transform::kLen) {
+    if (in.kind == ValueKind::kStringList) return Value::of_int(int64_t(in.count));
+    return Value::of_int(int64_t(in.str.size()));
+  }
+  if (in.kind != ValueKind::kString) return Value::none();
+  std::string& buf = t_scratch[slot];
+  switch (transform) {
+    case Transform::kToLower:
+      buf.assign(in.str);
+      for (char& c : buf) c = lower(c);
+      return Value::of(buf);
+    case Transform::kToUpper:
+      buf.assign(in.str);
+      for (char& c : buf) c = char(std::toupper(static_cast<unsigned char>(c)));
+      return Value::of(buf);
+    case Transform::kB64:
+      if (!b64_decode(in.str, buf)) return Value::none();
+      return Value::of(buf);
+    case Transform::kBasename: {
+      std::string_view s = in.str;
+      auto slash = s.rfind('/');
+      return Value::of(slash == std::string_view::npos ? s : s.substr(slash + 1));
+    }
+    case Transform::kLen:
+      break;
+  }
+  return Value::none();
+}
+
+bool Check::eval(Event& e) const {
+  const Value v = lhs->eval(e);
+  if (op == Op::kExists) return !v.missing();
+  if (v.missing()) return false;
+  if (rhs) {
+    const Value r = rhs->eval(e);
+    if (v.kind == ValueKind::kStringList) {
+      for (size_t i = 0; i < v.count; ++i)
+        if (dynamic_check(op, Value::of(v.items[i]), r)) return true;
+      return false;
+    }
+    return dynamic_check(op, v, r);
+  }
+  switch (type) {
+    case FieldType::kString:
+      if (v.kind == ValueKind::kString) return string_check(*this, v.str);
+      if (v.kind == ValueKind::kStringList) {
+        if (op == Op::kNe) {
+          for (size_t i = 0; i < v.count; ++i)
+            if (v.items[i] == str) return false;
+          return true;
+        }
+        for (size_t i = 0; i < v.count; ++i)
+          if (string_check(*this, v.items[i])) return true;
+      }
+      return false;
+    case FieldType::kInt:
+    case FieldType::kBool: {
+      int64_t n = v.num;
+      if (v.kind == ValueKind::kString && !parse_int(v.str, n)) return false;
+      return int_check(*this, n);
+    }
+    case FieldType::kIp:
+      return v.kind == ValueKind::kString && ip_check(*this, v.str);
+    case FieldType::kStringList:
+      return false;  // the compiler maps list fields to the string domain
+  }
+  return false;
+}
+
+}  // namespace vigil::rules

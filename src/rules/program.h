@@ -1,0 +1,96 @@
+// The executable form of a condition: fields bound to FieldRefs, constants parsed, regexes
+// compiled, sets sorted. Evaluation allocates nothing in steady state and short-circuits.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/event.h"
+#include "vigil/field.h"
+
+namespace vigil::rules {
+
+enum class Op : uint8_t {
+  kEq, kNe, kLt, kLe, kGt, kGe, kContains, kIContains, kBContains, kStartsWith,
+  kBStartsWith, kEndsWith, kGlob, kIGlob, kRegex, kIn, kIntersects, kPMatch, kExists,
+};
+
+enum class Transform : uint8_t { kToLower, kToUpper, kB64, kBasename, kLen };
+
+// An IPv4 or IPv6 address (v4 stored as v4-mapped v6) with an optional prefix length.
+struct IpNet {
+  std::array<uint8_t, 16> addr{};
+  int prefix = 128;  // 128 = a single address
+  static bool parse(std::string_view s, IpNet& out);
+  bool contains(const IpNet& a) const;
+};
+
+inline constexpr size_t kMaxTransformSlots = 16;
+
+struct Operand {
+  enum class Kind : uint8_t { kField, kTransform, kLiteral };
+  Kind kind = Kind::kField;
+  FieldType type = FieldType::kString;  // the type this operand produces
+  FieldRef ref;                         // kField
+  std::string key_storage;              // backs ref.key; operands never move (unique_ptr)
+  Transform transform = Transform::kToLower;
+  uint8_t slot = 0;                     // scratch buffer of this transform
+  std::unique_ptr<Operand> child;       // kTransform
+  std::string literal;                  // kLiteral
+
+  Value eval(Event& e) const;
+};
+
+struct Check {
+  std::unique_ptr<Operand> lhs;
+  Op op = Op::kEq;
+  FieldType type = FieldType::kString;  // comparison domain (lhs type; list -> string)
+  // Constant right-hand side, parsed for the lhs type:
+  std::string str;                      // string ops; hex-decoded bytes for b* ops
+  int64_t num = 0;                      // int and bool
+  IpNet ip;
+  std::vector<std::string> strs;        // in/intersects/pmatch, sorted (pmatch: as written)
+  std::vector<int64_t> nums;            // sorted
+  std::vector<IpNet> ips;
+  std::unique_ptr<RE2> regex;
+  std::unique_ptr<Operand> rhs;         // val(field) or a transformer instead of a constant
+
+  bool eval(Event& e) const;
+};
+
+struct Node {
+  enum class Kind : uint8_t { kAnd, kOr, kNot, kCheck };
+  Kind kind = Kind::kCheck;
+  std::vector<Node> children;
+  std::unique_ptr<Check> check;
+
+  bool eval(Event& e) const {
+    switch (kind) {
+      case Kind::kAnd:
+        for (const auto& c : children)
+          if (!c.eval(e)) return false;
+        return true;
+      case Kind::kOr:
+        for (const auto& c : children)
+          if (c.eval(e)) return true;
+        return false;
+      case Kind::kNot:
+        return !children[0].eval(e);
+      case Kind::kCheck:
+        return check->eval(e);
+    }
+    return false;
+  }
+};
+
+// Helpers shared with output rendering and tests.
+bool glob_match(std::string_view pattern, std::string_view s, bool icase);
+bool b64_decode(std::string_view in, std::string& out);
+std::string render_value(const Value& v);
+
+}  // namespace vigil::rules

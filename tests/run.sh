@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and golden tests, the CLI against real rule files, the fuzzers
+# for a bounded time each, and the format check. Installs what it needs first.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup.sh || exit 1
+fuzz_seconds="${VIGIL_FUZZ_SECONDS:-30}"
+log=$(mktemp)
+status=0
+
+echo "== build"
+bazel build //... 2>&1 | tail -n 3 || status=1
+
+echo "== tests"
+bazel test //tests/... 2>&1 | tee "$log" | grep -E "PASSED|FAILED|TIMEOUT|NO STATUS|ERROR|Executed" || true
+passed=$(grep -cE "^//.* PASSED" "$log")
+failed=$(grep -cE "^//.* (FAILED|TIMEOUT|NO STATUS)" "$log")
+grep -qE "^ERROR" "$log" && failed=$((failed + 1))
+[ "$failed" -eq 0 ] || status=1
+
+echo "== fuzz (${fuzz_seconds}s each)"
+for target in condition_parser_fuzz rules_loader_fuzz; do
+  if bash tests/fuzz/run.sh "$target" "$fuzz_seconds"; then
+    passed=$((passed + 1))
+  else
+    echo "fuzz target $target FAILED"
+    failed=$((failed + 1))
+    status=1
+  fi
+done
+
+echo "== clang-format"
+unformatted=$(git ls-files '*.cc' '*.h' | xargs clang-format --dry-run 2>&1 | grep -c "warning:" || true)
+if [ "$unformatted" -eq 0 ]; then
+  passed=$((passed + 1))
+else
+  git ls-files '*.cc' '*.h' | xargs clang-format --dry-run 2>&1 | grep "warning:" | head
+  echo "clang-format: $unformatted lines need formatting FAILED"
+  failed=$((failed + 1))
+  status=1
+fi
+rm -f "$log"
+echo "tests: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building and testing vigil needs on Debian 12, only where it is missing.
+set -euo pipefail
+packages=(
+  bazel-bootstrap bazel-rules-java g++ clang libclang-rt-14-dev clang-format
+  libseccomp-dev libcap-dev libboost-dev libboost-system-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libre2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
