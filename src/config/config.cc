@@ -84,14 +84,20 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
       }
     } else if (key == "mode") {
       auto s = str(v, key);
-      if (s && *s == "enforce") c.mode = Mode::kEnforce;
-      else if (s && *s == "monitor") c.mode = Mode::kMonitor;
-      else if (s) diags.error(pos_of(path, v), "'mode' must be enforce or monitor");
+      if (s && *s == "enforce")
+        c.mode = Mode::kEnforce;
+      else if (s && *s == "monitor")
+        c.mode = Mode::kMonitor;
+      else if (s)
+        diags.error(pos_of(path, v), "'mode' must be enforce or monitor");
     } else if (key == "rule_matching") {
       auto s = str(v, key);
-      if (s && *s == "first") c.rule_matching = RuleMatching::kFirst;
-      else if (s && *s == "all") c.rule_matching = RuleMatching::kAll;
-      else if (s) diags.error(pos_of(path, v), "'rule_matching' must be first or all");
+      if (s && *s == "first")
+        c.rule_matching = RuleMatching::kFirst;
+      else if (s && *s == "all")
+        c.rule_matching = RuleMatching::kAll;
+      else if (s)
+        diags.error(pos_of(path, v), "'rule_matching' must be first or all");
     } else if (key == "json_output") {
       if (auto b = boolean(v, key)) c.json_output = *b;
     } else if (key == "stdout_output") {
@@ -109,9 +115,12 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
       if (auto s = str(v, key)) c.control_socket = *s;
     } else if (key == "on_daemon_unavailable") {
       auto s = str(v, key);
-      if (s && *s == "allow") c.on_daemon_unavailable = Unavailable::kAllow;
-      else if (s && *s == "deny") c.on_daemon_unavailable = Unavailable::kDeny;
-      else if (s) diags.error(pos_of(path, v), "'on_daemon_unavailable' must be allow or deny");
+      if (s && *s == "allow")
+        c.on_daemon_unavailable = Unavailable::kAllow;
+      else if (s && *s == "deny")
+        c.on_daemon_unavailable = Unavailable::kDeny;
+      else if (s)
+        diags.error(pos_of(path, v), "'on_daemon_unavailable' must be allow or deny");
     } else {
       diags.warning(pos_of(path, it->first), "unknown key '" + key + "'; the key is ignored");
     }

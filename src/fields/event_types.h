@@ -24,11 +24,11 @@ struct ArgInfo {
 };
 
 struct EventTypeInfo {
-  std::string_view name;          // Falco's evt.type
-  std::string_view syscall;       // the syscall to NOTIFY; empty if seccomp cannot see it
-  uint64_t fanotify_mask;         // FAN_* bits that report this event type; 0 if none
-  std::vector<ArgInfo> args;      // in syscall order; evt.arg[N] indexes this
-  bool exec;                      // an execve-like event: proc.* describe the new image
+  std::string_view name;      // Falco's evt.type
+  std::string_view syscall;   // the syscall to NOTIFY; empty if seccomp cannot see it
+  uint64_t fanotify_mask;     // FAN_* bits that report this event type; 0 if none
+  std::vector<ArgInfo> args;  // in syscall order; evt.arg[N] indexes this
+  bool exec;                  // an execve-like event: proc.* describe the new image
 };
 
 const std::vector<EventTypeInfo>& event_types();

@@ -15,8 +15,8 @@ struct Operand {
   enum class Kind { kField, kTransformer, kLiteral };
   Kind kind = Kind::kField;
   size_t offset = 0;
-  std::string name;                // field name, transformer name, or literal text
-  std::optional<std::string> arg;  // proc.aname[2] -> "2"
+  std::string name;                            // field name, transformer name, or literal text
+  std::optional<std::string> arg;              // proc.aname[2] -> "2"
   std::vector<std::unique_ptr<Operand>> args;  // transformer operands
 };
 
@@ -41,7 +41,7 @@ struct Expr {
   size_t op_offset = 0;
   enum class Rhs { kNone, kScalar, kList, kListName, kOperand };
   Rhs rhs = Rhs::kNone;
-  std::vector<Literal> values;        // kScalar (one), kList (any), kListName (the name)
+  std::vector<Literal> values;       // kScalar (one), kList (any), kListName (the name)
   std::unique_ptr<Operand> operand;  // kOperand: val(field) or a transformer
 };
 

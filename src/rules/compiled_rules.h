@@ -22,8 +22,8 @@ std::string_view rule_status_name(RuleStatus s);
 // An output format: literal text and operands.
 struct OutputFormat {
   struct Segment {
-    std::string text;                  // literal text, or the field's name
-    bool field = false;                // a %field (operand null if vigil cannot supply it)
+    std::string text;    // literal text, or the field's name
+    bool field = false;  // a %field (operand null if vigil cannot supply it)
     std::unique_ptr<Operand> operand;
     int width = 0;
   };
@@ -44,10 +44,10 @@ struct CompiledRule {
   bool unrestricted = false;         // no evt.type restriction (Falco's warn_evttypes case)
   // Per event type, the channel the rule is bound to (event type id, channel).
   std::vector<std::pair<EventTypeId, Channel>> bindings;
-  std::vector<std::string> syscalls;      // to NOTIFY for this rule
-  uint64_t fanotify_mask = 0;             // FAN_* bits for this rule
-  std::optional<bool> sound;              // blocking rules only: decision free of races?
-  std::vector<std::string> racy_fields;   // what makes it racy
+  std::vector<std::string> syscalls;     // to NOTIFY for this rule
+  uint64_t fanotify_mask = 0;            // FAN_* bits for this rule
+  std::optional<bool> sound;             // blocking rules only: decision free of races?
+  std::vector<std::string> racy_fields;  // what makes it racy
 };
 
 class CompiledRuleSet final : public RuleSet {

@@ -42,13 +42,26 @@ struct RuleCtx {
 
 std::optional<Op> op_from(const std::string& s) {
   static const std::map<std::string, Op> kOps = {
-      {"=", Op::kEq},           {"==", Op::kEq},          {"!=", Op::kNe},
-      {"<", Op::kLt},           {"<=", Op::kLe},          {">", Op::kGt},
-      {">=", Op::kGe},          {"contains", Op::kContains}, {"icontains", Op::kIContains},
-      {"bcontains", Op::kBContains}, {"startswith", Op::kStartsWith},
-      {"bstartswith", Op::kBStartsWith}, {"endswith", Op::kEndsWith}, {"glob", Op::kGlob},
-      {"iglob", Op::kIGlob},    {"regex", Op::kRegex},    {"in", Op::kIn},
-      {"intersects", Op::kIntersects}, {"pmatch", Op::kPMatch}, {"exists", Op::kExists},
+      {"=", Op::kEq},
+      {"==", Op::kEq},
+      {"!=", Op::kNe},
+      {"<", Op::kLt},
+      {"<=", Op::kLe},
+      {">", Op::kGt},
+      {">=", Op::kGe},
+      {"contains", Op::kContains},
+      {"icontains", Op::kIContains},
+      {"bcontains", Op::kBContains},
+      {"startswith", Op::kStartsWith},
+      {"bstartswith", Op::kBStartsWith},
+      {"endswith", Op::kEndsWith},
+      {"glob", Op::kGlob},
+      {"iglob", Op::kIGlob},
+      {"regex", Op::kRegex},
+      {"in", Op::kIn},
+      {"intersects", Op::kIntersects},
+      {"pmatch", Op::kPMatch},
+      {"exists", Op::kExists},
   };
   auto it = kOps.find(s);
   if (it == kOps.end()) return std::nullopt;
@@ -63,9 +76,8 @@ bool op_allowed(Op op, FieldType t) {
     case FieldType::kStringList:
       return true;
     case FieldType::kInt:
-      return op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLe ||
-             op == Op::kGt || op == Op::kGe || op == Op::kIn || op == Op::kIntersects ||
-             op == Op::kExists;
+      return op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLe || op == Op::kGt ||
+             op == Op::kGe || op == Op::kIn || op == Op::kIntersects || op == Op::kExists;
     case FieldType::kBool:
       return op == Op::kEq || op == Op::kNe || op == Op::kIn || op == Op::kExists;
     case FieldType::kIp:
@@ -182,8 +194,8 @@ class Compiler {
             continue;
           }
           diags_.warning(item.pos, "list '" + l.name + "' item '" + item.text +
-                                       "' names a list defined later, at " + ref.pos.file +
-                                       ":" + std::to_string(ref.pos.line) + ":" +
+                                       "' names a list defined later, at " + ref.pos.file + ":" +
+                                       std::to_string(ref.pos.line) + ":" +
                                        std::to_string(ref.pos.col) +
                                        "; lists may only reference earlier lists, so the item "
                                        "is taken literally");
@@ -222,8 +234,8 @@ class Compiler {
       try {
         macro_asts_[i] = parse_condition(m.condition.text);
       } catch (const ParseError& e) {
-        diags_.error(m.condition.at(e.offset), std::string(e.what()) + " (in macro '" + m.name +
-                                                   "')");
+        diags_.error(m.condition.at(e.offset),
+                     std::string(e.what()) + " (in macro '" + m.name + "')");
       }
     }
     return macro_asts_[i].get();
@@ -310,15 +322,15 @@ class Compiler {
       case FieldArg::kRequiredIndex: {
         if (!a.arg) {
           if (info.arg == FieldArg::kRequiredIndex) {
-            throw CompileError{pos, "field '" + a.name + "' needs an index, as in " + a.name +
-                                        "[1]"};
+            throw CompileError{pos,
+                               "field '" + a.name + "' needs an index, as in " + a.name + "[1]"};
           }
           break;
         }
         int64_t n = 0;
         if (!parse_number(*a.arg, n) || n < 0 || n > 64) {
-          throw CompileError{pos, "field '" + a.name + "' needs a numeric index 0..64, not '" +
-                                      *a.arg + "'"};
+          throw CompileError{
+              pos, "field '" + a.name + "' needs a numeric index 0..64, not '" + *a.arg + "'"};
         }
         index = int32_t(n);
         if (op->type == FieldType::kStringList) op->type = FieldType::kString;
@@ -372,15 +384,14 @@ class Compiler {
     check->op = *op;
     check->type = domain;
     EventTypeSet types = all;
-    const bool is_evt_type = e.lhs->kind == ast::Operand::Kind::kField &&
-                             e.lhs->name == "evt.type";
+    const bool is_evt_type = e.lhs->kind == ast::Operand::Kind::kField && e.lhs->name == "evt.type";
     if (rhs) {
       check->rhs = std::move(rhs);
     } else if (*op != Op::kExists) {
-      std::vector<ast::Literal> values =
-          e.rhs == ast::Expr::Rhs::kListName ? resolve_list_name(e.values[0], st)
-          : e.rhs == ast::Expr::Rhs::kList   ? list_values(e.values)
-                                             : e.values;
+      std::vector<ast::Literal> values = e.rhs == ast::Expr::Rhs::kListName
+                                             ? resolve_list_name(e.values[0], st)
+                                         : e.rhs == ast::Expr::Rhs::kList ? list_values(e.values)
+                                                                          : e.values;
       if (is_list_op(*op) || e.rhs == ast::Expr::Rhs::kList) {
         if (!is_list_op(*op)) {
           throw CompileError{op_pos, "operator '" + e.op + "' takes one value, not a list"};
@@ -425,8 +436,7 @@ class Compiler {
         std::string s = v.text;
         std::transform(s.begin(), s.end(), s.begin(), ::tolower);
         if (s != "true" && s != "false") {
-          throw CompileError{pos, "'" + v.text + "' is not true or false (field '" + field +
-                                      "')"};
+          throw CompileError{pos, "'" + v.text + "' is not true or false (field '" + field + "')"};
         }
         c.num = s == "true";
         return;
@@ -450,8 +460,7 @@ class Compiler {
       o.set_log_errors(false);
       c.regex = std::make_unique<RE2>(v.text, o);
       if (!c.regex->ok()) {
-        throw CompileError{pos, "invalid regular expression '" + v.text +
-                                    "': " + c.regex->error()};
+        throw CompileError{pos, "invalid regular expression '" + v.text + "': " + c.regex->error()};
       }
     }
   }
@@ -555,8 +564,7 @@ class Compiler {
       if (m.index >= user.visibility) {
         throw CompileError{pos, "undefined macro '" + e.macro + "' used in macro '" + user.name +
                                     "': it is defined later, at " + m.pos.file + ":" +
-                                    std::to_string(m.pos.line) + ":" +
-                                    std::to_string(m.pos.col) +
+                                    std::to_string(m.pos.line) + ":" + std::to_string(m.pos.col) +
                                     "; macros may only use macros defined before them"};
       }
     }
@@ -565,8 +573,8 @@ class Compiler {
       throw CompileError{pos, "macro '" + m.name + "' refers to itself"};
     }
     if (ctx.macro_stack.size() >= kMaxConditionDepth) {
-      throw CompileError{pos, "macros nest deeper than the limit of " +
-                                  std::to_string(kMaxConditionDepth)};
+      throw CompileError{
+          pos, "macros nest deeper than the limit of " + std::to_string(kMaxConditionDepth)};
     }
     const ast::Expr* body = macro_ast(it->second);
     if (!body) throw CompileError{pos, "macro '" + m.name + "' has errors (reported above)"};
@@ -634,8 +642,8 @@ class Compiler {
         for (const auto& c : ex.comps.items) comps.push_back(c.item);
       }
       if (comps.size() != ex.fields.items.size()) {
-        throw CompileError{ex.pos, "exception '" + ex.name +
-                                       "': fields and comps lists must have equal length"};
+        throw CompileError{
+            ex.pos, "exception '" + ex.name + "': fields and comps lists must have equal length"};
       }
       for (const auto& tuple : ex.values) {
         if (!tuple.is_list || tuple.items.size() != ex.fields.items.size()) {
@@ -723,8 +731,8 @@ class Compiler {
       out_ctx.next_slot = 0;
       auto op = compile_operand(*a, sub, out_ctx);
       for (const auto& u : out_ctx.unsupported) {
-        diags_.warning(st.at(at), "output field '" + u +
-                                      "' is not supplied by vigil; it renders as <NA>");
+        diags_.warning(st.at(at),
+                       "output field '" + u + "' is not supplied by vigil; it renders as <NA>");
       }
       ctx.unknown.insert(out_ctx.unknown.begin(), out_ctx.unknown.end());
       rule.output.segments.push_back({name, true, std::move(op), width});
@@ -843,9 +851,10 @@ class Compiler {
     if (r.event_types.count() * 2 > all.count()) {
       r.unrestricted = true;
       if (def.warn_evttypes) {
-        diags_.warning(def.pos, "rule '" + def.name + "' does not restrict evt.type; it is "
-                                "evaluated on events other rules intercept and makes vigil "
-                                "intercept nothing on its own");
+        diags_.warning(def.pos, "rule '" + def.name +
+                                    "' does not restrict evt.type; it is "
+                                    "evaluated on events other rules intercept and makes vigil "
+                                    "intercept nothing on its own");
       }
       return;
     }
@@ -921,12 +930,14 @@ class Compiler {
     if (!any_bound) {
       std::set<std::string> missing;
       for (const auto& f : ctx.fields) {
-        if (!(f.lookup.info->channels & types_mask)) missing.insert(std::string(f.lookup.info->name));
+        if (!(f.lookup.info->channels & types_mask))
+          missing.insert(std::string(f.lookup.info->name));
       }
       r.status = RuleStatus::kUnsupported;
-      r.reason = "unsupported: " + (missing.empty() ? std::string("no single channel supplies "
-                                                                  "all its fields")
-                                                    : join(missing)) +
+      r.reason = "unsupported: " +
+                 (missing.empty() ? std::string("no single channel supplies "
+                                                "all its fields")
+                                  : join(missing)) +
                  " not available for its event types";
       r.program.reset();
       return;

@@ -2,6 +2,7 @@
 #include "src/rules/diagnostics.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace vigil::rules {
 
@@ -15,17 +16,46 @@ std::string format_diagnostic(const Diagnostic& d) {
   return out;
 }
 
+void Diagnostics::add(Severity severity, Position pos, std::string message) {
+  // The same problem reached twice (a broken macro used by two rules) is reported once.
+  for (const auto& d : items_) {
+    if (d.severity == severity && d.pos.file == pos.file && d.pos.line == pos.line &&
+        d.pos.col == pos.col && d.message == message) {
+      return;
+    }
+  }
+  items_.push_back({severity, std::move(pos), std::move(message)});
+}
+
 void Diagnostics::error(Position pos, std::string message) {
-  items_.push_back({Severity::kError, std::move(pos), std::move(message)});
+  add(Severity::kError, std::move(pos), std::move(message));
 }
 
 void Diagnostics::warning(Position pos, std::string message) {
-  items_.push_back({Severity::kWarning, std::move(pos), std::move(message)});
+  add(Severity::kWarning, std::move(pos), std::move(message));
 }
 
 size_t Diagnostics::error_count() const {
   return size_t(std::count_if(items_.begin(), items_.end(),
                               [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+}
+
+std::vector<Diagnostic> Diagnostics::sorted() const {
+  std::vector<std::string> files;
+  for (const auto& d : items_) {
+    if (std::find(files.begin(), files.end(), d.pos.file) == files.end()) {
+      files.push_back(d.pos.file);
+    }
+  }
+  auto rank = [&](const Diagnostic& d) {
+    return size_t(std::find(files.begin(), files.end(), d.pos.file) - files.begin());
+  };
+  std::vector<Diagnostic> out = items_;
+  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+    return std::make_tuple(rank(a), a.pos.line, a.pos.col) <
+           std::make_tuple(rank(b), b.pos.line, b.pos.col);
+  });
+  return out;
 }
 
 std::shared_ptr<const SourceMap> SourceMap::fixed(Position pos) {

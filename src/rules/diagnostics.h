@@ -10,7 +10,7 @@
 namespace vigil::rules {
 
 struct Position {
-  std::string file;  // as the user named it
+  std::string file;   // as the user named it
   uint32_t line = 0;  // 1-based; 0 = unknown (whole file)
   uint32_t col = 0;   // 1-based
 };
@@ -31,10 +31,13 @@ class Diagnostics {
   void error(Position pos, std::string message);
   void warning(Position pos, std::string message);
   const std::vector<Diagnostic>& all() const { return items_; }
+  // The diagnostics ordered by file (in first-seen order), then line and column.
+  std::vector<Diagnostic> sorted() const;
   size_t error_count() const;
   bool has_errors() const { return error_count() > 0; }
 
  private:
+  void add(Severity severity, Position pos, std::string message);
   std::vector<Diagnostic> items_;
 };
 

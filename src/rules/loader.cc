@@ -23,9 +23,9 @@ struct ItemError {
 
 int errno_from_name(const std::string& s) {
   static const std::pair<const char*, int> kErrnos[] = {
-      {"EPERM", EPERM},   {"EACCES", EACCES}, {"ENOENT", ENOENT}, {"EINVAL", EINVAL},
-      {"ENOSYS", ENOSYS}, {"EROFS", EROFS},   {"ENOTSUP", ENOTSUP}, {"EBUSY", EBUSY},
-      {"EIO", EIO},       {"ENOEXEC", ENOEXEC}, {"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM},
+      {"EPERM", EPERM},   {"EACCES", EACCES},   {"ENOENT", ENOENT},   {"EINVAL", EINVAL},
+      {"ENOSYS", ENOSYS}, {"EROFS", EROFS},     {"ENOTSUP", ENOTSUP}, {"EBUSY", EBUSY},
+      {"EIO", EIO},       {"ENOEXEC", ENOEXEC}, {"EAGAIN", EAGAIN},   {"ENOMEM", ENOMEM},
   };
   for (const auto& [name, value] : kErrnos)
     if (s == name) return value;
@@ -287,8 +287,8 @@ class FileLoader {
            "unable to parse engine version '" + s + "'; expected x.y.z");
     }
     parse_semver(kFalcoEngineVersion, have);
-    bool ok = want[0] == have[0] &&
-              (want[1] < have[1] || (want[1] == have[1] && want[2] <= have[2]));
+    bool ok =
+        want[0] == have[0] && (want[1] < have[1] || (want[1] == have[1] && want[2] <= have[2]));
     if (!ok) {
       fail(item["required_engine_version"], "rules require engine version " + s +
                                                 ", but vigil implements Falco's " +
@@ -446,8 +446,8 @@ class FileLoader {
       def.pos = pos_of(ex);
       for (const auto& prev : out) {
         if (prev.name == def.name) {
-          diags_.warning(def.pos, "multiple definitions of exception '" + def.name +
-                                      "' in the same rule");
+          diags_.warning(def.pos,
+                         "multiple definitions of exception '" + def.name + "' in the same rule");
         }
       }
       if (ex["fields"].IsDefined()) {
@@ -516,12 +516,12 @@ class FileLoader {
         prev.exceptions.push_back(std::move(ex));
       } else {
         if (ex.fields.valid) {
-          throw ItemError{ex.pos, "cannot append fields to existing exception '" + ex.name +
-                                      "', only values"};
+          throw ItemError{
+              ex.pos, "cannot append fields to existing exception '" + ex.name + "', only values"};
         }
         if (ex.comps.valid) {
-          throw ItemError{ex.pos, "cannot append comps to existing exception '" + ex.name +
-                                      "', only values"};
+          throw ItemError{
+              ex.pos, "cannot append comps to existing exception '" + ex.name + "', only values"};
         }
         it->values.insert(it->values.end(), ex.values.begin(), ex.values.end());
       }
@@ -547,18 +547,18 @@ class FileLoader {
 
   void read_rule(const YAML::Node& item) {
     const std::string name = scalar(item, "rule", false);
-    warn_unknown_keys(item, {"rule", "condition", "output", "desc", "priority", "source",
-                             "enabled", "capture", "capture_duration", "warn_evttypes",
-                             "skip-if-unknown-filter", "tags", "exceptions", "override",
-                             "append", "action", "errno"});
+    warn_unknown_keys(
+        item, {"rule", "condition", "output", "desc", "priority", "source", "enabled", "capture",
+               "capture_duration", "warn_evttypes", "skip-if-unknown-filter", "tags", "exceptions",
+               "override", "append", "action", "errno"});
     const Position pos = pos_of(item);
     bool append = boolean(item, "append", false);
     std::set<std::string> app, rep;
-    read_overrides(item, {"condition", "output", "desc", "tags", "exceptions"},
-                   {"condition", "output", "desc", "priority", "capture", "capture_duration",
-                    "tags", "exceptions", "enabled", "warn_evttypes", "skip-if-unknown-filter",
-                    "action", "errno"},
-                   app, rep);
+    read_overrides(
+        item, {"condition", "output", "desc", "tags", "exceptions"},
+        {"condition", "output", "desc", "priority", "capture", "capture_duration", "tags",
+         "exceptions", "enabled", "warn_evttypes", "skip-if-unknown-filter", "action", "errno"},
+        app, rep);
     if (append && !(app.empty() && rep.empty())) {
       fail(item, "keys 'override' and 'append: true' cannot be used together");
     }
@@ -566,16 +566,16 @@ class FileLoader {
       RuleDef* prev = previous_rule(name, item, "'override'");
       // Every overridable key present must be named under override, and vice versa.
       for (const auto& k : {"condition", "output", "desc", "priority", "tags", "exceptions",
-                            "enabled", "warn_evttypes", "skip-if-unknown-filter", "action",
-                            "errno", "capture", "capture_duration"}) {
+                            "enabled", "warn_evttypes", "skip-if-unknown-filter", "action", "errno",
+                            "capture", "capture_duration"}) {
         bool named = app.count(k) || rep.count(k);
         if (item[k].IsDefined() && !named) {
-          fail(key_node(item, k), std::string("unexpected key '") + k +
-                                      "': no corresponding entry under 'override'");
+          fail(key_node(item, k),
+               std::string("unexpected key '") + k + "': no corresponding entry under 'override'");
         }
         if (named && !item[k].IsDefined()) {
-          fail(item["override"], std::string("an override for '") + k +
-                                     "' was specified but '" + k + "' is not defined");
+          fail(item["override"], std::string("an override for '") + k + "' was specified but '" +
+                                     k + "' is not defined");
         }
       }
       RuleDef next = *prev;  // apply atomically: a failure leaves the rule untouched
@@ -626,8 +626,9 @@ class FileLoader {
         !item["desc"].IsDefined() && !item["priority"].IsDefined()) {
       // An enabled-only entry switches an earlier rule on or off.
       if (!item["enabled"].IsDefined()) {
-        fail(item, "rule '" + name + "' has no condition, output, desc or priority; an entry "
-                   "that only names a rule must have 'enabled'");
+        fail(item, "rule '" + name +
+                       "' has no condition, output, desc or priority; an entry "
+                       "that only names a rule must have 'enabled'");
       }
       RuleDef* prev = previous_rule(name, item, "only 'enabled'");
       prev->enabled = boolean(item, "enabled", true);
@@ -666,9 +667,11 @@ class FileLoader {
     }
     if (it != col_.rule_index.end()) {
       const auto& prev = col_.rules[it->second];
-      diags_.warning(pos, "rule '" + name + "' is defined again; this definition replaces the "
-                          "one at " + prev.pos.file + ":" + std::to_string(prev.pos.line) + ":" +
-                          std::to_string(prev.pos.col));
+      diags_.warning(pos, "rule '" + name +
+                              "' is defined again; this definition replaces the "
+                              "one at " +
+                              prev.pos.file + ":" + std::to_string(prev.pos.line) + ":" +
+                              std::to_string(prev.pos.col));
     }
     register_rule(std::move(def), it);
   }
@@ -693,8 +696,8 @@ class FileLoader {
 
 }  // namespace
 
-void load_rules_text(const std::string& display_path, const std::string& content,
-                     Collection& out, Diagnostics& diags) {
+void load_rules_text(const std::string& display_path, const std::string& content, Collection& out,
+                     Diagnostics& diags) {
   out.files.push_back(display_path);
   out.items_per_file[display_path] += 0;
   FileLoader(display_path, content, out, diags).load();

@@ -14,8 +14,8 @@ namespace vigil::rules {
 inline constexpr const char* kFalcoEngineVersion = "0.57.0";
 
 // Loads rules from `content`, reporting positions as `display_path`.
-void load_rules_text(const std::string& display_path, const std::string& content,
-                     Collection& out, Diagnostics& diags);
+void load_rules_text(const std::string& display_path, const std::string& content, Collection& out,
+                     Diagnostics& diags);
 
 // Reads a file (or every *.yaml / *.yml file of a folder, sorted) and loads it.
 void load_rules_path(const std::string& path, Collection& out, Diagnostics& diags);

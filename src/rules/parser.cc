@@ -12,7 +12,7 @@ bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0;
 bool is_alnum_(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
-const char* const kTransformers[] = {"tolower", "toupper", "b64",  "basename",
+const char* const kTransformers[] = {"tolower", "toupper", "b64",    "basename",
                                      "len",     "join",    "concat", "getopt"};
 
 class Parser {
@@ -66,9 +66,7 @@ class Parser {
     Parser& p_;
   };
 
-  char peek(size_t ahead = 0) const {
-    return pos_ + ahead < in_.size() ? in_[pos_ + ahead] : '\0';
-  }
+  char peek(size_t ahead = 0) const { return pos_ + ahead < in_.size() ? in_[pos_ + ahead] : '\0'; }
   bool blank() {
     bool found = false;
     while (pos_ < in_.size() && is_blank(in_[pos_])) {
@@ -289,8 +287,7 @@ class Parser {
   }
 
   std::unique_ptr<ast::Expr> group(ast::Expr::Kind kind,
-                                   std::vector<std::unique_ptr<ast::Expr>> children,
-                                   size_t start) {
+                                   std::vector<std::unique_ptr<ast::Expr>> children, size_t start) {
     if (children.size() == 1) return std::move(children[0]);
     auto e = std::make_unique<ast::Expr>();
     e->kind = kind;
@@ -404,8 +401,8 @@ class Parser {
     std::string arg;
     if (!quoted(arg)) {
       size_t p = pos_;
-      while (p < in_.size() && in_[p] != '[' && in_[p] != ']' && in_[p] != '"' &&
-             in_[p] != '\'' && !is_blank(in_[p])) {
+      while (p < in_.size() && in_[p] != '[' && in_[p] != ']' && in_[p] != '"' && in_[p] != '\'' &&
+             !is_blank(in_[p])) {
         ++p;
       }
       if (p == pos_) {
@@ -432,9 +429,9 @@ class Parser {
     }
     static const char* const kNumOps[] = {"<=", "<", ">=", ">"};
     static const char* const kSymStrOps[] = {"==", "=", "!="};
-    static const char* const kWordStrOps[] = {"glob",       "iglob",       "contains",
-                                              "icontains",  "bcontains",   "startswith",
-                                              "bstartswith", "endswith",   "regex"};
+    static const char* const kWordStrOps[] = {"glob",        "iglob",     "contains",
+                                              "icontains",   "bcontains", "startswith",
+                                              "bstartswith", "endswith",  "regex"};
     static const char* const kListOps[] = {"intersects", "in", "pmatch"};
     for (const char* op : kNumOps) {
       if (lit(op)) {

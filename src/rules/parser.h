@@ -35,7 +35,7 @@
 
 namespace vigil::rules {
 
-inline constexpr unsigned kMaxConditionDepth = 200;
+inline constexpr unsigned kMaxConditionDepth = 1000;  // as Falco's rule loader
 
 struct ParseError : std::runtime_error {
   ParseError(size_t offset, const std::string& msg) : std::runtime_error(msg), offset(offset) {}

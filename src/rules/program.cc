@@ -91,10 +91,9 @@ bool string_check(const Check& c, std::string_view v) {
       return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *c.regex);
     case Op::kIn:
     case Op::kIntersects:
-      return std::binary_search(c.strs.begin(), c.strs.end(), v,
-                                [](const auto& a, const auto& b) {
-                                  return std::string_view(a) < std::string_view(b);
-                                });
+      return std::binary_search(c.strs.begin(), c.strs.end(), v, [](const auto& a, const auto& b) {
+        return std::string_view(a) < std::string_view(b);
+      });
     case Op::kPMatch:
       return pmatch(v, c.strs);
     case Op::kExists:
@@ -312,13 +311,20 @@ bool b64_decode(std::string_view in, std::string& out) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else if (c == '=') break;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return false;
     buf = (buf << 6) | uint32_t(v);
     bits += 6;
     if (bits >= 8) {

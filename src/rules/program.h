@@ -16,8 +16,25 @@
 namespace vigil::rules {
 
 enum class Op : uint8_t {
-  kEq, kNe, kLt, kLe, kGt, kGe, kContains, kIContains, kBContains, kStartsWith,
-  kBStartsWith, kEndsWith, kGlob, kIGlob, kRegex, kIn, kIntersects, kPMatch, kExists,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kContains,
+  kIContains,
+  kBContains,
+  kStartsWith,
+  kBStartsWith,
+  kEndsWith,
+  kGlob,
+  kIGlob,
+  kRegex,
+  kIn,
+  kIntersects,
+  kPMatch,
+  kExists,
 };
 
 enum class Transform : uint8_t { kToLower, kToUpper, kB64, kBasename, kLen };
@@ -39,9 +56,9 @@ struct Operand {
   FieldRef ref;                         // kField
   std::string key_storage;              // backs ref.key; operands never move (unique_ptr)
   Transform transform = Transform::kToLower;
-  uint8_t slot = 0;                     // scratch buffer of this transform
-  std::unique_ptr<Operand> child;       // kTransform
-  std::string literal;                  // kLiteral
+  uint8_t slot = 0;                // scratch buffer of this transform
+  std::unique_ptr<Operand> child;  // kTransform
+  std::string literal;             // kLiteral
 
   Value eval(Event& e) const;
 };
@@ -51,14 +68,14 @@ struct Check {
   Op op = Op::kEq;
   FieldType type = FieldType::kString;  // comparison domain (lhs type; list -> string)
   // Constant right-hand side, parsed for the lhs type:
-  std::string str;                      // string ops; hex-decoded bytes for b* ops
-  int64_t num = 0;                      // int and bool
+  std::string str;  // string ops; hex-decoded bytes for b* ops
+  int64_t num = 0;  // int and bool
   IpNet ip;
-  std::vector<std::string> strs;        // in/intersects/pmatch, sorted (pmatch: as written)
-  std::vector<int64_t> nums;            // sorted
+  std::vector<std::string> strs;  // in/intersects/pmatch, sorted (pmatch: as written)
+  std::vector<int64_t> nums;      // sorted
   std::vector<IpNet> ips;
   std::unique_ptr<RE2> regex;
-  std::unique_ptr<Operand> rhs;         // val(field) or a transformer instead of a constant
+  std::unique_ptr<Operand> rhs;  // val(field) or a transformer instead of a constant
 
   bool eval(Event& e) const;
 };

@@ -76,12 +76,13 @@ nlohmann::json report_json(const LoadResult& r) {
     }
     return files[it->second];
   };
-  for (const auto& d : r.diagnostics.all()) {
+  for (const auto& d : r.diagnostics.sorted()) {
     nlohmann::json j = {{"line", d.pos.line}, {"col", d.pos.col}, {"message", d.message}};
     file_of(d.pos.file)[d.severity == Severity::kError ? "errors" : "warnings"].push_back(j);
   }
   if (r.rules) {
-    for (const auto& rule : r.rules->rules()) file_of(rule.file)["rules"].push_back(rule_json(rule));
+    for (const auto& rule : r.rules->rules())
+      file_of(rule.file)["rules"].push_back(rule_json(rule));
   }
   nlohmann::json out;
   out["files"] = files;
@@ -130,13 +131,13 @@ std::string report_text(const LoadResult& r, bool list_only) {
     }
   }
   size_t warnings = 0;
-  for (const auto& d : r.diagnostics.all()) {
+  for (const auto& d : r.diagnostics.sorted()) {
     if (d.severity == Severity::kWarning) {
       if (!list_only) out << format_diagnostic(d) << "\n";
       ++warnings;
     }
   }
-  for (const auto& d : r.diagnostics.all()) {
+  for (const auto& d : r.diagnostics.sorted()) {
     if (d.severity == Severity::kError) out << format_diagnostic(d) << "\n";
   }
   if (r.rules) {

@@ -68,7 +68,7 @@ struct RuleDef {
   std::set<std::string> tags;
   std::vector<ExceptionDef> exceptions;
   Action action = Action::kAlert;
-  int block_errno = 0;  // 0 = the default (EPERM)
+  int block_errno = 0;       // 0 = the default (EPERM)
   bool load_failed = false;  // the definition had errors; it is reported, never compiled
   uint32_t index = 0;
   uint32_t visibility = 0;
@@ -82,8 +82,8 @@ struct Collection {
   std::map<std::string, size_t> list_index;
   std::map<std::string, size_t> macro_index;
   std::map<std::string, size_t> rule_index;
-  std::vector<std::string> files;                 // in load order
-  std::map<std::string, size_t> items_per_file;   // top-level items read
+  std::vector<std::string> files;                // in load order
+  std::map<std::string, size_t> items_per_file;  // top-level items read
   uint32_t next_index = 0;
 };
 

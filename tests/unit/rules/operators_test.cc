@@ -82,8 +82,8 @@ TEST(Operators, SubstringAndPrefixOperators) {
 
 TEST(Operators, ByteOperatorsTakeHex) {
   auto e = open_event();
-  EXPECT_TRUE(eval("fd.name bcontains 736861", e));     // "sha"
-  EXPECT_TRUE(eval("fd.name bstartswith 2f657463", e));  // "/etc"
+  EXPECT_TRUE(eval("fd.name bcontains 736861", e));       // "sha"
+  EXPECT_TRUE(eval("fd.name bstartswith 2f657463", e));   // "/etc"
   EXPECT_FALSE(eval("fd.name bstartswith 2f757372", e));  // "/usr"
   EXPECT_NE(error_of("fd.name bcontains xyz"), "");
 }

@@ -387,23 +387,26 @@ TEST(Rules, RedefinitionReplacesWithAWarning) {
 }
 
 TEST(Rules, PrioritiesAreCaseInsensitiveWithInfoAlias) {
-  for (auto [text, want] : std::vector<std::pair<std::string, Priority>>{
-           {"EMERGENCY", Priority::kEmergency},
-           {"Alert", Priority::kAlert},
-           {"critical", Priority::kCritical},
-           {"ERROR", Priority::kError},
-           {"Warning", Priority::kWarning},
-           {"notice", Priority::kNotice},
-           {"INFO", Priority::kInformational},
-           {"informational", Priority::kInformational},
-           {"Debug", Priority::kDebug}}) {
-    auto r = load_yaml("- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
-                       "  priority: " + text + "\n");
+  for (auto [text, want] :
+       std::vector<std::pair<std::string, Priority>>{{"EMERGENCY", Priority::kEmergency},
+                                                     {"Alert", Priority::kAlert},
+                                                     {"critical", Priority::kCritical},
+                                                     {"ERROR", Priority::kError},
+                                                     {"Warning", Priority::kWarning},
+                                                     {"notice", Priority::kNotice},
+                                                     {"INFO", Priority::kInformational},
+                                                     {"informational", Priority::kInformational},
+                                                     {"Debug", Priority::kDebug}}) {
+    auto r = load_yaml(
+        "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
+        "  priority: " +
+        text + "\n");
     ASSERT_EQ(errors(r), "") << text;
     EXPECT_EQ(find_rule(r, "R")->facts.priority, want) << text;
   }
-  auto bad = load_yaml("- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
-                       "  priority: loud\n");
+  auto bad = load_yaml(
+      "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
+      "  priority: loud\n");
   EXPECT_NE(errors(bad).find("invalid priority 'loud'"), std::string::npos);
 }
 
@@ -434,21 +437,24 @@ TEST(Rules, ActionAndErrnoKeys) {
   EXPECT_EQ(find_rule(r, "K")->facts.action, Action::kKill);
   EXPECT_EQ(find_rule(r, "A")->facts.action, Action::kAlert);
   EXPECT_EQ(find_rule(r, "A")->facts.block_errno, EPERM);
-  auto bad = load_yaml("- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
-                       "  priority: info\n  action: maybe\n");
+  auto bad = load_yaml(
+      "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
+      "  priority: info\n  action: maybe\n");
   EXPECT_NE(errors(bad).find("invalid action 'maybe'"), std::string::npos);
 }
 
 TEST(Rules, UnknownKeysAreWarnings) {
-  auto r = load_yaml("- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
-                     "  priority: info\n  colour: red\n");
+  auto r = load_yaml(
+      "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n"
+      "  priority: info\n  colour: red\n");
   EXPECT_EQ(errors(r), "");
   EXPECT_EQ(warnings(r), "t.yaml:6:3: warning: unknown key 'colour'; the key is ignored\n");
 }
 
 TEST(Rules, OtherSourcesAreUnsupported) {
-  auto r = load_yaml("- rule: R\n  desc: d\n  condition: ka.verb = create\n  output: o\n"
-                     "  priority: info\n  source: k8s_audit\n");
+  auto r = load_yaml(
+      "- rule: R\n  desc: d\n  condition: ka.verb = create\n  output: o\n"
+      "  priority: info\n  source: k8s_audit\n");
   EXPECT_EQ(errors(r), "");
   EXPECT_EQ(find_rule(r, "R")->status, RuleStatus::kUnsupported);
   EXPECT_NE(find_rule(r, "R")->reason.find("k8s_audit"), std::string::npos);

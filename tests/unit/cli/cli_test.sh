@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The vigil command as a user runs it: exit codes, text and JSON reports, help.
+set -uo pipefail
+vigil="$1"
+falco="$2"
+failures=0
+check() {  # check NAME EXPECTED_RC CMD...
+  local name="$1" want="$2"
+  shift 2
+  "$@" >"$TEST_TMPDIR/out" 2>"$TEST_TMPDIR/err"
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    echo "FAIL $name: exit $rc, want $want"
+    cat "$TEST_TMPDIR/out" "$TEST_TMPDIR/err"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+expect_in() {  # expect_in NAME TEXT FILE
+  if ! grep -qF -- "$2" "$3"; then
+    echo "FAIL $1: '$2' not in output"
+    cat "$3"
+    failures=$((failures + 1))
+  fi
+}
+
+check "validate default rules" 0 "$vigil" rules validate rules/
+expect_in "default rules compiled" "7 compiled, 0 unsupported, 0 disabled, 0 with errors" "$TEST_TMPDIR/out"
+expect_in "soundness shown" "[block, sound, Critical]" "$TEST_TMPDIR/out"
+
+check "validate falco rules" 0 "$vigil" rules validate "$falco"
+expect_in "falco counts" "25 rules: 23 compiled, 2 unsupported" "$TEST_TMPDIR/out"
+expect_in "falco unsupported reason" "unsupported: fd.connected, fd.name_changed" "$TEST_TMPDIR/out"
+
+check "validate broken file exits 1" 1 "$vigil" rules validate tests/golden/unknown_macro.yaml
+expect_in "error position" "tests/golden/unknown_macro.yaml:8:9: error: undefined macro 'shell_procs'" "$TEST_TMPDIR/out"
+
+check "validate several files, errors from each" 1 "$vigil" rules validate rules/ tests/golden/bad_operator.yaml tests/golden/non_utf8.yaml
+expect_in "first file ok" "rules/vigil_rules.yaml: 10 items" "$TEST_TMPDIR/out"
+expect_in "second file" "bad_operator.yaml:3:44: error" "$TEST_TMPDIR/out"
+expect_in "third file" "non_utf8.yaml:2:12: error: file is not valid UTF-8" "$TEST_TMPDIR/out"
+
+check "missing file exits 1" 1 "$vigil" rules validate /nonexistent/rules.yaml
+expect_in "missing file message" "/nonexistent/rules.yaml: error: cannot open" "$TEST_TMPDIR/out"
+
+check "json report" 0 "$vigil" rules validate --json "$falco"
+python3 - "$TEST_TMPDIR/out" <<'PY' || failures=$((failures + 1))
+import json, sys
+j = json.load(open(sys.argv[1]))
+f = j["files"][0]
+assert f["errors"] == [], f["errors"]
+rules = {r["name"]: r for r in f["rules"]}
+assert len(rules) == 25
+for r in rules.values():
+    assert r["status"] in ("compiled", "unsupported", "disabled", "error")
+    for k in ("name", "status", "reason", "syscalls", "fanotify", "action", "sound"):
+        assert k in r, (k, r)
+p = rules["PTRACE attached to process"]
+assert p["syscalls"] == ["ptrace"] and p["action"] == "alert" and p["sound"] is None, p
+assert rules["Contact K8S API Server From Container"]["reason"] == "unsupported: fd.sip.name"
+assert rules["Drop and execute new binary in container"]["fanotify"] == ["FAN_OPEN_EXEC_PERM"]
+print("ok   json shape")
+PY
+
+check "json errors carry line and col" 1 "$vigil" rules validate --json tests/golden/unterminated_string.yaml
+python3 - "$TEST_TMPDIR/out" <<'PY' || failures=$((failures + 1))
+import json, sys
+e = json.load(open(sys.argv[1]))["files"][0]["errors"]
+assert e == [{"line": 3, "col": 58, "message": "unterminated quoted string"}], e
+print("ok   json error position")
+PY
+
+check "list with config" 0 "$vigil" rules list -c etc/vigil.yaml
+expect_in "list shows rules in force" "compiled    Kernel module load in container" "$TEST_TMPDIR/out"
+check "list json" 0 "$vigil" rules list --json -c etc/vigil.yaml
+python3 -c "import json,sys; j=json.load(open('$TEST_TMPDIR/out')); assert len(j['rules'])==7, j['rules']; print('ok   list json')" || failures=$((failures + 1))
+
+printf 'rules_files: [x]\nmode: sometimes\n' > "$TEST_TMPDIR/bad.yaml"
+check "bad config exits 1" 1 "$vigil" rules list -c "$TEST_TMPDIR/bad.yaml"
+expect_in "config error position" "bad.yaml:2:7: error: 'mode' must be enforce or monitor" "$TEST_TMPDIR/err"
+check "missing config exits 1" 1 "$vigil" rules list -c /nonexistent.yaml
+
+check "help" 0 "$vigil" --help
+expect_in "help lists rules validate" "rules validate [--json] PATH..." "$TEST_TMPDIR/out"
+check "rules help" 0 "$vigil" rules --help
+check "unknown command" 2 "$vigil" frobnicate
+check "validate without paths" 2 "$vigil" rules validate
+check "unknown option" 2 "$vigil" rules validate --frob rules/
+check "version" 0 "$vigil" version
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all CLI checks passed"

@@ -1,0 +1,71 @@
+// The field registry and event-type table are consistent with the kernel and with Falco.
+#include "src/fields/registry.h"
+
+#include <gtest/gtest.h>
+#include <seccomp.h>
+
+#include <set>
+
+#include "src/fields/event_types.h"
+
+namespace vigil::fields {
+namespace {
+
+TEST(EventTypes, EverySyscallNameIsARealSyscallOnThisArchitecture) {
+  for (const auto& t : event_types()) {
+    if (t.syscall.empty()) continue;
+    EXPECT_GE(seccomp_syscall_resolve_name(std::string(t.syscall).c_str()), 0) << t.syscall;
+  }
+}
+
+TEST(EventTypes, WriteIsNeverASeccompEvent) {
+  // runc rejects SCMP_ACT_NOTIFY on write (DESIGN.md).
+  auto id = find_event_type("write");
+  ASSERT_TRUE(id);
+  EXPECT_TRUE(event_type(*id).syscall.empty());
+  EXPECT_FALSE(event_type_channels(*id) & channel_bit(Channel::kSyscall));
+}
+
+TEST(EventTypes, NamesAreUniqueAndFitTheSet) {
+  std::set<std::string_view> names;
+  for (const auto& t : event_types()) EXPECT_TRUE(names.insert(t.name).second) << t.name;
+  EXPECT_LE(event_types().size(), kMaxEventTypes);
+}
+
+TEST(Fields, LookupOfKeyedAndPlainFields) {
+  auto f = find_field("evt.arg.flags");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->info->name, "evt.arg");
+  EXPECT_EQ(f->key, "flags");
+  EXPECT_TRUE(find_field("proc.name"));
+  EXPECT_FALSE(find_field("proc.nmae"));
+  EXPECT_FALSE(find_field("proc.name.x")) << "only fields that take a key accept one";
+}
+
+TEST(Fields, SupportedAndUnsupportedAreDisjoint) {
+  for (const auto& f : supported_fields()) {
+    EXPECT_FALSE(is_known_unsupported(f.name)) << f.name;
+    EXPECT_TRUE(has_known_field_class(f.name)) << f.name;
+    EXPECT_NE(f.channels, 0) << f.name;
+  }
+  EXPECT_TRUE(is_known_unsupported("fd.sip.name"));
+  EXPECT_TRUE(is_known_unsupported("k8s.pod.label.app"));
+}
+
+TEST(Fields, RaceClassification) {
+  const auto& openat = event_type(*find_event_type("openat"));
+  const auto& openat2 = event_type(*find_event_type("openat2"));
+  const auto& execve = event_type(*find_event_type("execve"));
+  auto flags = *find_field("evt.arg.flags");
+  auto name = *find_field("fd.name");
+  auto proc = *find_field("proc.name");
+  EXPECT_FALSE(is_racy(*flags.info, flags, Channel::kSyscall, openat, -1));
+  EXPECT_TRUE(is_racy(*flags.info, flags, Channel::kSyscall, openat2, -1)) << "struct open_how";
+  EXPECT_TRUE(is_racy(*name.info, name, Channel::kSyscall, openat, -1));
+  EXPECT_FALSE(is_racy(*name.info, name, Channel::kFileOpen, openat, -1));
+  EXPECT_TRUE(is_racy(*proc.info, proc, Channel::kSyscall, execve, -1));
+  EXPECT_FALSE(is_racy(*proc.info, proc, Channel::kSyscall, openat, -1));
+}
+
+}  // namespace
+}  // namespace vigil::fields

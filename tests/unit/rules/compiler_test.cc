@@ -1,0 +1,207 @@
+// What the compiler derives from a rule: event types, the channel per event type, the
+// syscalls and fanotify events to request, soundness of blocks, unsupported fields, and
+// the rule index that evaluation uses.
+#include <gtest/gtest.h>
+
+#include <sys/fanotify.h>
+
+#include "tests/unit/testing/fake_event.h"
+#include "tests/unit/testing/load.h"
+
+namespace vigil::rules {
+namespace {
+
+using testing::errors;
+using testing::FakeEvent;
+using testing::find_rule;
+using testing::load_yaml;
+using testing::matches;
+using testing::warnings;
+using V = std::vector<std::string>;
+
+std::string rule_yaml(const std::string& name, const std::string& cond,
+                      const std::string& action = "alert",
+                      const std::string& output = "o %proc.name") {
+  return "- rule: " + name + "\n  desc: d\n  condition: " + cond + "\n  output: " + output +
+         "\n  priority: warning\n  action: " + action + "\n";
+}
+
+TEST(Channels, RegisterArgumentBlocksAreSoundSeccomp) {
+  auto r =
+      load_yaml(rule_yaml("P", "evt.type = ptrace and evt.arg.request = PTRACE_ATTACH", "block"));
+  ASSERT_EQ(errors(r), "");
+  const auto* rule = find_rule(r, "P");
+  EXPECT_EQ(rule->syscalls, (V{"ptrace"}));
+  EXPECT_EQ(rule->fanotify_mask, 0u);
+  ASSERT_TRUE(rule->sound.has_value());
+  EXPECT_TRUE(*rule->sound);
+}
+
+TEST(Channels, PathBlocksUseFanotifyAndAreSound) {
+  auto r =
+      load_yaml(rule_yaml("S", "evt.type in (open, openat) and fd.name = /etc/shadow", "block"));
+  ASSERT_EQ(errors(r), "");
+  const auto* rule = find_rule(r, "S");
+  EXPECT_TRUE(rule->syscalls.empty());
+  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_OPEN_PERM));
+  EXPECT_TRUE(*rule->sound);
+}
+
+TEST(Channels, ExecPathBlocksUseFanotifyExec) {
+  auto r = load_yaml(rule_yaml("X", "evt.type = execve and proc.exepath startswith /tmp/", "kill"));
+  const auto* rule = find_rule(r, "X");
+  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_OPEN_EXEC_PERM));
+  EXPECT_TRUE(*rule->sound);
+}
+
+TEST(Channels, FieldsOnlySeccompCanSupplyForceSeccompAndAreRacyForBlocks) {
+  // Open flags are only known to seccomp; the path there comes from target memory.
+  auto r = load_yaml(rule_yaml("W",
+                               "evt.type = openat and evt.is_open_write = true and "
+                               "fd.name startswith /etc/",
+                               "block"));
+  ASSERT_EQ(errors(r), "");
+  const auto* rule = find_rule(r, "W");
+  EXPECT_EQ(rule->syscalls, (V{"openat"}));
+  EXPECT_EQ(rule->fanotify_mask, 0u);
+  ASSERT_TRUE(rule->sound.has_value());
+  EXPECT_FALSE(*rule->sound);
+  EXPECT_EQ(rule->racy_fields, (V{"fd.name on openat"}));
+}
+
+TEST(Channels, NewImageFieldsOfExecNeedSeccomp) {
+  auto r = load_yaml(rule_yaml("N", "evt.type = execve and proc.name = nc", "block"));
+  const auto* rule = find_rule(r, "N");
+  EXPECT_EQ(rule->syscalls, (V{"execve"}));
+  EXPECT_FALSE(*rule->sound) << "the new program's name is read from the caller's memory";
+}
+
+TEST(Channels, AlertRulesHaveNoSoundness) {
+  auto r = load_yaml(rule_yaml("A", "evt.type = mkdir"));
+  EXPECT_FALSE(find_rule(r, "A")->sound.has_value());
+  EXPECT_EQ(find_rule(r, "A")->syscalls, (V{"mkdir"}));
+}
+
+TEST(Channels, WriteIsNeverNotifiedAndCannotBeBlockedSoundly) {
+  auto r = load_yaml(rule_yaml("W", "evt.type = write and fd.name startswith /etc", "block"));
+  const auto* rule = find_rule(r, "W");
+  EXPECT_TRUE(rule->syscalls.empty());
+  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_MODIFY | FAN_CLOSE_WRITE));
+  EXPECT_FALSE(*rule->sound);
+}
+
+TEST(Channels, RuleSetInterceptionIsTheUnionOfItsActiveRules) {
+  auto r = load_yaml(rule_yaml("A", "evt.type = mkdir") + rule_yaml("B", "evt.type = unlink") +
+                     rule_yaml("C", "evt.type = rmdir") + "  enabled: false\n");
+  ASSERT_EQ(errors(r), "");
+  EXPECT_EQ(r.rules->syscalls(), (std::set<std::string>{"mkdir", "unlink"}));
+}
+
+TEST(EventTypes, NegationAndDisjunction) {
+  auto r = load_yaml(rule_yaml("A",
+                               "(evt.type = mkdir or evt.type in (rmdir, unlink)) and "
+                               "not evt.type = rmdir"));
+  EXPECT_EQ(find_rule(r, "A")->syscalls, (V{"mkdir", "unlink"}));
+}
+
+TEST(EventTypes, UnrestrictedRulesWarnAndInterceptNothing) {
+  auto r = load_yaml(rule_yaml("Any", "proc.name = nc") +
+                     rule_yaml("Mk", "evt.type = mkdir and proc.name = mkdir"));
+  EXPECT_NE(warnings(r).find("does not restrict evt.type"), std::string::npos);
+  const auto* any = find_rule(r, "Any");
+  EXPECT_TRUE(any->unrestricted);
+  EXPECT_TRUE(any->syscalls.empty());
+  EXPECT_EQ(r.rules->syscalls(), (std::set<std::string>{"mkdir"}));
+  FakeEvent mk("mkdir");
+  mk.set("proc.name", "nc");
+  EXPECT_EQ(matches(r, mk), (V{"Any"})) << "it still sees events other rules intercept";
+  auto quiet = load_yaml(rule_yaml("Any", "proc.name = nc") + "  warn_evttypes: false\n");
+  EXPECT_EQ(warnings(quiet), "");
+}
+
+TEST(EventTypes, UnknownEventTypesWarn) {
+  auto r = load_yaml(rule_yaml("A", "evt.type in (mkdir, switch)"));
+  EXPECT_NE(warnings(r).find("unknown event type 'switch'"), std::string::npos);
+  EXPECT_EQ(find_rule(r, "A")->syscalls, (V{"mkdir"}));
+}
+
+TEST(Unsupported, KnownFalcoFieldsMakeTheRuleUnsupportedNotAnError) {
+  auto r = load_yaml(rule_yaml("K", "evt.type = connect and fd.sip.name = x") +
+                     rule_yaml("Ok", "evt.type = mkdir"));
+  EXPECT_EQ(errors(r), "");
+  EXPECT_EQ(find_rule(r, "K")->status, RuleStatus::kUnsupported);
+  EXPECT_EQ(find_rule(r, "K")->reason, "unsupported: fd.sip.name");
+  EXPECT_EQ(find_rule(r, "Ok")->status, RuleStatus::kCompiled);
+}
+
+TEST(Unsupported, UnknownFieldsAreErrorsUnlessSkipIfUnknownFilter) {
+  auto r = load_yaml(rule_yaml("U", "evt.type = mkdir and proc.nmae = x"));
+  EXPECT_NE(errors(r).find("unknown field 'proc.nmae'"), std::string::npos);
+  auto s = load_yaml(rule_yaml("U", "evt.type = mkdir and proc.nmae = x") +
+                     "  skip-if-unknown-filter: true\n");
+  EXPECT_EQ(errors(s), "");
+  EXPECT_EQ(find_rule(s, "U")->status, RuleStatus::kUnsupported);
+}
+
+TEST(Unsupported, UnsupportedTransformersAreNamed) {
+  auto r = load_yaml(rule_yaml("J", "evt.type = execve and join(\",\", proc.args) = x"));
+  EXPECT_EQ(errors(r), "");
+  EXPECT_EQ(find_rule(r, "J")->reason, "unsupported: transformer join");
+}
+
+TEST(Matching, FirstStopsAtTheFirstMatchAllReportsEvery) {
+  const std::string yaml = rule_yaml("One", "evt.type = mkdir") +
+                           rule_yaml("Two", "evt.type = mkdir and proc.name = mkdir") +
+                           rule_yaml("Three", "evt.type = rmdir");
+  FakeEvent mk("mkdir");
+  mk.set("proc.name", "mkdir");
+  auto all = load_yaml(yaml, RuleMatching::kAll);
+  EXPECT_EQ(matches(all, mk), (V{"One", "Two"}));
+  auto first = load_yaml(yaml, RuleMatching::kFirst);
+  EXPECT_EQ(matches(first, mk), (V{"One"}));
+}
+
+TEST(Matching, EventsAreRoutedByChannel) {
+  auto r = load_yaml(rule_yaml("File", "evt.type = openat and fd.name = /etc/shadow") +
+                     rule_yaml("Flags", "evt.type = openat and evt.arg.flags contains O_WRONLY"));
+  FakeEvent via_fanotify("openat", Channel::kFileOpen);
+  via_fanotify.set("fd.name", "/etc/shadow").set("evt.arg.flags", "O_WRONLY");
+  EXPECT_EQ(matches(r, via_fanotify), (V{"File"}));
+  FakeEvent via_seccomp("openat", Channel::kSyscall);
+  via_seccomp.set("fd.name", "/etc/shadow").set("evt.arg.flags", "O_WRONLY");
+  EXPECT_EQ(matches(r, via_seccomp), (V{"Flags"}));
+}
+
+TEST(Output, FieldsAreInterpolatedAndMissingOnesAreNA) {
+  auto r = load_yaml(rule_yaml("O", "evt.type = mkdir", "alert",
+                               "made %fd.name by %proc.name (%proc.aname[2]) u=%user.uid "
+                               "%tolower(proc.exe) %8proc.pname| loginuid=%user.loginuid"));
+  ASSERT_EQ(errors(r), "");
+  FakeEvent e("mkdir");
+  e.set("fd.name", "/x")
+      .set("proc.name", "mkdir")
+      .set_int("user.uid", 0)
+      .set("proc.exe", "MK")
+      .set("proc.pname", "sh");
+  uint32_t id = 0;
+  ASSERT_EQ(r.rules->evaluate(e, &id, 1), 1u);
+  EXPECT_EQ(r.rules->format_output(id, e),
+            "made /x by mkdir (<NA>) u=0 mk sh      | loginuid=<NA>");
+  auto fields = r.rules->output_fields(id, e);
+  ASSERT_GE(fields.size(), 3u);
+  EXPECT_EQ(fields[0], (std::pair<std::string, std::string>{"fd.name", "/x"}));
+  EXPECT_EQ(fields[2], (std::pair<std::string, std::string>{"proc.aname[2]", "<NA>"}));
+}
+
+TEST(Output, UnknownOutputFieldsAreErrorsUnsupportedOnesWarn) {
+  auto r = load_yaml(rule_yaml("O", "evt.type = mkdir", "alert", "x=%proc.nope"));
+  EXPECT_NE(errors(r).find("unknown field 'proc.nope'"), std::string::npos);
+  auto w = load_yaml(rule_yaml("O", "evt.type = mkdir", "alert", "x=%proc.vmrss"));
+  EXPECT_EQ(errors(w), "");
+  EXPECT_NE(warnings(w).find("output field 'proc.vmrss' is not supplied"), std::string::npos);
+  auto trailing = load_yaml(rule_yaml("O", "evt.type = mkdir", "alert", "x=%"));
+  EXPECT_NE(errors(trailing).find("cannot end with '%'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::rules
