@@ -9,10 +9,15 @@ size_t CompiledRuleSet::evaluate(Event& e, uint32_t* out, size_t capacity) const
   const auto type = e.type();
   if (type >= fields::kMaxEventTypes) return 0;
   const auto& candidates = index_[size_t(e.channel())][type];
+  // Per-thread memo of check results; it grows once to the number of distinct checks.
+  thread_local std::vector<uint64_t> stamps;
+  thread_local uint64_t generation = 0;
+  if (stamps.size() < checks_.size()) stamps.assign(checks_.size(), 0);
+  const CheckMemo memo{stamps.data(), ++generation};
   size_t n = 0;
   for (uint32_t id : candidates) {
     if (n >= capacity) break;
-    if (rules_[id].program->eval(e)) {
+    if (rules_[id].program->eval(e, memo)) {
       out[n++] = id;
       if (matching_ == RuleMatching::kFirst) break;
     }

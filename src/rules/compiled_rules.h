@@ -67,6 +67,7 @@ class CompiledRuleSet final : public RuleSet {
  private:
   friend class Compiler;
   std::vector<CompiledRule> rules_;
+  std::vector<std::unique_ptr<Check>> checks_;  // distinct checks, shared by the programs
   std::array<std::array<std::vector<uint32_t>, fields::kMaxEventTypes>, kChannelCount> index_;
   RuleMatching matching_ = RuleMatching::kFirst;
 };

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "src/fields/registry.h"
 #include "src/rules/loader.h"
@@ -143,6 +144,7 @@ class Compiler {
   std::shared_ptr<CompiledRuleSet> run(const CompileOptions& opts) {
     auto set = std::make_shared<CompiledRuleSet>();
     set->matching_ = opts.matching;
+    checks_ = &set->checks_;
     for (const auto& def : col_.rules) set->rules_.push_back(compile_rule(def));
     bind_unrestricted(*set);
     for (uint32_t i = 0; i < set->rules_.size(); ++i) {
@@ -160,6 +162,7 @@ class Compiler {
     st.append(text, SourceMap::fixed({"<condition>", 1, 1}));
     RuleCtx ctx;
     ConditionResult out;
+    checks_ = &out.checks;
     try {
       std::unique_ptr<ast::Expr> tree;
       try {
@@ -401,12 +404,49 @@ class Compiler {
         if (values.size() != 1) throw CompileError{op_pos, "expected one value"};
         parse_scalar(*check, values[0], st, e.lhs->name);
       }
-      if (is_evt_type) types = event_type_set(*check, values, st);
+      if (is_evt_type && e.lhs->args.empty()) {
+        types = event_type_set(*check, values, st);
+        if (types != all || check->op == Op::kNe) check->event_types = types;
+      }
     }
     check->lhs = std::move(lhs);
     out.kind = Node::Kind::kCheck;
-    out.check = std::move(check);
+    out.check = intern(std::move(check), e);
     return types;
+  }
+
+  // Canonical text of an operand, for interning identical checks.
+  static std::string operand_key(const Operand& o) {
+    switch (o.kind) {
+      case Operand::Kind::kField:
+        return "f" + std::to_string(o.ref.id) + ":" + o.key_storage + ":" +
+               std::to_string(o.ref.index);
+      case Operand::Kind::kLiteral:
+        return "l" + std::to_string(o.literal.size()) + ":" + o.literal;
+      case Operand::Kind::kTransform:
+        return "t" + std::to_string(int(o.transform)) + "(" + operand_key(*o.child) + ")";
+    }
+    return "?";
+  }
+
+  // Returns the rule set's copy of an identical check if there is one, else keeps this one.
+  const Check* intern(std::unique_ptr<Check> c, const ast::Expr& e) {
+    std::string key = operand_key(*c->lhs) + "|" + std::to_string(int(c->op)) + "|";
+    if (c->rhs) {
+      key += "r" + operand_key(*c->rhs);
+    } else {
+      key += "v" + c->str + "\x1f" + std::to_string(c->num) + "\x1f";
+      for (const auto& s : c->strs) key += s + "\x1f";
+      for (auto n : c->nums) key += std::to_string(n) + ",";
+      for (const auto& v : e.values) key += v.text + "\x1e";
+    }
+    auto it = interned_.find(key);
+    if (it != interned_.end()) return it->second;
+    c->id = uint32_t(checks_->size());
+    const Check* raw = c.get();
+    checks_->push_back(std::move(c));
+    interned_.emplace(std::move(key), raw);
+    return raw;
   }
 
   std::vector<ast::Literal> resolve_list_name(const ast::Literal& name, const SourceText& st) {
@@ -500,6 +540,7 @@ class Compiler {
       c.strs.erase(std::unique(c.strs.begin(), c.strs.end()), c.strs.end());
     }
     std::sort(c.nums.begin(), c.nums.end());
+    c.index_strings();
   }
 
   EventTypeSet event_type_set(const Check& c, const std::vector<ast::Literal>& values,
@@ -823,6 +864,7 @@ class Compiler {
       return r;
     }
     bind_channels(def, ctx, r);
+    if (r.program && !r.unrestricted && !r.bindings.empty()) fold(r);
     if (r.status == RuleStatus::kCompiled && !def.enabled) {
       r.status = RuleStatus::kDisabled;
       r.reason = "enabled: false";
@@ -964,11 +1006,20 @@ class Compiler {
         if (r.event_types.test(type)) r.bindings.push_back({type, channel});
       }
       if (blocks(r.facts.action)) r.sound = std::nullopt;
+      if (!r.bindings.empty()) fold(r);
     }
+  }
+
+  static void fold(CompiledRule& r) {
+    EventTypeSet bound;
+    for (const auto& b : r.bindings) bound.set(b.first);
+    fold_event_types(*r.program, bound);
   }
 
   const Collection& col_;
   Diagnostics& diags_;
+  std::vector<std::unique_ptr<Check>>* checks_ = nullptr;  // where interned checks go
+  std::unordered_map<std::string, const Check*> interned_;
   std::vector<std::vector<ListItem>> expanded_;
   std::vector<std::unique_ptr<ast::Expr>> macro_asts_;
   std::vector<bool> macro_parsed_;

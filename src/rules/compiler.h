@@ -30,6 +30,7 @@ LoadResult load_and_compile(const std::vector<std::string>& paths, const Compile
 
 // Compiles one condition on its own (tests, fuzzing): no lists or macros but `col`'s.
 struct ConditionResult {
+  std::vector<std::unique_ptr<Check>> checks;  // owned here; the program points into them
   std::unique_ptr<Node> program;
   fields::EventTypeSet event_types;
   std::vector<std::string> unsupported;  // fields vigil cannot supply

@@ -67,19 +67,11 @@ std::shared_ptr<const SourceMap> SourceMap::fixed(Position pos) {
 
 std::shared_ptr<const SourceMap> SourceMap::for_scalar(const std::string& file,
                                                        const std::string& raw, size_t start,
+                                                       uint32_t line, uint32_t col,
                                                        const std::string& value) {
   auto m = std::make_shared<SourceMap>();
   m->file_ = file;
   // Line and column of every byte of the raw file from `start` on are computed on the fly.
-  uint32_t line = 1, col = 1;
-  for (size_t i = 0; i < start && i < raw.size(); ++i) {
-    if (raw[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
   size_t p = std::min(start, raw.size());
   auto advance = [&](size_t to) {
     for (; p < to; ++p) {

@@ -48,9 +48,11 @@ class SourceMap {
  public:
   // A map for text that is not in any file (generated), pointing everything at `pos`.
   static std::shared_ptr<const SourceMap> fixed(Position pos);
-  // `raw` is the whole file; `start` is the byte offset where the scalar begins there.
+  // `raw` is the whole file; the scalar begins at byte `start`, which is at `line`:`col`
+  // (1-based) there.
   static std::shared_ptr<const SourceMap> for_scalar(const std::string& file,
                                                      const std::string& raw, size_t start,
+                                                     uint32_t line, uint32_t col,
                                                      const std::string& value);
   Position at(size_t offset) const;
   const std::string& file() const { return file_; }

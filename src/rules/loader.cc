@@ -221,7 +221,8 @@ class FileLoader {
   std::shared_ptr<const SourceMap> scalar_map(const YAML::Node& v) const {
     const auto m = v.Mark();
     if (m.is_null() || m.pos < 0) return SourceMap::fixed({file_, 0, 0});
-    return SourceMap::for_scalar(file_, raw_, size_t(m.pos), v.Scalar());
+    return SourceMap::for_scalar(file_, raw_, size_t(m.pos), uint32_t(m.line + 1),
+                                 uint32_t(m.column + 1), v.Scalar());
   }
 
   SourceText text_of(const YAML::Node& item, const std::string& key) const {

@@ -91,6 +91,7 @@ bool string_check(const Check& c, std::string_view v) {
       return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *c.regex);
     case Op::kIn:
     case Op::kIntersects:
+      if (!c.str_set.empty()) return c.str_set.count(v) != 0;
       return std::binary_search(c.strs.begin(), c.strs.end(), v, [](const auto& a, const auto& b) {
         return std::string_view(a) < std::string_view(b);
       });
@@ -395,6 +396,64 @@ Value Operand::eval(Event& e) const {
       break;
   }
   return Value::none();
+}
+
+void Check::index_strings() {
+  str_set.clear();
+  if (strs.size() <= 8 || op == Op::kPMatch) return;
+  str_set.reserve(strs.size());
+  for (const auto& s : strs) str_set.insert(s);
+}
+
+void fold_event_types(Node& n, const std::bitset<128>& types) {
+  switch (n.kind) {
+    case Node::Kind::kTrue:
+    case Node::Kind::kFalse:
+      return;
+    case Node::Kind::kCheck: {
+      if (!n.check || !n.check->event_types) return;
+      const auto& holds = *n.check->event_types;
+      if ((types & ~holds).none()) {
+        n = Node{Node::Kind::kTrue, {}, nullptr};
+      } else if ((types & holds).none()) {
+        n = Node{Node::Kind::kFalse, {}, nullptr};
+      }
+      return;
+    }
+    case Node::Kind::kNot: {
+      fold_event_types(n.children[0], types);
+      const auto k = n.children[0].kind;
+      if (k == Node::Kind::kTrue)
+        n = Node{Node::Kind::kFalse, {}, nullptr};
+      else if (k == Node::Kind::kFalse)
+        n = Node{Node::Kind::kTrue, {}, nullptr};
+      return;
+    }
+    case Node::Kind::kAnd:
+    case Node::Kind::kOr: {
+      const bool is_and = n.kind == Node::Kind::kAnd;
+      const auto absorbing = is_and ? Node::Kind::kFalse : Node::Kind::kTrue;
+      const auto neutral = is_and ? Node::Kind::kTrue : Node::Kind::kFalse;
+      std::vector<Node> kept;
+      for (auto& c : n.children) {
+        fold_event_types(c, types);
+        if (c.kind == absorbing) {
+          n = Node{absorbing, {}, nullptr};
+          return;
+        }
+        if (c.kind != neutral) kept.push_back(std::move(c));
+      }
+      if (kept.empty()) {
+        n = Node{neutral, {}, nullptr};
+      } else if (kept.size() == 1) {
+        Node only = std::move(kept[0]);
+        n = std::move(only);
+      } else {
+        n.children = std::move(kept);
+      }
+      return;
+    }
+  }
 }
 
 bool Check::eval(Event& e) const {

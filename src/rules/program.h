@@ -5,9 +5,13 @@
 #include <re2/re2.h>
 
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "vigil/event.h"
@@ -72,38 +76,68 @@ struct Check {
   int64_t num = 0;  // int and bool
   IpNet ip;
   std::vector<std::string> strs;  // in/intersects/pmatch, sorted (pmatch: as written)
-  std::vector<int64_t> nums;      // sorted
+  std::unordered_set<std::string_view> str_set;  // views into strs, for larger sets
+  std::vector<int64_t> nums;                     // sorted
   std::vector<IpNet> ips;
   std::unique_ptr<RE2> regex;
   std::unique_ptr<Operand> rhs;  // val(field) or a transformer instead of a constant
+  // For a check on evt.type alone: the event types for which it holds (constant folding).
+  std::optional<std::bitset<128>> event_types;
+
+  uint32_t id = 0;  // index of this check among its rule set's distinct checks
 
   bool eval(Event& e) const;
+  // Builds str_set once strs is final; sets of a few strings stay a sorted vector.
+  void index_strings();
+};
+
+// Results of the checks already evaluated for the current event. Identical checks are
+// shared across a rule set (the compiler interns them), so a check that appears in many
+// rules or macros runs once per event. `stamps[id]` is 2*generation + result.
+struct CheckMemo {
+  uint64_t* stamps = nullptr;  // one per distinct check; null = no memoization
+  uint64_t generation = 0;     // > 0, new for each event
 };
 
 struct Node {
-  enum class Kind : uint8_t { kAnd, kOr, kNot, kCheck };
+  enum class Kind : uint8_t { kAnd, kOr, kNot, kCheck, kTrue, kFalse };
   Kind kind = Kind::kCheck;
   std::vector<Node> children;
-  std::unique_ptr<Check> check;
+  const Check* check = nullptr;  // owned by the rule set (or the ConditionResult)
 
-  bool eval(Event& e) const {
+  bool eval(Event& e, const CheckMemo& memo) const {
     switch (kind) {
       case Kind::kAnd:
         for (const auto& c : children)
-          if (!c.eval(e)) return false;
+          if (!c.eval(e, memo)) return false;
         return true;
       case Kind::kOr:
         for (const auto& c : children)
-          if (c.eval(e)) return true;
+          if (c.eval(e, memo)) return true;
         return false;
       case Kind::kNot:
-        return !children[0].eval(e);
-      case Kind::kCheck:
-        return check->eval(e);
+        return !children[0].eval(e, memo);
+      case Kind::kCheck: {
+        if (!memo.stamps) return check->eval(e);
+        uint64_t& stamp = memo.stamps[check->id];
+        if ((stamp >> 1) == memo.generation) return (stamp & 1) != 0;
+        const bool r = check->eval(e);
+        stamp = (memo.generation << 1) | (r ? 1 : 0);
+        return r;
+      }
+      case Kind::kTrue:
+        return true;
+      case Kind::kFalse:
+        return false;
     }
     return false;
   }
+  bool eval(Event& e) const { return eval(e, CheckMemo{}); }
 };
+
+// Folds checks on evt.type that are constant over `types` (the event types a rule is bound
+// to: its index guarantees one of them) and simplifies the boolean structure around them.
+void fold_event_types(Node& n, const std::bitset<128>& types);
 
 // Helpers shared with output rendering and tests.
 bool glob_match(std::string_view pattern, std::string_view s, bool icase);

@@ -172,6 +172,42 @@ TEST(Matching, EventsAreRoutedByChannel) {
   EXPECT_EQ(matches(r, via_seccomp), (V{"Flags"}));
 }
 
+TEST(Matching, SharedChecksAreReevaluatedForEveryEvent) {
+  // "proc.name = nc" is one interned check used by both rules; its memoized result must
+  // never leak from one event to the next.
+  auto r = load_yaml(rule_yaml("A", "evt.type = execve and proc.name = nc") +
+                     rule_yaml("B",
+                               "evt.type in (execve, mkdir) and proc.name = nc and "
+                               "proc.pname = sh"));
+  FakeEvent nc("execve");
+  nc.set("proc.name", "nc").set("proc.pname", "sh");
+  FakeEvent ls("execve");
+  ls.set("proc.name", "ls").set("proc.pname", "sh");
+  FakeEvent mk("mkdir");
+  mk.set("proc.name", "nc").set("proc.pname", "sh");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(matches(r, nc), (V{"A", "B"}));
+    EXPECT_EQ(matches(r, ls), (V{}));
+    EXPECT_EQ(matches(r, mk), (V{"B"}));
+  }
+}
+
+TEST(Matching, EventTypeChecksFoldAgainstTheRulesIndex) {
+  // Inside a rule bound to execve and mkdir, "evt.type = execve" still distinguishes them.
+  auto r = load_yaml(rule_yaml("R",
+                               "evt.type in (execve, mkdir) and "
+                               "(evt.type = execve or proc.name = mkdir)"));
+  FakeEvent ex("execve");
+  ex.set("proc.name", "x");
+  FakeEvent mk_other("mkdir");
+  mk_other.set("proc.name", "x");
+  FakeEvent mk("mkdir");
+  mk.set("proc.name", "mkdir");
+  EXPECT_EQ(matches(r, ex), (V{"R"}));
+  EXPECT_EQ(matches(r, mk_other), (V{}));
+  EXPECT_EQ(matches(r, mk), (V{"R"}));
+}
+
 TEST(Output, FieldsAreInterpolatedAndMissingOnesAreNA) {
   auto r = load_yaml(rule_yaml("O", "evt.type = mkdir", "alert",
                                "made %fd.name by %proc.name (%proc.aname[2]) u=%user.uid "
