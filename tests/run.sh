@@ -9,7 +9,10 @@ log=$(mktemp)
 status=0
 
 echo "== build"
-bazel build //... 2>&1 | tail -n 3 || status=1
+if ! bazel build //... >"$log" 2>&1; then
+  grep -v linux-sandbox "$log" | tail -n 40
+  status=1
+fi
 
 echo "== tests"
 bazel test //tests/... 2>&1 | tee "$log" | grep -E "PASSED|FAILED|TIMEOUT|NO STATUS|ERROR|Executed" || true

@@ -5,12 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="$1"
 seconds="${2:-30}"
-base="${VIGIL_FUZZ_OUTPUT_BASE:-$HOME/.cache/vigil-fuzz-bazel}"
+base="${VIGIL_FUZZ_OUTPUT_BASE:-$HOME/.cache/vigil-fuzz-bazel/$(pwd | md5sum | cut -c1-12)}"
 flags=(--repo_env=CC=clang --copt=-fsanitize=fuzzer,address,undefined
        --linkopt=-fsanitize=fuzzer,address,undefined --linkopt=-fsanitize-link-c++-runtime
        --copt=-fno-sanitize-recover=all
        --copt=-g --copt=-O1)
-bazel --output_base="$base" build "${flags[@]}" "//tests/fuzz:$target" >&2
+build_log=$(mktemp)
+if ! bazel --output_base="$base" build "${flags[@]}" "//tests/fuzz:$target" >"$build_log" 2>&1; then
+  grep -v -e linux-sandbox -e "ld.gold: warning" "$build_log" | tail -n 40
+  rm -f "$build_log"
+  exit 1
+fi
+rm -f "$build_log"
 bin="$(bazel --output_base="$base" info "${flags[@]}" bazel-bin 2>/dev/null)/tests/fuzz/$target"
 seeds="tests/fuzz/corpus/${target%_fuzz}"
 work=$(mktemp -d)
