@@ -341,6 +341,34 @@ class FileLoader {
     }
   }
 
+  // Falco's define: a new name is appended to the load order; a known name is replaced in
+  // place, keeping its original index (what earlier items may reference).
+  template <typename Def>
+  void define(std::vector<Def>& defs, std::map<std::string, size_t>& index, Def def) {
+    def.visibility = col_.next_index++;
+    auto it = index.find(def.name);
+    if (it != index.end()) {
+      def.index = defs[it->second].index;
+      defs[it->second] = std::move(def);
+    } else {
+      def.index = def.visibility;
+      index[def.name] = defs.size();
+      defs.push_back(std::move(def));
+    }
+  }
+
+  // Whether a list or macro item appends to an earlier definition of its one key, through
+  // the legacy `append: true` or `override: {key: append}`.
+  bool appends(const YAML::Node& item, const std::string& key) {
+    const bool legacy = boolean(item, "append", false);
+    std::set<std::string> app, rep;
+    read_overrides(item, {key}, {key}, app, rep);
+    if (legacy && !(app.empty() && rep.empty())) {
+      fail(item, "keys 'override' and 'append: true' cannot be used together");
+    }
+    return legacy || app.count(key);
+  }
+
   void read_list(const YAML::Node& item) {
     ListDef def;
     def.name = scalar(item, "list", false);
@@ -356,16 +384,10 @@ class FileLoader {
         def.items.push_back({e.Scalar(), pos_of(e)});
       }
     }
-    bool append = boolean(item, "append", false);
-    std::set<std::string> app, rep;
-    read_overrides(item, {"items"}, {"items"}, app, rep);
-    if (append && !(app.empty() && rep.empty())) {
-      fail(item, "keys 'override' and 'append: true' cannot be used together");
-    }
-    append = append || app.count("items");
+    const bool append = appends(item, "items");
     warn_unknown_keys(item, {"list", "items", "append", "override"});
-    auto it = col_.list_index.find(def.name);
     if (append) {
+      auto it = col_.list_index.find(def.name);
       if (it == col_.list_index.end()) {
         fail(item, "list '" + def.name + "' has 'append' but no list by that name exists yet");
       }
@@ -374,15 +396,7 @@ class FileLoader {
       prev.visibility = col_.next_index++;
       return;
     }
-    def.visibility = col_.next_index++;
-    if (it != col_.list_index.end()) {
-      def.index = col_.lists[it->second].index;
-      col_.lists[it->second] = std::move(def);
-    } else {
-      def.index = def.visibility;
-      col_.list_index[def.name] = col_.lists.size();
-      col_.lists.push_back(std::move(def));
-    }
+    define(col_.lists, col_.list_index, std::move(def));
   }
 
   void read_macro(const YAML::Node& item) {
@@ -390,16 +404,10 @@ class FileLoader {
     def.name = scalar(item, "macro", false);
     def.pos = pos_of(item);
     def.condition = text_of(item, "condition");
-    bool append = boolean(item, "append", false);
-    std::set<std::string> app, rep;
-    read_overrides(item, {"condition"}, {"condition"}, app, rep);
-    if (append && !(app.empty() && rep.empty())) {
-      fail(item, "keys 'override' and 'append: true' cannot be used together");
-    }
-    append = append || app.count("condition");
+    const bool append = appends(item, "condition");
     warn_unknown_keys(item, {"macro", "condition", "append", "override"});
-    auto it = col_.macro_index.find(def.name);
     if (append) {
+      auto it = col_.macro_index.find(def.name);
       if (it == col_.macro_index.end()) {
         fail(item, "macro '" + def.name + "' has 'append' but no macro by that name exists yet");
       }
@@ -408,15 +416,7 @@ class FileLoader {
       prev.visibility = col_.next_index++;
       return;
     }
-    def.visibility = col_.next_index++;
-    if (it != col_.macro_index.end()) {
-      def.index = col_.macros[it->second].index;
-      col_.macros[it->second] = std::move(def);
-    } else {
-      def.index = def.visibility;
-      col_.macro_index[def.name] = col_.macros.size();
-      col_.macros.push_back(std::move(def));
-    }
+    define(col_.macros, col_.macro_index, std::move(def));
   }
 
   ExceptionEntry entry(const YAML::Node& v) const {
@@ -663,7 +663,7 @@ class FileLoader {
     } catch (const ItemError&) {
       // Keep the rule, marked failed, so reports list it; then report the error.
       def.load_failed = true;
-      register_rule(std::move(def), it);
+      define(col_.rules, col_.rule_index, std::move(def));
       throw;
     }
     if (it != col_.rule_index.end()) {
@@ -674,19 +674,7 @@ class FileLoader {
                               prev.pos.file + ":" + std::to_string(prev.pos.line) + ":" +
                               std::to_string(prev.pos.col));
     }
-    register_rule(std::move(def), it);
-  }
-
-  void register_rule(RuleDef def, std::map<std::string, size_t>::iterator it) {
-    def.visibility = col_.next_index++;
-    if (it != col_.rule_index.end()) {
-      def.index = col_.rules[it->second].index;
-      col_.rules[it->second] = std::move(def);
-    } else {
-      def.index = def.visibility;
-      col_.rule_index[def.name] = col_.rules.size();
-      col_.rules.push_back(std::move(def));
-    }
+    define(col_.rules, col_.rule_index, std::move(def));
   }
 
   const std::string& file_;

@@ -240,40 +240,29 @@ class Parser {
     return true;
   }
 
-  std::unique_ptr<ast::Expr> parse_or() {
-    DepthGuard g(*this);
-    size_t start = (blank(), pos_);
-    std::vector<std::unique_ptr<ast::Expr>> children;
-    children.push_back(parse_and());
-    blank();
-    while (keyword("or")) {
-      if (!blank()) {
-        if (!lit("(")) throw ParseError(pos_, "expected blank or '(' after 'or'");
-        children.push_back(parse_embedded());
-      } else {
-        children.push_back(parse_and());
-      }
-      blank();
-    }
-    return group(ast::Expr::Kind::kOr, std::move(children), start);
-  }
+  std::unique_ptr<ast::Expr> parse_or() { return parse_chain("or", ast::Expr::Kind::kOr); }
+  std::unique_ptr<ast::Expr> parse_and() { return parse_chain("and", ast::Expr::Kind::kAnd); }
 
-  std::unique_ptr<ast::Expr> parse_and() {
+  // OrExpr and AndExpr: operands joined by `word`, each operand the next tighter level.
+  std::unique_ptr<ast::Expr> parse_chain(std::string_view word, ast::Expr::Kind kind) {
     DepthGuard g(*this);
     size_t start = (blank(), pos_);
+    auto operand = [&] { return kind == ast::Expr::Kind::kOr ? parse_and() : parse_not(); };
     std::vector<std::unique_ptr<ast::Expr>> children;
-    children.push_back(parse_not());
+    children.push_back(operand());
     blank();
-    while (keyword("and")) {
+    while (keyword(word)) {
       if (!blank()) {
-        if (!lit("(")) throw ParseError(pos_, "expected blank or '(' after 'and'");
+        if (!lit("(")) {
+          throw ParseError(pos_, "expected blank or '(' after '" + std::string(word) + "'");
+        }
         children.push_back(parse_embedded());
       } else {
-        children.push_back(parse_not());
+        children.push_back(operand());
       }
       blank();
     }
-    return group(ast::Expr::Kind::kAnd, std::move(children), start);
+    return group(kind, std::move(children), start);
   }
 
   // 'and'/'or' only when followed by a blank or '(' (so "order" is not "or").
