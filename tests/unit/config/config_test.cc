@@ -1,0 +1,84 @@
+// The daemon config file: defaults, Falco's key names, relative rules paths, errors.
+#include "src/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace vigil::config {
+namespace {
+
+std::string write(const std::string& name, const std::string& text) {
+  std::string path = std::string(getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Config, ReadsEveryKey) {
+  auto path = write("full.yaml", R"(
+rules_files: [rules.d, /abs/rules.yaml]
+mode: monitor
+rule_matching: all
+json_output: false
+stdout_output: {enabled: false}
+syslog_output: {enabled: false}
+file_output: {enabled: true, filename: /tmp/alerts.json}
+listener_socket: /tmp/l.sock
+control_socket: /tmp/c.sock
+on_daemon_unavailable: deny
+)");
+  rules::Diagnostics d;
+  auto c = load_config(path, d);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(d.all().empty());
+  const std::string dir = std::string(getenv("TEST_TMPDIR"));
+  EXPECT_EQ(c->rules_files, (std::vector<std::string>{dir + "/rules.d", "/abs/rules.yaml"}));
+  EXPECT_EQ(c->mode, Mode::kMonitor);
+  EXPECT_EQ(c->rule_matching, RuleMatching::kAll);
+  EXPECT_FALSE(c->json_output);
+  EXPECT_FALSE(c->stdout_output);
+  EXPECT_FALSE(c->syslog_output);
+  EXPECT_TRUE(c->file_output);
+  EXPECT_EQ(c->file_output_path, "/tmp/alerts.json");
+  EXPECT_EQ(c->listener_socket, "/tmp/l.sock");
+  EXPECT_EQ(c->control_socket, "/tmp/c.sock");
+  EXPECT_EQ(c->on_daemon_unavailable, Unavailable::kDeny);
+}
+
+TEST(Config, DefaultsAreDesignsDefaults) {
+  auto path = write("empty.yaml", "");
+  rules::Diagnostics d;
+  auto c = load_config(path, d);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->rules_files, (std::vector<std::string>{"/etc/vigil/rules.d"}));
+  EXPECT_EQ(c->mode, Mode::kEnforce);
+  EXPECT_EQ(c->rule_matching, RuleMatching::kFirst);
+  EXPECT_EQ(c->listener_socket, "/run/vigil/seccomp.sock");
+  EXPECT_EQ(c->on_daemon_unavailable, Unavailable::kAllow);
+}
+
+TEST(Config, ErrorsHavePositionsAndUnknownKeysWarn) {
+  auto path = write("bad.yaml", "mode: sometimes\nrule_matching: [x]\ncolour: red\n");
+  rules::Diagnostics d;
+  EXPECT_FALSE(load_config(path, d));
+  ASSERT_EQ(d.all().size(), 3u);
+  EXPECT_EQ(rules::format_diagnostic(d.all()[0]),
+            path + ":1:7: error: 'mode' must be enforce or monitor");
+  EXPECT_EQ(rules::format_diagnostic(d.all()[1]),
+            path + ":2:16: error: 'rule_matching' must be a string");
+  EXPECT_EQ(rules::format_diagnostic(d.all()[2]),
+            path + ":3:1: warning: unknown key 'colour'; the key is ignored");
+}
+
+TEST(Config, MissingAndMalformedFiles) {
+  rules::Diagnostics d;
+  EXPECT_FALSE(load_config("/nonexistent/vigil.yaml", d));
+  auto path = write("syntax.yaml", "mode: [unclosed\n");
+  rules::Diagnostics d2;
+  EXPECT_FALSE(load_config(path, d2));
+  ASSERT_FALSE(d2.all().empty());
+  EXPECT_NE(d2.all()[0].message.find("YAML"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::config
