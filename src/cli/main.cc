@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "src/cli/daemon_command.h"
 #include "src/cli/rules_command.h"
 #include "src/rules/loader.h"
 
@@ -15,6 +16,9 @@ vigil is a runtime security engine for Linux containers: Falco-compatible rules,
 evaluated on seccomp user notifications and fanotify events, that alert or block.
 
 commands:
+  daemon [-c CONFIG]                the engine: answers containers' intercepted syscalls
+  hook precreate [-c CONFIG]        OCI config on stdin -> config with vigil's seccomp
+                                    NOTIFY rules and listenerPath on stdout
   rules validate [--json] PATH...   load and compile rules files; report every rule's
                                     status, interception needs and soundness, and every
                                     error with file:line:col (exit 1 on errors)
@@ -23,7 +27,7 @@ commands:
                                     version whose format it reads
   help                              this help
 
-Run 'vigil rules --help' for details.
+Run 'vigil rules --help', 'vigil daemon --help', 'vigil hook --help' for details.
 )";
 
 }  // namespace
@@ -46,6 +50,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "rules") return vigil::cli::rules_command(args);
+  if (cmd == "daemon") return vigil::cli::daemon_command(args);
+  if (cmd == "hook") return vigil::cli::hook_command(args);
   std::cerr << "vigil: unknown command '" << cmd << "'\n\n" << kHelp;
   return 2;
 }

@@ -1,0 +1,259 @@
+// The daemon's event loop and verdict pipeline.
+#include "src/engine/daemon.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "src/fields/syscall_event.h"
+#include "src/rules/compiler.h"
+#include "src/seccomp/runtime_message.h"
+
+namespace vigil::engine {
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void log(const std::string& msg) { std::cerr << "vigil: " << msg << std::endl; }
+
+}  // namespace
+
+Daemon::Daemon(config::Config cfg)
+    : cfg_(std::move(cfg)), acceptor_(io_), signals_(io_, SIGINT, SIGTERM, SIGHUP) {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  hostname_ = host;
+}
+
+Daemon::~Daemon() = default;
+
+bool Daemon::reload() {
+  rules::CompileOptions opts;
+  opts.matching = cfg_.rule_matching;
+  auto r = rules::load_and_compile(cfg_.rules_files, opts);
+  for (const auto& d : r.diagnostics.sorted()) {
+    if (d.severity == rules::Severity::kError) log(rules::format_diagnostic(d));
+  }
+  if (r.diagnostics.has_errors()) {
+    log(rules_ ? "rules not reloaded; the previous rules stay in force"
+               : "cannot start: the rules have errors");
+    return false;
+  }
+  rules_ = r.rules;  // one swap; sessions read it per notification
+  size_t active = 0;
+  for (const auto& rule : r.rules->rules()) active += rule.status == rules::RuleStatus::kCompiled;
+  log("rules loaded: " + std::to_string(active) + " in force");
+  return true;
+}
+
+bool Daemon::start() {
+  if (!reload()) return false;
+  outputs::OutputConfig oc;
+  oc.json = cfg_.json_output;
+  oc.stdout_enabled = cfg_.stdout_output;
+  oc.syslog_enabled = cfg_.syslog_output;
+  oc.file_enabled = cfg_.file_output;
+  oc.file_path = cfg_.file_output_path;
+  if (oc.file_enabled) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(oc.file_path).parent_path(), ec);
+  }
+  outputs_ = std::make_unique<outputs::AsyncOutputs>(oc);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(cfg_.listener_socket).parent_path(),
+                                      ec);
+  ::unlink(cfg_.listener_socket.c_str());
+  boost::system::error_code bec;
+  acceptor_.open(boost::asio::local::stream_protocol(), bec);
+  if (!bec)
+    acceptor_.bind(boost::asio::local::stream_protocol::endpoint(cfg_.listener_socket), bec);
+  if (!bec) ::chmod(cfg_.listener_socket.c_str(), 0600);
+  if (!bec) acceptor_.listen(128, bec);
+  if (bec) {
+    log("cannot listen on " + cfg_.listener_socket + ": " + bec.message());
+    return false;
+  }
+  log("listening for runtimes on " + cfg_.listener_socket);
+  accept();
+  return true;
+}
+
+void Daemon::run() {
+  // Signals: SIGHUP reloads, SIGINT/SIGTERM stop. Re-armed after each one.
+  std::function<void()> arm;
+  arm = [this, &arm] {
+    signals_.async_wait([this, &arm](const boost::system::error_code& e, int sig) {
+      if (e) return;
+      if (sig == SIGHUP) {
+        reload();
+        arm();
+        return;
+      }
+      log("stopping");
+      io_.stop();
+    });
+  };
+  arm();
+  io_.run();
+  outputs_->flush();
+}
+
+void Daemon::accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec,
+                                boost::asio::local::stream_protocol::socket sock) {
+    if (!ec) {
+      auto s = std::make_shared<boost::asio::local::stream_protocol::socket>(std::move(sock));
+      s->non_blocking(true);
+      read_runtime_message(s, std::make_shared<std::string>(), std::make_shared<UniqueFd>());
+    }
+    accept();
+  });
+}
+
+void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_protocol::socket> sock,
+                                  std::shared_ptr<std::string> buf, std::shared_ptr<UniqueFd> fd) {
+  sock->async_wait(boost::asio::socket_base::wait_read, [this, sock, buf,
+                                                         fd](const boost::system::error_code& ec) {
+    if (ec) return;
+    char data[16384];
+    iovec iov{data, sizeof(data)};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n = ::recvmsg(sock->native_handle(), &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      read_runtime_message(sock, buf, fd);
+      return;
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
+          int received;
+          std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+          UniqueFd owned(received);
+          if (!*fd) *fd = std::move(owned);  // the first is the seccomp fd; extras are closed
+        }
+      }
+    }
+    if (n <= 0) {
+      if (!buf->empty()) log("runtime connection closed before a complete message");
+      return;  // an empty connection is a liveness probe (vigil hook)
+    }
+    buf->append(data, size_t(n));
+    if (buf->size() > seccomp::kMaxRuntimeMessage) {
+      log("runtime message larger than " + std::to_string(seccomp::kMaxRuntimeMessage) +
+          " bytes; connection dropped");
+      return;
+    }
+    const size_t len = seccomp::complete_json_object(*buf);
+    if (len == 0) {
+      if (buf->find_first_not_of(" \t\r\n") != std::string::npos &&
+          (*buf)[buf->find_first_not_of(" \t\r\n")] != '{') {
+        log("runtime sent something that is not JSON; connection dropped");
+        return;
+      }
+      read_runtime_message(sock, buf, fd);  // never wait for EOF: only for the object's end
+      return;
+    }
+    std::string error;
+    auto state = seccomp::parse_runtime_message(std::string_view(*buf).substr(0, len), error);
+    if (!state) {
+      log("bad runtime message: " + error);
+      return;
+    }
+    if (!*fd) {
+      log("runtime message for " + state->container_id + " came without a seccomp fd");
+      return;
+    }
+    auto info =
+        fields::ContainerInfo::from_state(state->container_id, state->bundle, state->annotations);
+    auto session = std::make_shared<seccomp::NotifySession>(
+        io_, std::move(*fd), std::move(info),
+        [this](seccomp::NotifySession& s, const seccomp_notif& req) { handle(s, req); },
+        [this](seccomp::NotifySession& s) {
+          log("container " + s.container().id + ": session ended after " +
+              std::to_string(s.notifications()) + " notifications");
+          sessions_.erase(&s);
+        });
+    log("container " + session->container().id + " (" + state->status + ", pid " +
+        std::to_string(state->pid) + "): seccomp session started");
+    sessions_[session.get()] = session;
+    session->start();
+  });
+}
+
+void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
+  const auto rules = rules_;
+  fields::SyscallEvent event(req, s.fd(), s.container(), ++events_);
+  uint32_t matched[32];
+  const size_t n = event.known() ? rules->evaluate(event, matched, 32) : 0;
+  if (n == 0) {
+    s.allow();
+    return;
+  }
+  Action strongest = Action::kAlert;
+  int error = EPERM;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& f = rules->facts(matched[i]);
+    if (int(f.action) > int(strongest)) {
+      strongest = f.action;
+      error = f.block_errno;
+    }
+  }
+  const bool enforce = cfg_.mode == config::Mode::kEnforce;
+  // Answer the kernel first.
+  if (!enforce || strongest == Action::kAlert) {
+    s.allow();
+  } else if (strongest == Action::kBlock) {
+    s.deny(error);
+  } else {
+    // Kill through a pidfd, checked against the notification so a recycled pid is never hit.
+    int pidfd = int(::syscall(SYS_pidfd_open, req.pid, 0));
+    UniqueFd owned(pidfd);
+    uint64_t id = req.id;
+    if (owned && ::ioctl(s.fd(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) {
+      ::syscall(SYS_pidfd_send_signal, owned.get(), SIGKILL, nullptr, 0);
+    }
+    s.deny(EPERM);
+  }
+  // Then the alerts.
+  for (size_t i = 0; i < n; ++i) {
+    const auto& f = rules->facts(matched[i]);
+    outputs::Alert a;
+    a.time_ns = now_ns();
+    a.rule = f.name;
+    a.priority = f.priority;
+    a.output = rules->format_output(matched[i], event);
+    a.output_fields = rules->output_fields(matched[i], event);
+    a.tags = f.tags;
+    if (f.action == Action::kAlert) {
+      a.action = "alert";
+    } else if (!enforce) {
+      a.action = f.action == Action::kBlock ? "would block" : "would kill";
+    } else {
+      a.action = std::string(action_name(f.action));
+    }
+    a.container_id = s.container().id;
+    a.container_name = s.container().name;
+    a.container_image = s.container().image;
+    a.hostname = hostname_;
+    outputs_->push(std::move(a));
+  }
+}
+
+}  // namespace vigil::engine

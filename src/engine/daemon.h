@@ -1,0 +1,48 @@
+// The vigil daemon: one io_context thread that accepts runtimes' seccomp-listener
+// connections, runs a NotifySession per container, evaluates each notification against the
+// rule set in force, answers the kernel, and only then hands alerts to the output thread.
+// SIGHUP reloads the rules (a broken rule set keeps the old one); SIGINT/SIGTERM stop.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "src/config/config.h"
+#include "src/outputs/alert.h"
+#include "src/rules/compiled_rules.h"
+#include "src/seccomp/notify_session.h"
+
+namespace vigil::engine {
+
+class Daemon {
+ public:
+  explicit Daemon(config::Config cfg);
+  ~Daemon();
+  // Loads the rules and listens; returns false (with the reason on stderr) if it cannot.
+  bool start();
+  void run();  // until SIGINT/SIGTERM
+  // Compiles the configured rules; on success swaps them in. Returns false (keeping the old
+  // rules) and logs every diagnostic on failure.
+  bool reload();
+
+ private:
+  void accept();
+  void read_runtime_message(std::shared_ptr<boost::asio::local::stream_protocol::socket> sock,
+                            std::shared_ptr<std::string> buf, std::shared_ptr<UniqueFd> fd);
+  void handle(seccomp::NotifySession& s, const seccomp_notif& req);
+
+  config::Config cfg_;
+  boost::asio::io_context io_;
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  boost::asio::signal_set signals_;
+  std::shared_ptr<const rules::CompiledRuleSet> rules_;
+  std::unique_ptr<outputs::AsyncOutputs> outputs_;
+  std::map<seccomp::NotifySession*, std::shared_ptr<seccomp::NotifySession>> sessions_;
+  uint64_t events_ = 0;
+  std::string hostname_;
+};
+
+}  // namespace vigil::engine

@@ -1,0 +1,45 @@
+// Annotation names used by CRI (containerd, CRI-O), Podman and nerdctl.
+#include "src/fields/container_info.h"
+
+#include <chrono>
+
+namespace vigil::fields {
+
+ContainerInfo ContainerInfo::from_state(const std::string& id, const std::string& bundle,
+                                        const std::map<std::string, std::string>& ann) {
+  ContainerInfo c;
+  c.full_id = id;
+  c.id = id.substr(0, 12);
+  c.bundle = bundle;
+  c.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  auto get = [&](std::initializer_list<const char*> keys) -> std::string {
+    for (const char* k : keys) {
+      auto it = ann.find(k);
+      if (it != ann.end() && !it->second.empty()) return it->second;
+    }
+    return {};
+  };
+  c.name = get({"io.kubernetes.cri.container-name", "io.kubernetes.container.name",
+                "io.podman.annotations.container-name", "nerdctl/name", "vigil.container-name"});
+  c.image = get({"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName",
+                 "io.containerd.image.name", "org.opencontainers.image.ref.name", "vigil.image"});
+  c.pod_name = get({"io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name"});
+  c.pod_namespace = get({"io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace"});
+  c.pod_uid = get({"io.kubernetes.cri.sandbox-uid", "io.kubernetes.pod.uid"});
+  if (c.name.empty()) c.name = c.id;
+  // repository[:tag][@digest]; a ':' after the last '/' starts the tag.
+  std::string ref = c.image.substr(0, c.image.find('@'));
+  auto slash = ref.rfind('/');
+  auto colon = ref.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    c.image_repository = ref.substr(0, colon);
+    c.image_tag = ref.substr(colon + 1);
+  } else {
+    c.image_repository = ref;
+  }
+  return c;
+}
+
+}  // namespace vigil::fields

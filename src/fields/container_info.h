@@ -1,0 +1,28 @@
+// What vigil knows about a container from the runtime's state message and its annotations.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace vigil::fields {
+
+struct ContainerInfo {
+  std::string full_id;
+  std::string id;  // first 12 characters, as Falco shows it
+  std::string name;
+  std::string image;
+  std::string image_repository;
+  std::string image_tag;
+  std::string runtime;  // runc, crun, ... when known
+  std::string pod_name;
+  std::string pod_uid;
+  std::string pod_namespace;
+  std::string bundle;
+  int64_t start_ns = 0;
+
+  // Fills names from CRI / Podman / containerd annotations where present.
+  static ContainerInfo from_state(const std::string& id, const std::string& bundle,
+                                  const std::map<std::string, std::string>& annotations);
+};
+
+}  // namespace vigil::fields

@@ -1,0 +1,201 @@
+// /proc parsing. Files are read with one bounded read loop; formats are parsed without
+// trusting them (a comm may contain spaces and parentheses).
+#include "src/fields/proc_reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "src/common/unique_fd.h"
+
+namespace vigil::fields {
+
+std::optional<std::string> read_small_file(const std::string& path, size_t max) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  while (out.size() < max) {
+    ssize_t n = ::read(fd.get(), buf, std::min(sizeof(buf), max - out.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+  }
+  return out;
+}
+
+std::optional<std::string> read_link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
+  if (n < 0 || size_t(n) >= sizeof(buf)) return std::nullopt;
+  return std::string(buf, size_t(n));
+}
+
+std::optional<ProcStatus> read_status(pid_t pid) {
+  auto text = read_small_file("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return std::nullopt;
+  ProcStatus s;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = line.substr(0, colon);
+    std::istringstream v(line.substr(colon + 1));
+    if (key == "PPid") {
+      v >> s.ppid;
+    } else if (key == "Uid") {
+      unsigned real = 0, eff = 0;
+      v >> real >> eff;
+      s.euid = eff;
+    } else if (key == "Gid") {
+      unsigned real = 0, eff = 0;
+      v >> real >> eff;
+      s.egid = eff;
+    } else if (key == "NSpid") {
+      pid_t p = 0;
+      while (v >> p) s.vpid = p;
+    } else if (key == "CapEff" || key == "CapPrm" || key == "CapInh") {
+      std::string hex;
+      v >> hex;
+      uint64_t mask = std::strtoull(hex.c_str(), nullptr, 16);
+      (key == "CapEff"   ? s.cap_effective
+       : key == "CapPrm" ? s.cap_permitted
+                         : s.cap_inheritable) = mask;
+    }
+  }
+  return s;
+}
+
+std::optional<ProcStat> read_stat(pid_t pid) {
+  auto text = read_small_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+  if (!text) return std::nullopt;
+  // The comm field is in parentheses and may contain anything: parse after the last ')'.
+  auto close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream in(text->substr(close + 1));
+  char state = 0;
+  ProcStat s;
+  long long skip = 0;
+  in >> state >> s.ppid >> s.pgrp >> s.session >> s.tty_nr;
+  for (int i = 0; i < 14 && in; ++i) in >> skip;  // tpgid .. nice, num_threads, itrealvalue
+  in >> s.start_ticks;
+  if (!in) return std::nullopt;
+  return s;
+}
+
+std::optional<std::string> read_comm(pid_t pid) {
+  auto c = read_small_file("/proc/" + std::to_string(pid) + "/comm", 64);
+  if (!c) return std::nullopt;
+  while (!c->empty() && c->back() == '\n') c->pop_back();
+  return c;
+}
+
+std::vector<std::string> read_cmdline(pid_t pid) {
+  std::vector<std::string> argv;
+  auto text = read_small_file("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!text) return argv;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find('\0', start);
+    if (end == std::string::npos) end = text->size();
+    argv.push_back(text->substr(start, end - start));
+    start = end + 1;
+  }
+  return argv;
+}
+
+std::string capability_names(uint64_t mask) {
+  static const char* const kNames[] = {"CAP_CHOWN",
+                                       "CAP_DAC_OVERRIDE",
+                                       "CAP_DAC_READ_SEARCH",
+                                       "CAP_FOWNER",
+                                       "CAP_FSETID",
+                                       "CAP_KILL",
+                                       "CAP_SETGID",
+                                       "CAP_SETUID",
+                                       "CAP_SETPCAP",
+                                       "CAP_LINUX_IMMUTABLE",
+                                       "CAP_NET_BIND_SERVICE",
+                                       "CAP_NET_BROADCAST",
+                                       "CAP_NET_ADMIN",
+                                       "CAP_NET_RAW",
+                                       "CAP_IPC_LOCK",
+                                       "CAP_IPC_OWNER",
+                                       "CAP_SYS_MODULE",
+                                       "CAP_SYS_RAWIO",
+                                       "CAP_SYS_CHROOT",
+                                       "CAP_SYS_PTRACE",
+                                       "CAP_SYS_PACCT",
+                                       "CAP_SYS_ADMIN",
+                                       "CAP_SYS_BOOT",
+                                       "CAP_SYS_NICE",
+                                       "CAP_SYS_RESOURCE",
+                                       "CAP_SYS_TIME",
+                                       "CAP_SYS_TTY_CONFIG",
+                                       "CAP_MKNOD",
+                                       "CAP_LEASE",
+                                       "CAP_AUDIT_WRITE",
+                                       "CAP_AUDIT_CONTROL",
+                                       "CAP_SETFCAP",
+                                       "CAP_MAC_OVERRIDE",
+                                       "CAP_MAC_ADMIN",
+                                       "CAP_SYSLOG",
+                                       "CAP_WAKE_ALARM",
+                                       "CAP_BLOCK_SUSPEND",
+                                       "CAP_AUDIT_READ",
+                                       "CAP_PERFMON",
+                                       "CAP_BPF",
+                                       "CAP_CHECKPOINT_RESTORE"};
+  std::string out;
+  for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
+    if (mask & (uint64_t(1) << i)) {
+      if (!out.empty()) out += ' ';
+      out += kNames[i];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned id) {
+  std::istringstream in(file_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto c1 = line.find(':');
+    if (c1 == std::string::npos) continue;
+    auto c2 = line.find(':', c1 + 1);
+    if (c2 == std::string::npos) continue;
+    auto c3 = line.find(':', c2 + 1);
+    if (c3 == std::string::npos) continue;
+    const std::string num = line.substr(c2 + 1, c3 - c2 - 1);
+    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::strtoul(num.c_str(), nullptr, 10) == id) return line.substr(0, c1);
+  }
+  return std::nullopt;
+}
+
+std::string normalize_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string part = path.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+}  // namespace vigil::fields

@@ -1,0 +1,50 @@
+// Bounded readers of /proc/<pid> files. Every function returns nullopt / empty for a
+// process that is gone or a file it cannot read: a dead target is normal, not an error.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil::fields {
+
+inline constexpr size_t kMaxProcFile = 64 * 1024;
+
+std::optional<std::string> read_small_file(const std::string& path, size_t max = kMaxProcFile);
+std::optional<std::string> read_link(const std::string& path);
+
+struct ProcStatus {
+  pid_t ppid = 0;
+  uid_t euid = 0;
+  gid_t egid = 0;
+  pid_t vpid = 0;  // last NSpid entry: the pid inside the process's own pid namespace
+  uint64_t cap_effective = 0;
+  uint64_t cap_permitted = 0;
+  uint64_t cap_inheritable = 0;
+};
+std::optional<ProcStatus> read_status(pid_t pid);
+
+struct ProcStat {
+  pid_t ppid = 0;
+  pid_t pgrp = 0;
+  pid_t session = 0;
+  int tty_nr = 0;
+  uint64_t start_ticks = 0;  // since boot, in clock ticks
+};
+std::optional<ProcStat> read_stat(pid_t pid);
+
+std::optional<std::string> read_comm(pid_t pid);
+std::vector<std::string> read_cmdline(pid_t pid);  // argv, bounded
+
+// Names of the capabilities set in `mask`, space separated (Falco's rendering).
+std::string capability_names(uint64_t mask);
+
+// The user or group name for an id from a passwd/group-format file (the container's own).
+std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned id);
+
+// Lexically normalises an absolute path ("/a/./b/../c" -> "/a/c").
+std::string normalize_path(const std::string& path);
+
+}  // namespace vigil::fields

@@ -1,0 +1,87 @@
+// RECV/SEND on a seccomp notify fd inside the io_context.
+#include "src/seccomp/notify_session.h"
+
+#include <poll.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace vigil::seccomp {
+
+NotifySession::NotifySession(boost::asio::io_context& io, UniqueFd fd,
+                             fields::ContainerInfo container, Handler handler, Closed closed)
+    : stream_(io, fd.release()),
+      fd_(stream_.native_handle()),
+      container_(std::move(container)),
+      handler_(std::move(handler)),
+      closed_(std::move(closed)) {
+  // Wake the target on the CPU that answers (halves the round trip where supported).
+  ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+}
+
+NotifySession::~NotifySession() = default;
+
+void NotifySession::start() { wait(); }
+
+void NotifySession::wait() {
+  auto self = shared_from_this();
+  stream_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                     [self](const boost::system::error_code& ec) {
+                       if (ec) return;  // cancelled: the session is being closed
+                       self->on_ready();
+                     });
+}
+
+void NotifySession::on_ready() {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ||
+      !(p.revents & POLLIN)) {
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+      // Every process of the filter is gone: the session is over.
+      if (!closed_called_) {
+        closed_called_ = true;
+        boost::system::error_code ignored;
+        stream_.cancel(ignored);
+        closed_(*this);
+      }
+      return;
+    }
+    wait();
+    return;
+  }
+  seccomp_notif req;
+  std::memset(&req, 0, sizeof(req));
+  if (::ioctl(fd_, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+    // ENOENT: the target died between the wakeup and RECV. Nothing to answer.
+    wait();
+    return;
+  }
+  ++count_;
+  current_id_ = req.id;
+  answered_ = false;
+  try {
+    handler_(*this, req);
+  } catch (...) {
+    // The event path should not throw; if it does, the syscall still gets its answer.
+  }
+  if (!answered_) allow();
+  wait();
+}
+
+bool NotifySession::send(int error, uint32_t flags) {
+  if (answered_) return false;
+  answered_ = true;
+  seccomp_notif_resp resp;
+  std::memset(&resp, 0, sizeof(resp));
+  resp.id = current_id_;
+  resp.error = error ? -error : 0;
+  resp.val = 0;
+  resp.flags = flags;
+  return ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
+}
+
+bool NotifySession::allow() { return send(0, SECCOMP_USER_NOTIF_FLAG_CONTINUE); }
+bool NotifySession::deny(int error) { return send(error, 0); }
+
+}  // namespace vigil::seccomp

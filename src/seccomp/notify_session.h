@@ -1,0 +1,62 @@
+// One container's seccomp notify fd: waits on it in the io_context without blocking,
+// RECVs one notification per readiness, hands it to the handler, and guarantees that every
+// notification gets exactly one answer (the handler's, or CONTINUE if it gave none).
+// Ownership: the session owns the fd (UniqueFd); release_fd() hands it on (to a successor
+// process, in a later issue) without closing it, since closing turns every intercepted
+// syscall of the container into ENOSYS.
+#pragma once
+
+#include <linux/seccomp.h>
+
+#include <boost/asio.hpp>
+#include <functional>
+#include <memory>
+
+#include "src/common/unique_fd.h"
+#include "src/fields/container_info.h"
+
+namespace vigil::seccomp {
+
+// Not in Debian 12's headers (Linux 6.6+).
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+class NotifySession : public std::enable_shared_from_this<NotifySession> {
+ public:
+  using Handler = std::function<void(NotifySession&, const seccomp_notif&)>;
+  using Closed = std::function<void(NotifySession&)>;
+
+  NotifySession(boost::asio::io_context& io, UniqueFd fd, fields::ContainerInfo container,
+                Handler handler, Closed closed);
+  ~NotifySession();
+
+  void start();
+  // Answers the notification being handled. Each returns false if it was already answered
+  // or the target is gone (ENOENT: normal, the process died or the call was interrupted).
+  bool allow();          // SECCOMP_USER_NOTIF_FLAG_CONTINUE
+  bool deny(int error);  // the syscall returns -error
+  int fd() const { return fd_; }
+  const fields::ContainerInfo& container() const { return container_; }
+  uint64_t notifications() const { return count_; }
+
+ private:
+  void wait();
+  void on_ready();
+  bool send(int error, uint32_t flags);
+
+  boost::asio::posix::stream_descriptor stream_;
+  int fd_;
+  fields::ContainerInfo container_;
+  Handler handler_;
+  Closed closed_;
+  uint64_t current_id_ = 0;
+  bool answered_ = true;
+  uint64_t count_ = 0;
+  bool closed_called_ = false;
+};
+
+}  // namespace vigil::seccomp

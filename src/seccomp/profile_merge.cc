@@ -1,0 +1,136 @@
+// The merge rules, per syscall S of the NOTIFY set:
+//  - S named in an allow rule (SCMP_ACT_ALLOW/LOG): that rule's S entry becomes a NOTIFY
+//    rule with the same argument conditions, so vigil sees exactly the calls the profile
+//    allowed, and calls it denied still fall to the same deny.
+//  - S named only in deny rules: when the default allows, vigil cannot add "NOTIFY unless
+//    those arguments" without changing what is denied, so S is skipped and reported;
+//    when the default denies, S stays denied.
+//  - S not named: NOTIFY if the default action allows, else it stays denied.
+#include "src/seccomp/profile_merge.h"
+
+#include <algorithm>
+
+namespace vigil::seccomp {
+namespace {
+
+bool allows(const std::string& action) {
+  return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG";
+}
+
+std::vector<std::string> names_of(const nlohmann::json& rule) {
+  std::vector<std::string> out;
+  if (auto it = rule.find("names"); it != rule.end() && it->is_array()) {
+    for (const auto& n : *it)
+      if (n.is_string()) out.push_back(n.get<std::string>());
+  }
+  if (auto it = rule.find("name"); it != rule.end() && it->is_string()) {
+    out.push_back(it->get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& report,
+            std::string& error) {
+  if (!config.is_object()) {
+    error = "config.json is not a JSON object";
+    return false;
+  }
+  nlohmann::json out = config;
+  nlohmann::json& linux_section = out["linux"];
+  if (linux_section.is_null()) linux_section = nlohmann::json::object();
+  if (!linux_section.is_object()) {
+    error = "config.json: \"linux\" is not an object";
+    return false;
+  }
+  nlohmann::json& sc = linux_section["seccomp"];
+  if (sc.is_null()) {
+    sc = {{"defaultAction", "SCMP_ACT_ALLOW"}, {"syscalls", nlohmann::json::array()}};
+  }
+  if (!sc.is_object()) {
+    error = "config.json: \"linux.seccomp\" is not an object";
+    return false;
+  }
+  if (auto it = sc.find("listenerPath");
+      it != sc.end() && it->is_string() && !it->get<std::string>().empty()) {
+    error = "the container already has a seccomp listener (" + it->get<std::string>() +
+            "); only one listener per filter is possible, so vigil will not replace it";
+    return false;
+  }
+  const std::string default_action = sc.value("defaultAction", std::string());
+  if (default_action.empty()) {
+    error = "config.json: linux.seccomp has no defaultAction";
+    return false;
+  }
+  nlohmann::json rules = sc.value("syscalls", nlohmann::json::array());
+  if (!rules.is_array()) {
+    error = "config.json: linux.seccomp.syscalls is not an array";
+    return false;
+  }
+  std::set<std::string> notify = plan.syscalls;
+  notify.erase("write");  // runc rejects NOTIFY on write
+  std::set<std::string> converted, denied;
+  nlohmann::json merged = nlohmann::json::array();
+  for (const auto& rule : rules) {
+    if (!rule.is_object()) {
+      error = "config.json: a linux.seccomp.syscalls entry is not an object";
+      return false;
+    }
+    const std::string action = rule.value("action", std::string());
+    if (action == "SCMP_ACT_NOTIFY") {
+      error = "the profile already uses SCMP_ACT_NOTIFY; it belongs to another listener";
+      return false;
+    }
+    const auto names = names_of(rule);
+    std::vector<std::string> keep, moved;
+    for (const auto& n : names) (notify.count(n) ? moved : keep).push_back(n);
+    if (moved.empty()) {
+      merged.push_back(rule);
+      continue;
+    }
+    if (!allows(action)) {
+      denied.insert(moved.begin(), moved.end());
+      merged.push_back(rule);
+      continue;
+    }
+    if (!keep.empty()) {
+      nlohmann::json k = rule;
+      k.erase("name");
+      k["names"] = keep;
+      merged.push_back(k);
+    }
+    nlohmann::json m = rule;
+    m.erase("name");
+    m.erase("errnoRet");
+    m["names"] = moved;
+    m["action"] = "SCMP_ACT_NOTIFY";
+    merged.push_back(m);
+    converted.insert(moved.begin(), moved.end());
+  }
+  std::vector<std::string> added;
+  for (const auto& s : notify) {
+    if (converted.count(s)) continue;
+    if (denied.count(s)) {
+      (allows(default_action) ? report.skipped : report.already_denied).push_back(s);
+      continue;
+    }
+    if (allows(default_action)) {
+      added.push_back(s);
+    } else {
+      report.already_denied.push_back(s);
+    }
+  }
+  if (!added.empty()) {
+    merged.push_back({{"names", added}, {"action", "SCMP_ACT_NOTIFY"}});
+  }
+  report.notified.assign(converted.begin(), converted.end());
+  report.notified.insert(report.notified.end(), added.begin(), added.end());
+  std::sort(report.notified.begin(), report.notified.end());
+  sc["syscalls"] = merged;
+  if (!report.notified.empty()) sc["listenerPath"] = plan.listener_path;
+  config = std::move(out);
+  return true;
+}
+
+}  // namespace vigil::seccomp

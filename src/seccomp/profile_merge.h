@@ -1,0 +1,29 @@
+// Injection: merges the syscalls the rule set needs, as SCMP_ACT_NOTIFY, into a container's
+// OCI config (linux.seccomp) and points the runtime at vigil's listener socket. Syscalls
+// outside the NOTIFY set keep exactly the rules they had.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace vigil::seccomp {
+
+struct InjectionPlan {
+  std::set<std::string> syscalls;  // to NOTIFY
+  std::string listener_path;
+};
+
+struct InjectionReport {
+  std::vector<std::string> notified;        // NOTIFY rules added or converted
+  std::vector<std::string> already_denied;  // the profile denies them: left denied
+  std::vector<std::string> skipped;         // partly denied by conditional rules: not notified
+};
+
+// Edits `config` in place. Returns false (and sets `error`, leaving `config` untouched) when
+// the config cannot be merged: it already has a listener, or its seccomp section is malformed.
+bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& report,
+            std::string& error);
+
+}  // namespace vigil::seccomp
