@@ -1,0 +1,122 @@
+# Shared helpers for container integration tests: a busybox bundle, a vigil daemon, and
+# cleanup of everything they start (by the PID and names the test gave them).
+# Expects: VIGIL (binary), PROBE (static test program).
+
+it_dir=$(mktemp -d /tmp/vigil-it.XXXXXX)  # short: UNIX socket paths are limited to 108 bytes
+it_daemon_pid=""
+it_containers=()
+it_failures=0
+
+it_cleanup() {
+  for c in "${it_containers[@]}"; do
+    runc delete -f "$c" >/dev/null 2>&1
+    it_crun delete -f "$c" >/dev/null 2>&1
+  done
+  [ -n "$it_daemon_pid" ] && kill "$it_daemon_pid" 2>/dev/null && wait "$it_daemon_pid" 2>/dev/null
+  rm -rf "$it_dir"
+}
+trap it_cleanup EXIT
+
+# crun needs a private mount namespace without the cgroup v2 mount on this hybrid host.
+it_crun() {
+  unshare -m --propagation private sh -c \
+    'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun "$@"' crun "$@"
+}
+
+it_fail() {
+  echo "FAIL: $*"
+  it_failures=$((it_failures + 1))
+}
+it_ok() { echo "ok   $*"; }
+
+# it_bundle NAME ARGS...: a bundle whose process runs ARGS (JSON array items, quoted).
+it_bundle() {
+  local b="$it_dir/$1"
+  shift
+  mkdir -p "$b/rootfs"/{bin,tmp,etc,proc,dev,sys,usr/bin}
+  cp /bin/busybox "$b/rootfs/bin/"
+  for a in sh mkdir rmdir cat echo ls sleep; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  cp "$PROBE" "$b/rootfs/usr/bin/probe"
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$b/rootfs/etc/passwd"
+  echo 'root:x:0:' >"$b/rootfs/etc/group"
+  (cd "$b" && runc spec)
+  python3 - "$b/config.json" "$@" <<'PY'
+import json, sys
+path, args = sys.argv[1], sys.argv[2:]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+c["process"]["args"] = args
+c["root"]["readonly"] = False
+json.dump(c, open(path, "w"), indent=1)
+PY
+  echo "$b"
+}
+
+# it_start_daemon MODE RULES_FILE: writes a config and starts the daemon.
+it_start_daemon() {
+  local mode="$1" rules="$2"
+  if [ -n "$it_daemon_pid" ]; then
+    kill "$it_daemon_pid" 2>/dev/null
+    wait "$it_daemon_pid" 2>/dev/null
+  fi
+  cat >"$it_dir/vigil.yaml" <<YAML
+rules_files: [$rules]
+mode: $mode
+rule_matching: all
+stdout_output: {enabled: false}
+syslog_output: {enabled: false}
+file_output: {enabled: true, filename: $it_dir/alerts.json}
+listener_socket: $it_dir/seccomp.sock
+on_daemon_unavailable: deny
+YAML
+  : >"$it_dir/alerts.json"
+  "$VIGIL" daemon -c "$it_dir/vigil.yaml" 2>>"$it_dir/daemon.log" &
+  it_daemon_pid=$!
+  for _ in $(seq 50); do
+    [ -S "$it_dir/seccomp.sock" ] && return 0
+    sleep 0.1
+  done
+  it_fail "daemon did not start"; cat "$it_dir/daemon.log"
+  return 1
+}
+
+# it_inject BUNDLE: runs vigil's precreate hook over the bundle's config.json.
+it_inject() {
+  "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$1/config.json" >"$1/config.json.new" &&
+    mv "$1/config.json.new" "$1/config.json"
+}
+
+# it_alert RULE FIELD: the value of output field FIELD (or top-level key) in the first alert
+# of RULE; waits briefly for the output thread.
+it_alert() {
+  local rule="$1" field="$2"
+  for _ in $(seq 30); do
+    local v
+    v=$(python3 - "$it_dir/alerts.json" "$rule" "$field" <<'PY'
+import json, sys
+path, rule, field = sys.argv[1:]
+for line in open(path):
+    a = json.loads(line)
+    if a["rule"] == rule:
+        v = a["output_fields"].get(field, a.get(field))
+        if isinstance(v, dict):
+            v = v.get("id")
+        print(v)
+        break
+PY
+)
+    if [ -n "$v" ]; then
+      echo "$v"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+it_expect_eq() {  # NAME GOT WANT
+  if [ "$2" = "$3" ]; then it_ok "$1"; else it_fail "$1: got '$2', want '$3'"; fi
+}
+it_expect_in() {  # NAME NEEDLE HAYSTACK
+  case "$3" in *"$2"*) it_ok "$1" ;; *) it_fail "$1: '$2' not in: $3" ;; esac
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The seccomp path end to end, with real runc and crun: vigil's precreate hook injects the
+# rules' syscalls, the runtime hands the notify fd to the daemon, and the container sees
+# the verdict. Runs as root (CI does).
+set -uo pipefail
+VIGIL="$(realpath "$1")"
+PROBE="$(realpath "$2")"
+source "$(dirname "$0")/lib.sh"
+
+cat >"$it_dir/rules.yaml" <<'YAML'
+- rule: Block mkdir below /tmp/blocked
+  desc: test rule
+  condition: evt.type in (mkdir, mkdirat) and fd.name startswith /tmp/blocked/
+  output: mkdir blocked (path=%fd.name proc=%proc.name user=%user.name uid=%user.uid container=%container.id)
+  priority: WARNING
+  action: block
+- rule: Alert on mkdir below /tmp/seen
+  desc: test rule
+  condition: evt.type in (mkdir, mkdirat) and fd.name startswith /tmp/seen/
+  output: mkdir seen (path=%fd.name proc=%proc.name)
+  priority: NOTICE
+- rule: Probe executed
+  desc: test rule
+  condition: evt.type = execve and proc.name = probe
+  output: probe started (name=%proc.name args=%proc.args exe=%proc.exe exepath=%proc.exepath parent=%proc.pname)
+  priority: INFO
+YAML
+
+run_container() {  # RUNTIME ID BUNDLE -> output
+  local rt="$1" id="$2" b="$3"
+  it_containers+=("$id")
+  if [ "$rt" = crun ]; then
+    timeout 30 unshare -m --propagation private sh -c \
+      'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b "$1" "$2"' sh "$b" "$id" 2>&1
+  else
+    timeout 30 runc run -b "$b" "$id" 2>&1
+  fi
+}
+
+script='mkdir -p /tmp/blocked /tmp/seen; mkdir /tmp/blocked/a; echo blocked-rc=$?;
+cd /tmp && mkdir seen/b; echo seen-rc=$?; /usr/bin/probe hello world; echo done'
+
+for rt in runc crun; do
+  echo "== $rt, enforce"
+  it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+  b=$(it_bundle "bundle-$rt" sh -c "$script")
+  it_inject "$b" || it_fail "$rt: precreate hook failed"
+  out=$(run_container "$rt" "vigil-it-$$-$rt-1" "$b")
+  it_expect_in "$rt: blocked mkdir returns EPERM" "blocked-rc=1" "$out"
+  it_expect_in "$rt: the container saw Operation not permitted" "Operation not permitted" "$out"
+  it_expect_in "$rt: alert-only mkdir succeeds" "seen-rc=0" "$out"
+  it_expect_in "$rt: real binary ran" "probe: hello world" "$out"
+  it_expect_eq "$rt: alert names the path" "$(it_alert 'Block mkdir below /tmp/blocked' fd.name)" "/tmp/blocked/a"
+  it_expect_eq "$rt: alert names the process" "$(it_alert 'Block mkdir below /tmp/blocked' proc.name)" "mkdir"
+  it_expect_eq "$rt: alert names the container" "$(it_alert 'Block mkdir below /tmp/blocked' container.id)" "$(echo "vigil-it-$$-$rt-1" | cut -c1-12)"
+  it_expect_eq "$rt: alert priority" "$(it_alert 'Block mkdir below /tmp/blocked' priority)" "Warning"
+  it_expect_eq "$rt: alert action" "$(it_alert 'Block mkdir below /tmp/blocked' action)" "block"
+  it_expect_eq "$rt: user resolved in the container" "$(it_alert 'Block mkdir below /tmp/blocked' user.name)" "root"
+  it_expect_eq "$rt: relative path resolved against the cwd" "$(it_alert 'Alert on mkdir below /tmp/seen' fd.name)" "/tmp/seen/b"
+  it_expect_eq "$rt: alert-only action" "$(it_alert 'Alert on mkdir below /tmp/seen' action)" "alert"
+  it_expect_eq "$rt: execve names the new program" "$(it_alert 'Probe executed' proc.name)" "probe"
+  it_expect_eq "$rt: execve carries its args" "$(it_alert 'Probe executed' proc.args)" "hello world"
+  it_expect_eq "$rt: execve exepath" "$(it_alert 'Probe executed' proc.exepath)" "/usr/bin/probe"
+  it_expect_eq "$rt: execve parent" "$(it_alert 'Probe executed' proc.pname)" "sh"
+
+  echo "== $rt, monitor"
+  it_start_daemon monitor "$it_dir/rules.yaml" || exit 1
+  b=$(it_bundle "bundle-$rt-m" sh -c "$script")
+  it_inject "$b"
+  out=$(run_container "$rt" "vigil-it-$$-$rt-2" "$b")
+  it_expect_in "$rt monitor: mkdir is not blocked" "blocked-rc=0" "$out"
+  it_expect_eq "$rt monitor: alert says would block" "$(it_alert 'Block mkdir below /tmp/blocked' action)" "would block"
+done
+
+echo "== runc exec into a running container"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+b=$(it_bundle bundle-exec sleep 30)
+it_inject "$b"
+id="vigil-it-$$-exec"
+it_containers+=("$id")
+timeout 30 runc run -d -b "$b" "$id" >/dev/null 2>&1 || it_fail "exec: detached run failed"
+out=$(timeout 30 runc exec "$id" sh -c 'mkdir -p /tmp/blocked; mkdir /tmp/blocked/e; echo exec-rc=$?' 2>&1)
+it_expect_in "exec: blocked mkdir in runc exec returns EPERM" "exec-rc=1" "$out"
+it_expect_eq "exec: alert from the exec'd process" "$(it_alert 'Block mkdir below /tmp/blocked' fd.name)" "/tmp/blocked/e"
+sessions=$(grep -c "seccomp session started" "$it_dir/daemon.log")
+[ "$sessions" -ge 2 ] && it_ok "exec: a second listener message started a session" || it_fail "exec: only $sessions sessions"
+runc delete -f "$id" >/dev/null 2>&1
+
+echo "== daemon down"
+kill "$it_daemon_pid"; wait "$it_daemon_pid" 2>/dev/null; it_daemon_pid=""
+b=$(it_bundle bundle-down true)
+if "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$b/config.json" >/dev/null 2>"$it_dir/hook.err"; then
+  it_fail "down: deny policy should fail the hook"
+else
+  it_expect_in "down: clear message" "not reachable" "$(cat "$it_dir/hook.err")"
+fi
+sed -i 's/on_daemon_unavailable: deny/on_daemon_unavailable: allow/' "$it_dir/vigil.yaml"
+"$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$b/config.json" >"$it_dir/passthrough.json" 2>"$it_dir/hook.err" \
+  && it_ok "down: allow policy passes the config" || it_fail "down: allow policy failed"
+it_expect_in "down: loud warning" "UNMONITORED" "$(cat "$it_dir/hook.err")"
+
+if [ "$it_failures" -ne 0 ]; then
+  echo "--- daemon log"; cat "$it_dir/daemon.log"
+  echo "$it_failures failure(s)"
+  exit 1
+fi
+echo "all seccomp integration checks passed"
