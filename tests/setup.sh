@@ -6,7 +6,7 @@ packages=(
   libseccomp-dev libcap-dev libboost-dev libboost-system-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3
-  runc crun busybox-static util-linux libc6-dev
+  runc crun busybox-static util-linux libc6-dev containerd podman
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,19 +1,15 @@
 // Subcommands that run the engine or inject it into containers.
 #include "src/cli/daemon_command.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <cstring>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "src/common/unique_fd.h"
 #include "src/config/config.h"
 #include "src/engine/daemon.h"
-#include "src/rules/compiler.h"
-#include "src/seccomp/profile_merge.h"
+#include "src/runtime/inject.h"
+#include "src/runtime/shim.h"
 
 namespace vigil::cli {
 namespace {
@@ -60,15 +56,6 @@ std::optional<config::Config> config_from(const std::vector<std::string>& args, 
   return cfg;
 }
 
-bool daemon_reachable(const std::string& socket_path) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (!fd || socket_path.size() >= sizeof(addr.sun_path)) return false;
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
-  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-}
-
 }  // namespace
 
 int daemon_command(const std::vector<std::string>& args) {
@@ -78,6 +65,54 @@ int daemon_command(const std::vector<std::string>& args) {
   if (!daemon.start()) return 1;
   daemon.run();
   return 0;
+}
+
+constexpr const char* kRuntimeHelp =
+    R"(usage: vigil runtime [--runtime PATH] [-c CONFIG] -- RUNC-ARGS...
+       vigil-runc RUNC-ARGS...      (the same binary under that name)
+
+A runtime shim for containerd (runtime BinaryName, ctr --runc-binary) and CRI-O
+(runtime_path): on `create` and `run` it injects vigil into <bundle>/config.json exactly as
+`vigil hook precreate` does, then execs the real runtime with the arguments unchanged;
+every other subcommand passes straight through. The runtime is runc unless --runtime (or
+$VIGIL_RUNTIME) names another; the config is /etc/vigil/vigil.yaml unless -c (or
+$VIGIL_CONFIG) names another.
+)";
+
+int runtime_command(const std::vector<std::string>& args) {
+  const char* env_runtime = std::getenv("VIGIL_RUNTIME");
+  const char* env_config = std::getenv("VIGIL_CONFIG");
+  std::string rt = env_runtime && *env_runtime ? env_runtime : "runc";
+  std::string cfg = env_config && *env_config ? env_config : config::kDefaultConfigPath;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      ++i;
+      break;
+    }
+    if (args[i] == "-h" || args[i] == "--help") {
+      std::cout << kRuntimeHelp;
+      return 0;
+    }
+    if ((args[i] == "--runtime" || args[i] == "-c" || args[i] == "--config") &&
+        i + 1 < args.size()) {
+      (args[i] == "--runtime" ? rt : cfg) = args[i + 1];
+      ++i;
+      continue;
+    }
+    std::cerr << "vigil runtime: unexpected argument '" << args[i] << "' before --\n"
+              << kRuntimeHelp;
+    return 2;
+  }
+  return runtime::run_shim(rt, cfg, std::vector<std::string>(args.begin() + long(i), args.end()));
+}
+
+int runc_name_command(const std::vector<std::string>& args) {
+  const char* env_runtime = std::getenv("VIGIL_RUNTIME");
+  const char* env_config = std::getenv("VIGIL_CONFIG");
+  return runtime::run_shim(env_runtime && *env_runtime ? env_runtime : "runc",
+                           env_config && *env_config ? env_config : config::kDefaultConfigPath,
+                           args);
 }
 
 int hook_command(const std::vector<std::string>& args) {
@@ -98,39 +133,11 @@ int hook_command(const std::vector<std::string>& args) {
     std::cerr << "vigil hook precreate: stdin is not an OCI config (JSON object)\n";
     return 1;
   }
-  if (!daemon_reachable(cfg->listener_socket)) {
-    if (cfg->on_daemon_unavailable == config::Unavailable::kDeny) {
-      std::cerr << "vigil hook precreate: the vigil daemon is not reachable on "
-                << cfg->listener_socket << " and on_daemon_unavailable is deny\n";
-      return 1;
-    }
-    std::cerr << "vigil hook precreate: WARNING: the vigil daemon is not reachable on "
-              << cfg->listener_socket << "; the container runs UNMONITORED "
-              << "(on_daemon_unavailable: allow)\n";
-    std::cout << oci.dump() << "\n";
-    return 0;
-  }
-  rules::CompileOptions opts;
-  opts.matching = cfg->rule_matching;
-  auto result = rules::load_and_compile(cfg->rules_files, opts);
-  if (result.diagnostics.has_errors()) {
-    for (const auto& d : result.diagnostics.sorted()) {
-      if (d.severity == rules::Severity::kError) std::cerr << rules::format_diagnostic(d) << "\n";
-    }
+  auto outcome = runtime::inject_config(oci, *cfg);
+  for (const auto& w : outcome.warnings) std::cerr << "vigil hook precreate: " << w << "\n";
+  if (!outcome.ok) {
+    std::cerr << "vigil hook precreate: " << outcome.error << "\n";
     return 1;
-  }
-  seccomp::InjectionPlan plan;
-  plan.syscalls = result.rules->syscalls();
-  plan.listener_path = cfg->listener_socket;
-  seccomp::InjectionReport report;
-  std::string error;
-  if (!seccomp::inject(oci, plan, report, error)) {
-    std::cerr << "vigil hook precreate: " << error << "\n";
-    return 1;
-  }
-  for (const auto& s : report.skipped) {
-    std::cerr << "vigil hook precreate: WARNING: " << s
-              << " is denied by the profile for some arguments; vigil does not intercept it\n";
   }
   std::cout << oci.dump() << "\n";
   return 0;

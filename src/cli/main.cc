@@ -19,6 +19,8 @@ commands:
   daemon [-c CONFIG]                the engine: answers containers' intercepted syscalls
   hook precreate [-c CONFIG]        OCI config on stdin -> config with vigil's seccomp
                                     NOTIFY rules and listenerPath on stdout
+  runtime [--runtime PATH] -- ARGS  runtime shim (also as vigil-runc): injects vigil into
+                                    the bundle on create/run, then execs runc/crun
   rules validate [--json] PATH...   load and compile rules files; report every rule's
                                     status, interception needs and soundness, and every
                                     error with file:line:col (exit 1 on errors)
@@ -34,6 +36,10 @@ Run 'vigil rules --help', 'vigil daemon --help', 'vigil hook --help' for details
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string self = argc > 0 ? argv[0] : "";
+  if (self.size() >= 10 && self.compare(self.size() - 10, 10, "vigil-runc") == 0) {
+    return vigil::cli::runc_name_command(args);
+  }
   if (args.empty()) {
     std::cerr << kHelp;
     return 2;
@@ -52,6 +58,7 @@ int main(int argc, char** argv) {
   if (cmd == "rules") return vigil::cli::rules_command(args);
   if (cmd == "daemon") return vigil::cli::daemon_command(args);
   if (cmd == "hook") return vigil::cli::hook_command(args);
+  if (cmd == "runtime") return vigil::cli::runtime_command(args);
   std::cerr << "vigil: unknown command '" << cmd << "'\n\n" << kHelp;
   return 2;
 }

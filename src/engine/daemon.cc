@@ -216,22 +216,10 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     }
   }
   const bool enforce = cfg_.mode == config::Mode::kEnforce;
-  // Answer the kernel first.
-  if (!enforce || strongest == Action::kAlert) {
-    s.allow();
-  } else if (strongest == Action::kBlock) {
-    s.deny(error);
-  } else {
-    // Kill through a pidfd, checked against the notification so a recycled pid is never hit.
-    int pidfd = int(::syscall(SYS_pidfd_open, req.pid, 0));
-    UniqueFd owned(pidfd);
-    uint64_t id = req.id;
-    if (owned && ::ioctl(s.fd(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) {
-      ::syscall(SYS_pidfd_send_signal, owned.get(), SIGKILL, nullptr, 0);
-    }
-    s.deny(EPERM);
-  }
-  // Then the alerts.
+  // The alerts' fields are read before answering: once answered, a short-lived process may
+  // exit and its /proc entries with it. Only matched events pay this; writing the alerts
+  // happens after the answer, on the output thread.
+  std::vector<outputs::Alert> alerts;
   for (size_t i = 0; i < n; ++i) {
     const auto& f = rules->facts(matched[i]);
     outputs::Alert a;
@@ -252,8 +240,22 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     a.container_name = s.container().name;
     a.container_image = s.container().image;
     a.hostname = hostname_;
-    outputs_->push(std::move(a));
+    alerts.push_back(std::move(a));
   }
+  if (!enforce || strongest == Action::kAlert) {
+    s.allow();
+  } else if (strongest == Action::kBlock) {
+    s.deny(error);
+  } else {
+    // Kill through a pidfd, checked against the notification so a recycled pid is never hit.
+    UniqueFd pidfd(int(::syscall(SYS_pidfd_open, req.pid, 0)));
+    uint64_t id = req.id;
+    if (pidfd && ::ioctl(s.fd(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) {
+      ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    }
+    s.deny(EPERM);
+  }
+  for (auto& a : alerts) outputs_->push(std::move(a));
 }
 
 }  // namespace vigil::engine

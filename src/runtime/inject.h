@@ -1,0 +1,26 @@
+// What `vigil hook precreate` and the runtime shim share: given a container's OCI config
+// and vigil's config, decide whether and how to inject vigil, following
+// on_daemon_unavailable when the daemon is down.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/config/config.h"
+
+namespace vigil::runtime {
+
+struct InjectOutcome {
+  bool ok = false;                    // false: the container must not be created
+  std::string error;                  // why, when !ok
+  std::vector<std::string> warnings;  // to print, when ok
+};
+
+// Edits `oci` in place (or leaves it, when the daemon is down and the policy allows).
+InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg);
+
+// True if something accepts connections on the daemon's listener socket.
+bool daemon_reachable(const std::string& socket_path);
+
+}  // namespace vigil::runtime
