@@ -1,0 +1,92 @@
+// The merge rules on synthetic profiles; real Podman/containerd profiles are checked by
+// tests/integration/merge_test.
+#include "src/seccomp/profile_merge.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::seccomp {
+namespace {
+
+using nlohmann::json;
+
+InjectionPlan plan(std::set<std::string> s) { return {std::move(s), "/run/vigil/seccomp.sock"}; }
+
+TEST(Merge, NoSeccompSectionGetsAnAllowProfile) {
+  json c = {{"ociVersion", "1.0.2"}, {"linux", json::object()}};
+  InjectionReport r;
+  std::string err;
+  ASSERT_TRUE(inject(c, plan({"mkdir"}), r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ALLOW");
+  EXPECT_EQ(c["linux"]["seccomp"]["listenerPath"], "/run/vigil/seccomp.sock");
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"],
+            json::parse(R"([{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}])"));
+  EXPECT_EQ(r.notified, (std::vector<std::string>{"mkdir"}));
+}
+
+TEST(Merge, AllowRulesSplitAndConditionalAllowsKeepTheirArguments) {
+  json c = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+    {"names":["read","mkdir","write"],"action":"SCMP_ACT_ALLOW"},
+    {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]}
+  ]}}})");
+  InjectionReport r;
+  std::string err;
+  ASSERT_TRUE(inject(c, plan({"mkdir", "personality", "write"}), r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"], json::parse(R"([
+    {"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+    {"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"},
+    {"names":["personality"],"action":"SCMP_ACT_NOTIFY","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]}
+  ])"))
+      << "write is never notified";
+  EXPECT_EQ(c["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+}
+
+TEST(Merge, DeniedSyscallsStayDenied) {
+  json c = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+    {"names":["bpf"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}}})");
+  const json before = c;
+  InjectionReport r;
+  std::string err;
+  ASSERT_TRUE(inject(c, plan({"bpf", "init_module"}), r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"], before["linux"]["seccomp"]["syscalls"]);
+  EXPECT_EQ(r.already_denied, (std::vector<std::string>{"bpf", "init_module"}));
+  EXPECT_FALSE(c["linux"]["seccomp"].contains("listenerPath")) << "nothing to listen for";
+}
+
+TEST(Merge, PartlyDeniedUnderAnAllowDefaultIsSkippedNotWidened) {
+  json c = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+    {"names":["socket"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":16,"op":"SCMP_CMP_EQ"}]}]}}})");
+  InjectionReport r;
+  std::string err;
+  ASSERT_TRUE(inject(c, plan({"socket", "mkdir"}), r, err)) << err;
+  EXPECT_EQ(r.skipped, (std::vector<std::string>{"socket"}));
+  EXPECT_EQ(r.notified, (std::vector<std::string>{"mkdir"}));
+}
+
+TEST(Merge, ExistingListenerIsRefusedAndConfigUntouched) {
+  json c = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW",
+    "listenerPath":"/run/crio/notifier.sock","syscalls":[]}}})");
+  const json before = c;
+  InjectionReport r;
+  std::string err;
+  EXPECT_FALSE(inject(c, plan({"mkdir"}), r, err));
+  EXPECT_NE(err.find("already has a seccomp listener"), std::string::npos);
+  EXPECT_EQ(c, before);
+}
+
+TEST(Merge, MalformedSectionsAreErrors) {
+  InjectionReport r;
+  std::string err;
+  json a = json::parse(R"({"linux":{"seccomp":{"syscalls":[]}}})");
+  EXPECT_FALSE(inject(a, plan({"mkdir"}), r, err));
+  EXPECT_NE(err.find("defaultAction"), std::string::npos);
+  json b = json::parse(R"({"linux":{"seccomp":"nope"}})");
+  EXPECT_FALSE(inject(b, plan({"mkdir"}), r, err));
+  json c = json::parse(R"([1,2])");
+  EXPECT_FALSE(inject(c, plan({"mkdir"}), r, err));
+  json d = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+    {"names":["x"],"action":"SCMP_ACT_NOTIFY"}]}}})");
+  EXPECT_FALSE(inject(d, plan({"mkdir"}), r, err));
+}
+
+}  // namespace
+}  // namespace vigil::seccomp
