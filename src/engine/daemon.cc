@@ -182,14 +182,21 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
     }
     auto info =
         fields::ContainerInfo::from_state(state->container_id, state->bundle, state->annotations);
-    auto session = std::make_shared<seccomp::NotifySession>(
-        io_, std::move(*fd), std::move(info),
-        [this](seccomp::NotifySession& s, const seccomp_notif& req) { handle(s, req); },
-        [this](seccomp::NotifySession& s) {
-          log("container " + s.container().id + ": session ended after " +
-              std::to_string(s.notifications()) + " notifications");
-          sessions_.erase(&s);
-        });
+    std::shared_ptr<seccomp::NotifySession> session;
+    try {
+      session = std::make_shared<seccomp::NotifySession>(
+          io_, std::move(*fd), std::move(info),
+          [this](seccomp::NotifySession& s, const seccomp_notif& req) { handle(s, req); },
+          [this](seccomp::NotifySession& s) {
+            log("container " + s.container().id + ": session ended after " +
+                std::to_string(s.notifications()) + " notifications");
+            sessions_.erase(&s);
+          });
+    } catch (const std::exception& e) {
+      // The io_context cannot watch this fd: there is no way to answer its notifications.
+      log("container " + state->container_id + ": cannot watch its seccomp fd: " + e.what());
+      return;
+    }
     log("container " + session->container().id + " (" + state->status + ", pid " +
         std::to_string(state->pid) + "): seccomp session started");
     sessions_[session.get()] = session;

@@ -81,6 +81,13 @@ bool NotifySession::send(int error, uint32_t flags) {
   return ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
 }
 
+UniqueFd NotifySession::release_fd() {
+  boost::system::error_code ignored;
+  stream_.cancel(ignored);
+  fd_ = -1;
+  return UniqueFd(stream_.release());
+}
+
 bool NotifySession::allow() { return send(0, SECCOMP_USER_NOTIF_FLAG_CONTINUE); }
 bool NotifySession::deny(int error) { return send(error, 0); }
 

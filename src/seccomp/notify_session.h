@@ -1,9 +1,9 @@
 // One container's seccomp notify fd: waits on it in the io_context without blocking,
 // RECVs one notification per readiness, hands it to the handler, and guarantees that every
 // notification gets exactly one answer (the handler's, or CONTINUE if it gave none).
-// Ownership: the session owns the fd (UniqueFd); release_fd() hands it on (to a successor
-// process, in a later issue) without closing it, since closing turns every intercepted
-// syscall of the container into ENOSYS.
+// Ownership: the session owns the fd; release_fd() stops the session and hands the fd on
+// (to a successor process) without closing it, since closing the last copy turns every
+// intercepted syscall of the container into ENOSYS.
 #pragma once
 
 #include <linux/seccomp.h>
@@ -40,6 +40,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   bool allow();          // SECCOMP_USER_NOTIF_FLAG_CONTINUE
   bool deny(int error);  // the syscall returns -error
   int fd() const { return fd_; }
+  UniqueFd release_fd();
   const fields::ContainerInfo& container() const { return container_; }
   uint64_t notifications() const { return count_; }
 

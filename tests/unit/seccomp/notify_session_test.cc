@@ -1,0 +1,142 @@
+// NotifySession against a real seccomp filter: a thread of this test installs a NOTIFY
+// filter on mkdir (filters apply per thread), and the session answers it.
+#include "src/seccomp/notify_session.h"
+
+#include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <sys/syscall.h>
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cstddef>
+
+#include <cerrno>
+#include <future>
+#include <thread>
+
+namespace vigil::seccomp {
+namespace {
+
+struct Filtered {
+  std::promise<int> listener;
+  std::promise<void> go;
+  std::promise<int> result;  // errno of the mkdir, 0 on success
+};
+
+// A raw filter with its own listener (libseccomp keeps one listener per process, so it
+// cannot give each test thread a fresh one): mkdir and mkdirat notify, the rest is allowed.
+int install_filter() {
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdir, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdirat, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+  };
+  struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+  return int(
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+}
+
+void filtered_thread(Filtered* f, std::string path) {
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  const int fd = install_filter();
+  f->listener.set_value(fd);
+  if (fd < 0) return;
+  f->go.get_future().wait();
+  int r = ::mkdir(path.c_str(), 0755);
+  f->result.set_value(r == 0 ? 0 : errno);
+}
+
+// Runs one mkdir in a filtered thread, answered by a session whose handler is `handler`.
+int mkdir_under_session(NotifySession::Handler handler, uint64_t* notifications = nullptr) {
+  static int counter = 0;
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/d" + std::to_string(getpid()) +
+                          "-" + std::to_string(++counter);
+  Filtered f;
+  std::thread t(filtered_thread, &f, dir);
+  int fd = f.listener.get_future().get();
+  if (fd < 0) {
+    t.join();
+    ADD_FAILURE() << "cannot load a seccomp filter";
+    return -1;
+  }
+  boost::asio::io_context io;
+  auto session = std::make_shared<NotifySession>(io, UniqueFd(fd), fields::ContainerInfo{},
+                                                 std::move(handler), [](NotifySession&) {});
+  session->start();
+  f.go.set_value();
+  auto result = f.result.get_future();
+  while (result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  t.join();
+  if (notifications) *notifications = session->notifications();
+  // Stop the session and let its cancelled wait finish before the io_context goes away.
+  UniqueFd done = session->release_fd();
+  io.poll();
+  return result.get();
+}
+
+TEST(NotifySession, DenyReturnsTheErrnoToTheTarget) {
+  uint64_t n = 0;
+  EXPECT_EQ(mkdir_under_session([](NotifySession& s, const seccomp_notif&) { s.deny(EACCES); }, &n),
+            EACCES);
+  EXPECT_EQ(n, 1u);
+}
+
+TEST(NotifySession, AllowLetsTheSyscallRun) {
+  EXPECT_EQ(mkdir_under_session([](NotifySession& s, const seccomp_notif&) { s.allow(); }), 0);
+}
+
+TEST(NotifySession, AHandlerThatDoesNotAnswerStillGetsAnAnswer) {
+  EXPECT_EQ(mkdir_under_session([](NotifySession&, const seccomp_notif&) {}), 0);
+}
+
+TEST(NotifySession, AThrowingHandlerStillGetsAnAnswer) {
+  EXPECT_EQ(mkdir_under_session(
+                [](NotifySession&, const seccomp_notif&) { throw std::runtime_error("bug"); }),
+            0);
+}
+
+TEST(NotifySession, OnlyTheFirstAnswerCounts) {
+  EXPECT_EQ(mkdir_under_session([](NotifySession& s, const seccomp_notif&) {
+              EXPECT_TRUE(s.deny(EPERM));
+              EXPECT_FALSE(s.allow());
+            }),
+            EPERM);
+}
+
+TEST(NotifySession, ReleaseFdHandsTheListenerOnOpen) {
+  Filtered f;
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/released";
+  std::thread t(filtered_thread, &f, dir);
+  int fd = f.listener.get_future().get();
+  ASSERT_GE(fd, 0);
+  boost::asio::io_context io;
+  auto session = std::make_shared<NotifySession>(
+      io, UniqueFd(fd), fields::ContainerInfo{},
+      [](NotifySession& s, const seccomp_notif&) { s.deny(EPERM); }, [](NotifySession&) {});
+  session->start();
+  UniqueFd handed = session->release_fd();
+  ASSERT_EQ(handed.get(), fd);
+  session.reset();
+  // A successor session on the same fd answers the target.
+  auto successor = std::make_shared<NotifySession>(
+      io, std::move(handed), fields::ContainerInfo{},
+      [](NotifySession& s, const seccomp_notif&) { s.deny(EROFS); }, [](NotifySession&) {});
+  successor->start();
+  f.go.set_value();
+  auto result = f.result.get_future();
+  while (result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  t.join();
+  UniqueFd done = successor->release_fd();
+  io.poll();
+  EXPECT_EQ(result.get(), EROFS);
+}
+
+}  // namespace
+}  // namespace vigil::seccomp
