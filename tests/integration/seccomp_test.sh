@@ -86,6 +86,56 @@ sessions=$(grep -c "seccomp session started" "$it_dir/daemon.log")
 [ "$sessions" -ge 2 ] && it_ok "exec: a second listener message started a session" || it_fail "exec: only $sessions sessions"
 runc delete -f "$id" >/dev/null 2>&1
 
+echo "== reload on SIGHUP"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+cp "$it_dir/rules.yaml" "$it_dir/rules.orig.yaml"
+sed -i 's|fd.name startswith /tmp/blocked/|fd.name startswith /tmp/|' "$it_dir/rules.yaml"
+kill -HUP "$it_daemon_pid"
+for _ in $(seq 50); do [ "$(grep -c 'rules loaded' "$it_dir/daemon.log")" -ge 2 ] && break; sleep 0.1; done
+b=$(it_bundle bundle-reload sh -c 'mkdir /tmp/other; echo rc=$?')
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-reload" "$b")
+it_expect_in "reload: the new rules are in force" "rc=1" "$out"
+printf -- '- rule: Broken\n  desc: d\n  condition: evt.type = mkdir and\n  output: o\n  priority: info\n' >"$it_dir/rules.yaml"
+kill -HUP "$it_daemon_pid"
+for _ in $(seq 50); do grep -q "previous rules stay in force" "$it_dir/daemon.log" && break; sleep 0.1; done
+it_expect_in "reload: a broken file is reported with file:line:col" "rules.yaml:3:" "$(cat "$it_dir/daemon.log")"
+it_expect_in "reload: the previous rules stay" "previous rules stay in force" "$(cat "$it_dir/daemon.log")"
+b=$(it_bundle bundle-reload2 sh -c 'mkdir /tmp/other; echo rc=$?')
+cp "$it_dir/rules.orig.yaml" "$it_dir/hook-rules.yaml"
+sed -i "s|rules_files: \[.*\]|rules_files: [$it_dir/hook-rules.yaml]|" "$it_dir/vigil.yaml"
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-reload2" "$b")
+it_expect_in "reload: the daemon still blocks with the previous rules" "rc=1" "$out"
+cp "$it_dir/rules.orig.yaml" "$it_dir/rules.yaml"
+
+echo "== garbage on the listener socket"
+python3 - "$it_dir/seccomp.sock" <<'PY'
+import socket, sys
+def send(data):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    try:
+        s.sendall(data)
+    except OSError:
+        pass
+    s.close()
+send(b"garbage that is not json\n")
+send(b"{" * (2 << 20))
+send(b'{"ociVersion":"1","fds":["seccompFd"],"pid":1,"state":{"id":"nofd"}}')
+send(b'{"fds":[], "state":')
+PY
+sleep 0.5
+kill -0 "$it_daemon_pid" 2>/dev/null && it_ok "garbage: the daemon is still running" || it_fail "garbage: the daemon died"
+log=$(cat "$it_dir/daemon.log")
+it_expect_in "garbage: not JSON is logged" "not JSON" "$log"
+it_expect_in "garbage: oversize is logged" "larger than" "$log"
+it_expect_in "garbage: a message without fd is logged" "without a seccomp fd" "$log"
+b=$(it_bundle bundle-after sh -c 'mkdir -p /tmp/blocked; mkdir /tmp/blocked/z; echo rc=$?')
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-after" "$b")
+it_expect_in "garbage: containers are still served" "rc=1" "$out"
+
 echo "== daemon down"
 kill "$it_daemon_pid"; wait "$it_daemon_pid" 2>/dev/null; it_daemon_pid=""
 b=$(it_bundle bundle-down true)
