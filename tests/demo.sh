@@ -26,6 +26,7 @@ stdout_output: {enabled: false}
 syslog_output: {enabled: false}
 file_output: {enabled: true, filename: $dir/alerts.json}
 listener_socket: $dir/seccomp.sock
+control_socket: $dir/control.sock
 on_daemon_unavailable: deny
 YAML
 "$vigil" daemon -c "$dir/vigil.yaml" 2>"$dir/daemon.log" &

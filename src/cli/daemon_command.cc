@@ -8,6 +8,7 @@
 
 #include "src/config/config.h"
 #include "src/engine/daemon.h"
+#include "src/runtime/control_client.h"
 #include "src/runtime/inject.h"
 #include "src/runtime/shim.h"
 
@@ -24,7 +25,7 @@ stdout, syslog and/or a JSON-lines file. SIGHUP reloads the rules (a broken rule
 the old one); SIGINT or SIGTERM stop. Default config: /etc/vigil/vigil.yaml.
 )";
 
-constexpr const char* kHookHelp = R"(usage: vigil hook precreate [-c CONFIG]
+constexpr const char* kHookHelp = R"(usage: vigil hook precreate|createRuntime|poststop [-c CONFIG]
 
 precreate  OCI config.json on stdin, the config to use on stdout (Podman's precreate hook
            stage). Adds the syscalls the rules need as SCMP_ACT_NOTIFY to the container's
@@ -33,7 +34,11 @@ precreate  OCI config.json on stdin, the config to use on stdout (Podman's precr
            daemon's listener socket. Refuses a config that already has a listenerPath.
            If the daemon is not reachable, on_daemon_unavailable decides: allow passes the
            config through unchanged (the container runs unmonitored; a warning says so),
-           deny fails.
+           deny fails. Also adds the createRuntime and poststop hooks below.
+createRuntime  OCI state on stdin: registers the container with the daemon (control
+           socket). With the daemon down: allow (warning, noted for the daemon) or deny.
+poststop   OCI state on stdin: tells the daemon the container is gone, so it frees the
+           container's sessions. Never fails the runtime.
 )";
 
 std::optional<config::Config> config_from(const std::vector<std::string>& args, size_t first,
@@ -115,11 +120,95 @@ int runc_name_command(const std::vector<std::string>& args) {
                            args);
 }
 
+int state_hook(const std::vector<std::string>& args) {
+  const std::string stage = args[0];
+  auto cfg = config_from(args, 1, kHookHelp);
+  if (!cfg) return stage == "poststop" ? 0 : 1;
+  const std::string input((std::istreambuf_iterator<char>(std::cin)),
+                          std::istreambuf_iterator<char>());
+  nlohmann::json state = nlohmann::json::parse(input, nullptr, false);
+  if (state.is_discarded() || !state.is_object() || !state.contains("id")) {
+    std::cerr << "vigil hook " << stage << ": stdin is not an OCI state (JSON with an id)\n";
+    return stage == "poststop" ? 0 : 1;
+  }
+  nlohmann::json req = {
+      {"op", stage == "createRuntime" ? "container_created" : "container_stopped"},
+      {"state", state}};
+  std::string error;
+  auto resp = runtime::control_request(cfg->control_socket, req, error);
+  if (resp && resp->value("ok", false)) return 0;
+  if (!resp) {
+    if (stage == "poststop") return 0;  // nothing to protect any more
+    if (cfg->on_daemon_unavailable == config::Unavailable::kDeny) {
+      std::cerr << "vigil hook createRuntime: " << error << " and on_daemon_unavailable is deny\n";
+      return 1;
+    }
+    runtime::note_unmonitored(*cfg, "createRuntime hook", state.value("id", std::string()));
+    std::cerr << "vigil hook createRuntime: WARNING: " << error
+              << "; the container runs UNMONITORED (on_daemon_unavailable: allow)\n";
+    return 0;
+  }
+  std::cerr << "vigil hook " << stage << ": " << resp->value("error", std::string("refused"))
+            << "\n";
+  return stage == "poststop" ? 0 : 1;
+}
+
+constexpr const char* kControlHelp = R"(usage: vigil status [--json] [-c CONFIG]
+       vigil reload [-c CONFIG]
+
+status  what the daemon is doing: mode, rules in force, events answered, dropped alerts,
+        the containers it holds a seccomp session for (from its control socket)
+reload  make the daemon reload its rules (as SIGHUP does); prints the errors of a broken
+        rule set, which leaves the previous one in force. Exit 1 if the reload failed.
+)";
+
+int control_command(const std::string& op, const std::vector<std::string>& args) {
+  bool json = false;
+  std::vector<std::string> rest;
+  for (const auto& a : args) {
+    if (a == "--json" && op == "status") {
+      json = true;
+    } else if (a == "-h" || a == "--help") {
+      std::cout << kControlHelp;
+      return 0;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  auto cfg = config_from(rest, 0, kControlHelp);
+  if (!cfg) return 1;
+  std::string error;
+  auto resp = runtime::control_request(cfg->control_socket, {{"op", op}}, error, 30000);
+  if (!resp) {
+    std::cerr << "vigil " << op << ": " << error << "\n";
+    return 1;
+  }
+  if (json || !resp->value("ok", false)) {
+    std::cout << resp->dump(2) << "\n";
+    return resp->value("ok", false) ? 0 : 1;
+  }
+  if (op == "reload") {
+    std::cout << "rules reloaded\n";
+    return 0;
+  }
+  std::cout << "mode: " << resp->value("mode", std::string()) << "\n"
+            << "rules in force: " << resp->value("rules_in_force", 0) << "\n"
+            << "events answered: " << resp->value("events", 0) << "\n"
+            << "alerts dropped: " << resp->value("alerts_dropped", 0) << "\n"
+            << "seccomp sessions: " << (*resp)["seccomp_sessions"].size() << "\n";
+  for (const auto& c : (*resp)["seccomp_sessions"]) {
+    std::cout << "  " << c.value("id", std::string()) << "  " << c.value("name", std::string())
+              << "  notifications=" << c.value("notifications", 0) << "\n";
+  }
+  return 0;
+}
+
 int hook_command(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     std::cout << kHookHelp;
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "createRuntime" || args[0] == "poststop") return state_hook(args);
   if (args[0] != "precreate") {
     std::cerr << "vigil hook: unknown stage '" << args[0] << "'\n" << kHookHelp;
     return 2;
@@ -133,7 +222,8 @@ int hook_command(const std::vector<std::string>& args) {
     std::cerr << "vigil hook precreate: stdin is not an OCI config (JSON object)\n";
     return 1;
   }
-  auto outcome = runtime::inject_config(oci, *cfg);
+  const std::string hint = oci.is_object() ? oci.value("hostname", std::string()) : "";
+  auto outcome = runtime::inject_config(oci, *cfg, "precreate hook", hint);
   for (const auto& w : outcome.warnings) std::cerr << "vigil hook precreate: " << w << "\n";
   if (!outcome.ok) {
     std::cerr << "vigil hook precreate: " << outcome.error << "\n";

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "src/fields/syscall_event.h"
@@ -30,7 +31,10 @@ void log(const std::string& msg) { std::cerr << "vigil: " << msg << std::endl; }
 }  // namespace
 
 Daemon::Daemon(config::Config cfg)
-    : cfg_(std::move(cfg)), acceptor_(io_), signals_(io_, SIGINT, SIGTERM, SIGHUP) {
+    : cfg_(std::move(cfg)),
+      acceptor_(io_),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      control_(io_, [this](const nlohmann::json& r) { return control(r); }) {
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
   hostname_ = host;
@@ -42,8 +46,11 @@ bool Daemon::reload() {
   rules::CompileOptions opts;
   opts.matching = cfg_.rule_matching;
   auto r = rules::load_and_compile(cfg_.rules_files, opts);
+  last_reload_errors_.clear();
   for (const auto& d : r.diagnostics.sorted()) {
-    if (d.severity == rules::Severity::kError) log(rules::format_diagnostic(d));
+    if (d.severity != rules::Severity::kError) continue;
+    log(rules::format_diagnostic(d));
+    last_reload_errors_.push_back(rules::format_diagnostic(d));
   }
   if (r.diagnostics.has_errors()) {
     log(rules_ ? "rules not reloaded; the previous rules stay in force"
@@ -86,6 +93,12 @@ bool Daemon::start() {
   }
   log("listening for runtimes on " + cfg_.listener_socket);
   accept();
+  std::string control_error;
+  if (!control_.listen(cfg_.control_socket, control_error)) {
+    log("cannot listen on " + cfg_.control_socket + ": " + control_error);
+    return false;
+  }
+  report_unmonitored();
   return true;
 }
 
@@ -263,6 +276,83 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     s.deny(EPERM);
   }
   for (auto& a : alerts) outputs_->push(std::move(a));
+}
+
+nlohmann::json Daemon::control(const nlohmann::json& req) {
+  const std::string op = req.value("op", std::string());
+  if (op == "status") {
+    nlohmann::json containers = nlohmann::json::array();
+    for (const auto& [ptr, session] : sessions_) {
+      containers.push_back({{"id", session->container().full_id},
+                            {"name", session->container().name},
+                            {"notifications", session->notifications()},
+                            {"registered", registered_.count(session->container().full_id) > 0}});
+    }
+    size_t in_force = 0;
+    for (const auto& r : rules_->rules()) in_force += r.status == rules::RuleStatus::kCompiled;
+    return {{"ok", true},
+            {"mode", cfg_.mode == config::Mode::kEnforce ? "enforce" : "monitor"},
+            {"rules_in_force", in_force},
+            {"events", events_},
+            {"alerts_dropped", outputs_->dropped()},
+            {"seccomp_sessions", containers},
+            {"registered_containers", registered_.size()}};
+  }
+  if (op == "reload") {
+    const bool ok = reload();
+    return {{"ok", ok}, {"errors", last_reload_errors_}};
+  }
+  if (op == "container_created" || op == "container_stopped") {
+    const auto state = req.value("state", nlohmann::json::object());
+    const std::string id = state.is_object() ? state.value("id", std::string()) : "";
+    if (id.empty()) return {{"ok", false}, {"error", "state has no container id"}};
+    if (op == "container_created") {
+      registered_[id] = state;
+      log("container " + id.substr(0, 12) + ": registered by its createRuntime hook");
+    } else {
+      registered_.erase(id);
+      log("container " + id.substr(0, 12) + ": stopped (poststop hook)");
+      // Every process of the container is gone; a session still open can go too.
+      for (auto it = sessions_.begin(); it != sessions_.end();) {
+        if (it->second->container().full_id == id) {
+          log("container " + id.substr(0, 12) + ": stopped; session closed");
+          UniqueFd done = it->second->release_fd();
+          it = sessions_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    return {{"ok", true}};
+  }
+  return {{"ok", false}, {"error", "unknown op '" + op + "'"}};
+}
+
+void Daemon::report_unmonitored() {
+  // Hooks that found the daemon down (on_daemon_unavailable: allow) left a note each.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(cfg_.control_socket).parent_path() / "unmonitored";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    auto text = std::ifstream(e.path());
+    nlohmann::json note = nlohmann::json::parse(text, nullptr, false);
+    outputs::Alert a;
+    a.time_ns = now_ns();
+    a.rule = "vigil: container started unmonitored";
+    a.priority = Priority::kCritical;
+    a.action = "alert";
+    a.hostname = hostname_;
+    const std::string what = note.is_object() ? note.value("container", std::string("?")) : "?";
+    const std::string when = note.is_object() ? note.value("time", std::string("?")) : "?";
+    a.container_id = what.substr(0, 12);
+    a.output =
+        "A container started while the vigil daemon was down and runs unmonitored "
+        "(container=" +
+        what + " at=" + when +
+        " via=" + (note.is_object() ? note.value("via", std::string("?")) : "?") + ")";
+    outputs_->push(std::move(a));
+    fs::remove(e.path(), ec);
+  }
 }
 
 }  // namespace vigil::engine

@@ -1,7 +1,8 @@
 // The vigil daemon: one io_context thread that accepts runtimes' seccomp-listener
 // connections, runs a NotifySession per container, evaluates each notification against the
 // rule set in force, answers the kernel, and only then hands alerts to the output thread.
-// SIGHUP reloads the rules (a broken rule set keeps the old one); SIGINT/SIGTERM stop.
+// SIGHUP (or `vigil reload`) reloads the rules (a broken rule set keeps the old one);
+// SIGINT/SIGTERM stop. The control socket serves hooks and the CLI.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "src/config/config.h"
+#include "src/engine/control_server.h"
 #include "src/outputs/alert.h"
 #include "src/rules/compiled_rules.h"
 #include "src/seccomp/notify_session.h"
@@ -33,6 +35,8 @@ class Daemon {
   void read_runtime_message(std::shared_ptr<boost::asio::local::stream_protocol::socket> sock,
                             std::shared_ptr<std::string> buf, std::shared_ptr<UniqueFd> fd);
   void handle(seccomp::NotifySession& s, const seccomp_notif& req);
+  nlohmann::json control(const nlohmann::json& request);
+  void report_unmonitored();
 
   config::Config cfg_;
   boost::asio::io_context io_;
@@ -41,6 +45,10 @@ class Daemon {
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
   std::unique_ptr<outputs::AsyncOutputs> outputs_;
   std::map<seccomp::NotifySession*, std::shared_ptr<seccomp::NotifySession>> sessions_;
+  // Containers the createRuntime hook registered: id -> state (bundle, pid, annotations).
+  std::map<std::string, nlohmann::json> registered_;
+  ControlServer control_;
+  std::vector<std::string> last_reload_errors_;
   uint64_t events_ = 0;
   std::string hostname_;
 };

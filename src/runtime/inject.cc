@@ -4,7 +4,13 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 
 #include "src/common/unique_fd.h"
 #include "src/rules/compiler.h"
@@ -22,7 +28,43 @@ bool daemon_reachable(const std::string& socket_path) {
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
 }
 
-InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg) {
+void note_unmonitored(const config::Config& cfg, const std::string& via,
+                      const std::string& container) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(cfg.control_socket).parent_path() / "unmonitored";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const auto now = std::chrono::system_clock::now();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  const time_t secs = std::chrono::system_clock::to_time_t(now);
+  char when[64];
+  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&secs));
+  std::ofstream(dir / (std::to_string(ns) + "-" + std::to_string(::getpid()) + ".json"))
+      << nlohmann::json{{"container", container}, {"time", when}, {"via", via}}.dump() << "\n";
+}
+
+namespace {
+
+void add_hook(nlohmann::json& oci, const char* stage, const std::string& self,
+              const config::Config& cfg) {
+  nlohmann::json hook = {{"path", self}, {"args", {"vigil", "hook", stage}}};
+  if (!cfg.path.empty()) {
+    hook["args"].push_back("-c");
+    hook["args"].push_back(cfg.path);
+  }
+  hook["timeout"] = 10;
+  nlohmann::json& hooks = oci["hooks"];
+  if (!hooks.is_object()) hooks = nlohmann::json::object();
+  nlohmann::json& list = hooks[stage];
+  if (!list.is_array()) list = nlohmann::json::array();
+  list.push_back(hook);
+}
+
+}  // namespace
+
+InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, const std::string& via,
+                            const std::string& container) {
   InjectOutcome out;
   if (!oci.is_object()) {
     out.error = "the OCI config is not a JSON object";
@@ -35,6 +77,7 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg) {
       return out;
     }
     out.ok = true;
+    note_unmonitored(cfg, via, container);
     out.warnings.push_back("WARNING: the vigil daemon is not reachable on " + cfg.listener_socket +
                            "; the container runs UNMONITORED (on_daemon_unavailable: allow)");
     return out;
@@ -58,6 +101,13 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg) {
     out.warnings.push_back("WARNING: " + s +
                            " is denied by the profile for some arguments; vigil does not "
                            "intercept it");
+  }
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    self[n] = 0;
+    add_hook(oci, "createRuntime", self, cfg);
+    add_hook(oci, "poststop", self, cfg);
   }
   out.ok = true;
   return out;

@@ -17,8 +17,17 @@ struct InjectOutcome {
   std::vector<std::string> warnings;  // to print, when ok
 };
 
-// Edits `oci` in place (or leaves it, when the daemon is down and the policy allows).
-InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg);
+// Edits `oci` in place (or leaves it, when the daemon is down and the policy allows): the
+// seccomp merge, plus createRuntime and poststop hooks that run `vigil hook` so the daemon
+// hears of the container's start and end. `via` and `container` describe the caller for
+// the note left when the container runs unmonitored.
+InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, const std::string& via,
+                            const std::string& container);
+
+// Leaves a note for the daemon (read when it starts again) that a container runs
+// unmonitored because it was down.
+void note_unmonitored(const config::Config& cfg, const std::string& via,
+                      const std::string& container);
 
 // True if something accepts connections on the daemon's listener socket.
 bool daemon_reachable(const std::string& socket_path);

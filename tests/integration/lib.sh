@@ -67,6 +67,7 @@ stdout_output: {enabled: false}
 syslog_output: {enabled: false}
 file_output: {enabled: true, filename: $it_dir/alerts.json}
 listener_socket: $it_dir/seccomp.sock
+control_socket: $it_dir/control.sock
 on_daemon_unavailable: deny
 YAML
   : >"$it_dir/alerts.json"

@@ -63,6 +63,9 @@ for rt in runc crun; do
   it_expect_eq "$rt: execve exepath" "$(it_alert 'Probe executed' proc.exepath)" "/usr/bin/probe"
   it_expect_eq "$rt: execve parent" "$(it_alert 'Probe executed' proc.pname)" "sh"
 
+  it_expect_in "$rt: createRuntime hook registered the container" "registered by its createRuntime hook" "$(cat "$it_dir/daemon.log")"
+  it_expect_in "$rt: poststop hook reached the daemon" "stopped (poststop hook)" "$(cat "$it_dir/daemon.log")"
+
   echo "== $rt, monitor"
   it_start_daemon monitor "$it_dir/rules.yaml" || exit 1
   b=$(it_bundle "bundle-$rt-m" sh -c "$script")
@@ -82,6 +85,9 @@ timeout 30 runc run -d -b "$b" "$id" >/dev/null 2>&1 || it_fail "exec: detached 
 out=$(timeout 30 runc exec "$id" sh -c 'mkdir -p /tmp/blocked; mkdir /tmp/blocked/e; echo exec-rc=$?' 2>&1)
 it_expect_in "exec: blocked mkdir in runc exec returns EPERM" "exec-rc=1" "$out"
 it_expect_eq "exec: alert from the exec'd process" "$(it_alert 'Block mkdir below /tmp/blocked' fd.name)" "/tmp/blocked/e"
+status=$("$VIGIL" status -c "$it_dir/vigil.yaml")
+it_expect_in "status: lists the running container's session" "$id" "$status"
+it_expect_in "status: shows the mode" "mode: enforce" "$status"
 sessions=$(grep -c "seccomp session started" "$it_dir/daemon.log")
 [ "$sessions" -ge 2 ] && it_ok "exec: a second listener message started a session" || it_fail "exec: only $sessions sessions"
 runc delete -f "$id" >/dev/null 2>&1
@@ -148,6 +154,18 @@ sed -i 's/on_daemon_unavailable: deny/on_daemon_unavailable: allow/' "$it_dir/vi
 "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$b/config.json" >"$it_dir/passthrough.json" 2>"$it_dir/hook.err" \
   && it_ok "down: allow policy passes the config" || it_fail "down: allow policy failed"
 it_expect_in "down: loud warning" "UNMONITORED" "$(cat "$it_dir/hook.err")"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+it_expect_eq "down: an alert once the daemon is back" \
+  "$(it_alert 'vigil: container started unmonitored' priority)" "Critical"
+
+echo "== vigil reload"
+"$VIGIL" reload -c "$it_dir/vigil.yaml" >"$it_dir/reload.out" && it_ok "reload: succeeds" || it_fail "reload failed"
+printf -- '- rule: Broken\n  desc: d\n  condition: evt.type = mkdir and\n  output: o\n  priority: info\n' >"$it_dir/rules.yaml"
+if "$VIGIL" reload -c "$it_dir/vigil.yaml" >"$it_dir/reload.out"; then
+  it_fail "reload: a broken rule file must exit 1"
+else
+  it_expect_in "reload: prints the error position" "rules.yaml:3:" "$(cat "$it_dir/reload.out")"
+fi
 
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; cat "$it_dir/daemon.log"
