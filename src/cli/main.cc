@@ -13,7 +13,8 @@ constexpr const char* kHelp =
     R"(usage: vigil COMMAND [ARGS...]
 
 vigil is a runtime security engine for Linux containers: Falco-compatible rules,
-evaluated on seccomp user notifications and fanotify events, that alert or block.
+evaluated on each container's seccomp user notifications, that alert or block. (Rules on
+file and exec events that need fanotify compile, but no fanotify events are produced yet.)
 
 commands:
   daemon [-c CONFIG]                the engine: answers containers' intercepted syscalls
@@ -33,7 +34,7 @@ commands:
                                     version whose format it reads
   help                              this help
 
-Run 'vigil rules --help', 'vigil daemon --help', 'vigil hook --help' for details.
+Run 'vigil COMMAND --help' (rules, daemon, hook, runtime, status) for details.
 )";
 
 }  // namespace
