@@ -5,6 +5,7 @@
 set -uo pipefail
 VIGIL="$(realpath "$1")"
 PROBE="$(realpath "$2")"
+HOSTILE="$(realpath "$3")"
 source "$(dirname "$0")/lib.sh"
 
 cat >"$it_dir/rules.yaml" <<'YAML'
@@ -19,6 +20,12 @@ cat >"$it_dir/rules.yaml" <<'YAML'
   condition: evt.type in (mkdir, mkdirat) and fd.name startswith /tmp/seen/
   output: mkdir seen (path=%fd.name proc=%proc.name)
   priority: NOTICE
+- rule: Kill on ptrace
+  desc: test rule
+  condition: evt.type = ptrace and evt.arg.request = PTRACE_TRACEME
+  output: ptrace (request=%evt.arg.request proc=%proc.name)
+  priority: CRITICAL
+  action: kill
 - rule: Probe executed
   desc: test rule
   condition: evt.type = execve and proc.name = probe
@@ -92,6 +99,31 @@ sessions=$(grep -c "seccomp session started" "$it_dir/daemon.log")
 [ "$sessions" -ge 2 ] && it_ok "exec: a second listener message started a session" || it_fail "exec: only $sessions sessions"
 runc delete -f "$id" >/dev/null 2>&1
 
+echo "== hostile process"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+b=$(it_bundle bundle-hostile /usr/bin/hostile)
+cp "$HOSTILE" "$b/rootfs/usr/bin/hostile"
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-hostile" "$b")
+it_expect_in "hostile: unmapped pointer gets the kernel's EFAULT" "unmapped: Bad address" "$out"
+it_expect_in "hostile: a 64 KiB path gets the kernel's ENAMETOOLONG" "huge: File name too long" "$out"
+it_expect_in "hostile: a non-UTF-8 path is still blocked" "non-utf8: Operation not permitted" "$out"
+it_expect_in "hostile: 200 children killed mid-notification" "killed: 200" "$out"
+it_expect_in "hostile: answers continue after that" "after: Operation not permitted" "$out"
+kill -0 "$it_daemon_pid" 2>/dev/null && it_ok "hostile: the daemon is still running" || it_fail "hostile: the daemon died"
+python3 -c "
+import json, sys
+for line in open('$it_dir/alerts.json'):
+    json.loads(line)
+" && it_ok "hostile: every alert line is valid JSON" || it_fail "hostile: invalid JSON alert"
+
+echo "== action: kill"
+b=$(it_bundle bundle-kill sh -c '/usr/bin/probe traceme; echo status=$?')
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-kill" "$b")
+it_expect_in "kill: the process was killed by SIGKILL" "status=137" "$out"
+case "$out" in *survived*) it_fail "kill: the process survived" ;; *) it_ok "kill: the syscall never completed" ;; esac
+it_expect_eq "kill: alert action" "$(it_alert 'Kill on ptrace' action)" "kill"
 echo "== reload on SIGHUP"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
 cp "$it_dir/rules.yaml" "$it_dir/rules.orig.yaml"
