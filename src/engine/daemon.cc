@@ -32,6 +32,7 @@ void log(const std::string& msg) { std::cerr << "vigil: " << msg << std::endl; }
 
 Daemon::Daemon(config::Config cfg)
     : cfg_(std::move(cfg)),
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
       acceptor_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       control_(io_, [this](const nlohmann::json& r) { return control(r); }) {

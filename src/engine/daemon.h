@@ -39,6 +39,8 @@ class Daemon {
   void report_unmonitored();
 
   config::Config cfg_;
+  // One thread runs everything; nothing is posted from other threads (the output thread
+  // has its own queue), so the io_context needs no locking.
   boost::asio::io_context io_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   boost::asio::signal_set signals_;

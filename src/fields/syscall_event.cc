@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -189,6 +190,25 @@ std::pair<int, int> path_arg_positions(const EventTypeInfo& t) {
 }  // namespace
 
 std::optional<EventTypeId> event_type_of(uint32_t arch, int nr) {
+  // The native architecture is a lock-free table built once; others go through a map.
+  static constexpr int kNative = 512;
+  static const auto native = [] {
+    std::array<int16_t, kNative> t;
+    t.fill(-1);
+    for (int i = 0; i < kNative; ++i) {
+      if (char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, i)) {
+        if (auto id = find_event_type(name)) t[size_t(i)] = int16_t(*id);
+        std::free(name);
+      }
+    }
+    return t;
+  }();
+  static const uint32_t native_arch = seccomp_arch_native();
+  if (arch == native_arch && nr >= 0 && nr < kNative) {
+    const int16_t id = native[size_t(nr)];
+    if (id < 0) return std::nullopt;
+    return EventTypeId(id);
+  }
   static std::mutex mu;
   static std::unordered_map<uint64_t, std::optional<EventTypeId>> cache;
   const uint64_t key = (uint64_t(arch) << 32) | uint32_t(nr);
@@ -197,7 +217,6 @@ std::optional<EventTypeId> event_type_of(uint32_t arch, int nr) {
   std::optional<EventTypeId> out;
   if (char* name = seccomp_syscall_resolve_num_arch(arch, nr)) {
     out = find_event_type(name);
-    if (std::string(name) == "umount2") out = find_event_type("umount2");
     std::free(name);
   }
   cache.emplace(key, out);
@@ -249,8 +268,8 @@ bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
 }
 
 Value SyscallEvent::str(std::string s) {
-  storage_.push_back(std::move(s));
-  return Value::of(storage_.back());
+  storage_.push_front(std::move(s));
+  return Value::of(storage_.front());
 }
 
 std::optional<std::string> SyscallEvent::resolve_path(int dirfd, const std::string& path) {
@@ -286,11 +305,14 @@ std::optional<std::string> SyscallEvent::path_arg() {
   return out;
 }
 
-const SyscallEvent::Image& SyscallEvent::image() {
-  if (image_) return *image_;
-  Image img;
+// The process image fields, read in parts so that a rule that reads only proc.name costs
+// one /proc read: `need` is kName (name), kArgs (exe, args, cmdline) or kExePath.
+const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
+  Image& img = image_;
   const bool exec = known_ && event_type(type_).exec;
   if (exec) {
+    if (img.parts) return img;
+    img.parts = kName | kArgs | kExePath;
     // The new program: filename and argv from the caller's memory.
     const bool at = event_type(type_).name == "execveat";
     std::string filename;
@@ -312,19 +334,36 @@ const SyscallEvent::Image& SyscallEvent::image() {
       }
       img.exe = argv.empty() ? filename : argv[0];
       for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
+      img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
+      img.ok = img.ok_args = img.ok_exepath = true;
+    }
+    return img;
+  }
+  if (!(img.parts & kName)) {
+    img.parts |= kName;
+    if (auto comm = read_comm(pid_)) {
+      img.name = *comm;
       img.ok = true;
     }
-  } else if (auto comm = read_comm(pid_)) {
-    img.name = *comm;
-    auto argv = read_cmdline(pid_);
-    img.exe = argv.empty() ? img.name : argv[0];
-    for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
-    img.exepath = read_link("/proc/" + std::to_string(pid_) + "/exe").value_or("");
-    img.ok = true;
   }
-  img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
-  image_ = std::move(img);
-  return *image_;
+  if ((need & kArgs) && !(img.parts & kArgs)) {
+    img.parts |= kArgs;
+    auto argv = read_cmdline(pid_);
+    if (img.ok) {
+      img.exe = argv.empty() ? img.name : argv[0];
+      for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
+      img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
+      img.ok_args = true;
+    }
+  }
+  if ((need & kExePath) && !(img.parts & kExePath)) {
+    img.parts |= kExePath;
+    if (auto l = read_link("/proc/" + std::to_string(pid_) + "/exe")) {
+      img.exepath = *l;
+      img.ok_exepath = true;
+    }
+  }
+  return img;
 }
 
 int SyscallEvent::arg_index(const std::string& key) const {
@@ -359,8 +398,10 @@ Value SyscallEvent::ancestor(int32_t index, int what) {
   }
   if (p <= 0) return Value::none();
   if (index == 0 && what != 3) {
-    const auto& img = image();
-    return str(what == 0 ? img.name : what == 1 ? img.exe : img.exepath);
+    const auto& img = image(what == 0 ? kName : what == 1 ? kArgs : kExePath);
+    if (what == 0) return img.ok ? str(img.name) : Value::none();
+    if (what == 1) return img.ok_args ? str(img.exe) : Value::none();
+    return img.ok_exepath ? str(img.exepath) : Value::none();
   }
   switch (what) {
     case 0:
@@ -444,11 +485,17 @@ Value SyscallEvent::extract(const FieldRef& ref) {
   }
   if (name == "proc.name" || name == "proc.exe" || name == "proc.exepath" || name == "proc.args" ||
       name == "proc.cmdline") {
-    const auto& img = image();
-    if (!img.ok) return Value::none();
-    if (name == "proc.name") return Value::of(img.name);
+    if (name == "proc.name") {
+      const auto& img = image(kName);
+      return img.ok ? Value::of(img.name) : Value::none();
+    }
+    if (name == "proc.exepath") {
+      const auto& img = image(kExePath);
+      return img.ok_exepath ? Value::of(img.exepath) : Value::none();
+    }
+    const auto& img = image(kArgs);
+    if (!img.ok_args) return Value::none();
     if (name == "proc.exe") return Value::of(img.exe);
-    if (name == "proc.exepath") return Value::of(img.exepath);
     if (name == "proc.args") return Value::of(img.args);
     return Value::of(img.cmdline);
   }

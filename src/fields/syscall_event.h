@@ -7,7 +7,7 @@
 #include <linux/seccomp.h>
 
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,10 +43,12 @@ class SyscallEvent final : public Event {
  private:
   struct Image {  // what proc.* describe: the caller, or the new program of an execve
     std::string name, exe, exepath, args, cmdline;
-    bool ok = false;
+    unsigned parts = 0;  // which parts were read
+    bool ok = false, ok_args = false, ok_exepath = false;
   };
+  enum ImagePart : unsigned { kName = 1, kArgs = 2, kExePath = 4 };
   Value str(std::string s);
-  const Image& image();
+  const Image& image(ImagePart need);
   std::optional<std::string> resolve_path(int dirfd, const std::string& path);
   std::optional<std::string> path_arg();  // the syscall's main path, resolved
   std::optional<std::string> raw_path_arg();
@@ -73,8 +75,10 @@ class SyscallEvent final : public Event {
   pid_t pid_;
   UniqueFd mem_;
   bool mem_tried_ = false;
-  std::optional<Image> image_;
-  std::deque<std::string> storage_;  // stable addresses for the string_views returned
+  Image image_;
+  // Stable addresses for the string_views returned; allocates nothing until used (an
+  // event whose rules read no strings costs no allocation).
+  std::forward_list<std::string> storage_;
   std::vector<std::string_view> list_;
   std::optional<std::optional<std::string>> path_cache_;
 };

@@ -22,34 +22,40 @@ NotifySession::NotifySession(boost::asio::io_context& io, UniqueFd fd,
 
 NotifySession::~NotifySession() = default;
 
-void NotifySession::start() { wait(); }
+// RECV blocks when no notification is pending, and the fd is also "readable" once every
+// process of the filter is gone (POLLHUP). Asio does not say which, so a second wait,
+// for errors, runs alongside the read wait: the reactor completes it only on
+// EPOLLERR/EPOLLHUP (or EPOLLPRI), and before the read wait of the same wakeup. The read
+// handler thus knows, without a poll() per notification, whether RECV is safe.
+void NotifySession::start() {
+  wait();
+  auto self = shared_from_this();
+  stream_.async_wait(boost::asio::posix::stream_descriptor::wait_error,
+                     [self](const boost::system::error_code& ec) {
+                       if (ec) return;
+                       self->hung_up_ = true;
+                       self->close();
+                     });
+}
 
 void NotifySession::wait() {
   auto self = shared_from_this();
   stream_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                      [self](const boost::system::error_code& ec) {
-                       if (ec) return;  // cancelled: the session is being closed
+                       if (ec || self->hung_up_) return;  // cancelled, or the filter is gone
                        self->on_ready();
                      });
 }
 
+void NotifySession::close() {
+  if (closed_called_) return;
+  closed_called_ = true;
+  boost::system::error_code ignored;
+  stream_.cancel(ignored);
+  closed_(*this);
+}
+
 void NotifySession::on_ready() {
-  pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ||
-      !(p.revents & POLLIN)) {
-    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
-      // Every process of the filter is gone: the session is over.
-      if (!closed_called_) {
-        closed_called_ = true;
-        boost::system::error_code ignored;
-        stream_.cancel(ignored);
-        closed_(*this);
-      }
-      return;
-    }
-    wait();
-    return;
-  }
   seccomp_notif req;
   std::memset(&req, 0, sizeof(req));
   if (::ioctl(fd_, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {

@@ -47,6 +47,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
  private:
   void wait();
   void on_ready();
+  void close();
   bool send(int error, uint32_t flags);
 
   boost::asio::posix::stream_descriptor stream_;
@@ -58,6 +59,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   bool answered_ = true;
   uint64_t count_ = 0;
   bool closed_called_ = false;
+  bool hung_up_ = false;
 };
 
 }  // namespace vigil::seccomp

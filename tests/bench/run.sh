@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Rule-evaluation benchmark: Falco's stable ruleset on synthetic events of each type, one
-# core. Prints Google Benchmark's table, then each figure against the 2M events/s target.
+# Benchmarks, each printing figures against its baselines and targets from one run:
+#  1. rule evaluation: Falco's stable ruleset on synthetic events of each type, one core
+#     (target: 2M events/s);
+#  2. the seccomp path: an intercepted syscall's round trip through the daemon against a
+#     minimal C supervisor (target 1.25x), and a non-intercepted syscall under vigil's
+#     merged profile against the same profile without vigil (target 1.02x).
+# Usage: tests/bench/run.sh [rules|seccomp]   (both by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/setup.sh
-bazel build -c opt //tests/bench:rules_bench >&2
+what="${1:-all}"
+bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench //:vigil >&2
+if [ "$what" = seccomp ] || [ "$what" = all ]; then
+  echo "== seccomp path"
+  bazel-bin/tests/bench/seccomp_bench bazel-bin/src/cli/vigil 9
+  echo
+fi
+[ "$what" = rules ] || [ "$what" = all ] || exit 0
+echo "== rule evaluation"
 bin=bazel-bin/tests/bench/rules_bench
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 (cd "$bin.runfiles/vigil" && taskset -c 0 "../../rules_bench" --benchmark_repetitions=3 \
-  --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json "$@")
+  --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json)
 python3 - "$out" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1]))
