@@ -219,7 +219,8 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
 }
 
 void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
-  const auto rules = rules_;
+  // Reloads run on this same thread, so the rule set cannot change under this call.
+  const rules::CompiledRuleSet* rules = rules_.get();
   fields::SyscallEvent event(req, s.fd(), s.container(), ++events_);
   uint32_t matched[32];
   const size_t n = event.known() ? rules->evaluate(event, matched, 32) : 0;

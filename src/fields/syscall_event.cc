@@ -421,12 +421,13 @@ Value SyscallEvent::ancestor(int32_t index, int what) {
 
 Value SyscallEvent::field(const FieldRef& ref) {
   // Each field is extracted once per event: rules that read it again get the cached value.
-  for (const auto& c : cache_) {
+  for (size_t i = 0; i < cached_; ++i) {
+    const auto& c = cache_[i];
     if (c.id == ref.id && c.index == ref.index && c.key == ref.key) return c.value;
   }
   Value v = extract(ref);
   if (v.kind == ValueKind::kStringList) return v;  // list_ is rebuilt per extraction
-  cache_.push_back({ref.id, ref.index, std::string(ref.key), v});
+  if (cached_ < cache_.size()) cache_[cached_++] = {ref.id, ref.index, ref.key, v};
   return v;
 }
 

@@ -6,6 +6,7 @@
 
 #include <linux/seccomp.h>
 
+#include <array>
 #include <cstdint>
 #include <forward_list>
 #include <optional>
@@ -61,10 +62,12 @@ class SyscallEvent final : public Event {
   struct Cached {
     FieldId id;
     int32_t index;
-    std::string key;
+    std::string_view key;  // points into the rule program, which outlives the event
     Value value;
   };
-  std::vector<Cached> cache_;
+  // Fields extracted so far; a fixed array, so that an event allocates nothing for it.
+  std::array<Cached, 24> cache_;
+  size_t cached_ = 0;
 
   seccomp_notif req_;
   int notify_fd_;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cstddef>
 
+#include <atomic>
 #include <cerrno>
 #include <future>
 #include <thread>
@@ -136,6 +137,110 @@ TEST(NotifySession, ReleaseFdHandsTheListenerOnOpen) {
   UniqueFd done = successor->release_fd();
   io.poll();
   EXPECT_EQ(result.get(), EROFS);
+}
+
+// Two notifications pending before the session wakes up: the fd signals readiness once
+// (the reactor is edge-triggered), so the session must drain, not wait for another edge.
+TEST(NotifySession, NotificationsThatArriveTogetherAreAllAnswered) {
+  const std::string base = std::string(getenv("TEST_TMPDIR")) + "/together-";
+  std::promise<int> listener;
+  std::promise<void> go;
+  std::shared_future<void> go_f = go.get_future().share();
+  std::atomic<int> done{0};
+  // One filtered thread that then starts two more threads sharing its filter.
+  std::thread t([&] {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    listener.set_value(install_filter());
+    std::vector<std::thread> workers;
+    for (int i = 0; i < 3; ++i) {
+      workers.emplace_back([&, i] {
+        go_f.wait();
+        ::mkdir((base + std::to_string(i)).c_str(), 0755);
+        ++done;
+      });
+    }
+    for (auto& w : workers) w.join();
+  });
+  const int fd = listener.get_future().get();
+  ASSERT_GE(fd, 0);
+  go.set_value();
+  // Let all three notifications queue up before the session first looks at the fd.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  boost::asio::io_context io;
+  auto session = std::make_shared<NotifySession>(
+      io, UniqueFd(fd), fields::ContainerInfo{},
+      [](NotifySession& s, const seccomp_notif&) { s.allow(); }, [](NotifySession&) {});
+  session->start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (done < 3 && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(done.load(), 3) << "a notification was left waiting";
+  EXPECT_EQ(session->notifications(), 3u);
+  if (done < 3) {
+    // Unblock the workers so the test can end: answering is what they wait for.
+    UniqueFd handed = session->release_fd();
+    io.poll();
+    handed.reset();  // closing the listener turns their pending mkdirs into ENOSYS
+  } else {
+    UniqueFd handed = session->release_fd();
+    io.poll();
+  }
+  t.join();
+}
+
+// Notifications that arrive while the handler is busy with an earlier one.
+TEST(NotifySession, NotificationsArrivingDuringHandlingAreAllAnswered) {
+  const std::string base = std::string(getenv("TEST_TMPDIR")) + "/during-";
+  std::promise<int> listener;
+  std::promise<void> first, rest;
+  std::shared_future<void> rest_f = rest.get_future().share();
+  std::atomic<int> done{0};
+  std::thread t([&] {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    listener.set_value(install_filter());
+    std::vector<std::thread> workers;
+    workers.emplace_back([&] {
+      first.get_future().wait();
+      ::mkdir((base + "0").c_str(), 0755);
+      ++done;
+    });
+    for (int i = 1; i < 4; ++i) {
+      workers.emplace_back([&, i] {
+        rest_f.wait();
+        ::mkdir((base + std::to_string(i)).c_str(), 0755);
+        ++done;
+      });
+    }
+    for (auto& w : workers) w.join();
+  });
+  const int fd = listener.get_future().get();
+  ASSERT_GE(fd, 0);
+  boost::asio::io_context io;
+  bool released = false;
+  auto session = std::make_shared<NotifySession>(
+      io, UniqueFd(fd), fields::ContainerInfo{},
+      [&](NotifySession& s, const seccomp_notif&) {
+        if (!released) {
+          // While this one is being decided, three more arrive.
+          released = true;
+          rest.set_value();
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        s.allow();
+      },
+      [](NotifySession&) {});
+  session->start();
+  first.set_value();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (done < 4 && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(done.load(), 4) << "a notification was left waiting";
+  UniqueFd handed = session->release_fd();
+  io.poll();
+  handed.reset();
+  t.join();
 }
 
 }  // namespace
