@@ -27,6 +27,9 @@ NotifySession::~NotifySession() = default;
 // for errors, runs alongside the read wait: the reactor completes it only on
 // EPOLLERR/EPOLLHUP (or EPOLLPRI), and before the read wait of the same wakeup. The read
 // handler thus knows, without a poll() per notification, whether RECV is safe.
+// No notification is left waiting: Boost.Asio re-arms a wait with EPOLL_CTL_MOD, which
+// re-checks readiness, so notifications that queued up while one was being decided
+// wake the next wait at once (tests/unit/seccomp/notify_session_test checks both cases).
 void NotifySession::start() {
   wait();
   auto self = shared_from_this();
