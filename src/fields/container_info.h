@@ -19,6 +19,10 @@ struct ContainerInfo {
   std::string pod_namespace;
   std::string bundle;
   int64_t start_ns = 0;
+  std::string rootfs;          // host path of the root file system, when known
+  std::string passwd, group;   // the container's /etc/passwd and /etc/group, read at start
+  bool files_watched = false;  // fanotify marks its mounts: never open its files from the
+                               // io thread (they would wait on vigil's own group)
 
   // Fills names from CRI / Podman / containerd annotations where present.
   static ContainerInfo from_state(const std::string& id, const std::string& bundle,

@@ -225,11 +225,7 @@ std::optional<EventTypeId> event_type_of(uint32_t arch, int nr) {
 
 SyscallEvent::SyscallEvent(const seccomp_notif& req, int notify_fd, const ContainerInfo& container,
                            uint64_t number)
-    : req_(req),
-      notify_fd_(notify_fd),
-      container_(container),
-      number_(number),
-      pid_(pid_t(req.pid)) {
+    : ProcessEvent(pid_t(req.pid), container, number), req_(req), notify_fd_(notify_fd) {
   if (auto t = event_type_of(req.data.arch, req.data.nr)) {
     type_ = *t;
     known_ = true;
@@ -267,11 +263,6 @@ bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
   return false;  // longer than max: not trusted as a path
 }
 
-Value SyscallEvent::str(std::string s) {
-  storage_.push_front(std::move(s));
-  return Value::of(storage_.front());
-}
-
 std::optional<std::string> SyscallEvent::resolve_path(int dirfd, const std::string& path) {
   if (!path.empty() && path[0] == '/') return normalize_path(path);
   const std::string proc = "/proc/" + std::to_string(pid_);
@@ -305,64 +296,35 @@ std::optional<std::string> SyscallEvent::path_arg() {
   return out;
 }
 
-// The process image fields, read in parts so that a rule that reads only proc.name costs
-// one /proc read: `need` is kName (name), kArgs (exe, args, cmdline) or kExePath.
+// For an execve, proc.* describe the program being started: its filename and argv, read
+// from the caller's memory, as Falco's spawned_process sees them on exit.
 const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
+  if (!known_ || !event_type(type_).exec) return process_image(need);
   Image& img = image_;
-  const bool exec = known_ && event_type(type_).exec;
-  if (exec) {
-    if (img.parts) return img;
-    img.parts = kName | kArgs | kExePath;
-    // The new program: filename and argv from the caller's memory.
-    const bool at = event_type(type_).name == "execveat";
-    std::string filename;
-    if (read_string(req_.data.args[at ? 1 : 0], kMaxPath, filename)) {
-      int dirfd = at ? int(int32_t(req_.data.args[0])) : AT_FDCWD;
-      img.exepath = resolve_path(dirfd, filename).value_or(filename);
-      std::string base = filename.substr(filename.rfind('/') + 1);
-      img.name = base.substr(0, 15);  // the kernel's comm is TASK_COMM_LEN - 1
-      std::vector<std::string> argv;
-      uint64_t argv_addr = req_.data.args[at ? 2 : 1];
-      size_t total = 0;
-      for (size_t i = 0; i < kMaxArgv && argv_addr && mem_; ++i) {
-        uint64_t p = 0;
-        if (::pread(mem_.get(), &p, sizeof(p), off_t(argv_addr + i * 8)) != sizeof(p) || !p) break;
-        std::string a;
-        if (!read_string(p, kMaxArgvBytes - total, a)) break;
-        total += a.size() + 1;
-        argv.push_back(std::move(a));
-      }
-      img.exe = argv.empty() ? filename : argv[0];
-      for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
-      img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
-      img.ok = img.ok_args = img.ok_exepath = true;
-    }
-    return img;
+  if (img.parts) return img;
+  img.parts = kName | kArgs | kExePath;
+  const bool at = event_type(type_).name == "execveat";
+  std::string filename;
+  if (!read_string(req_.data.args[at ? 1 : 0], kMaxPath, filename)) return img;
+  int dirfd = at ? int(int32_t(req_.data.args[0])) : AT_FDCWD;
+  img.exepath = resolve_path(dirfd, filename).value_or(filename);
+  std::string base = filename.substr(filename.rfind('/') + 1);
+  img.name = base.substr(0, 15);  // the kernel's comm is TASK_COMM_LEN - 1
+  std::vector<std::string> argv;
+  uint64_t argv_addr = req_.data.args[at ? 2 : 1];
+  size_t total = 0;
+  for (size_t i = 0; i < kMaxArgv && argv_addr && mem_; ++i) {
+    uint64_t p = 0;
+    if (::pread(mem_.get(), &p, sizeof(p), off_t(argv_addr + i * 8)) != sizeof(p) || !p) break;
+    std::string a;
+    if (!read_string(p, kMaxArgvBytes - total, a)) break;
+    total += a.size() + 1;
+    argv.push_back(std::move(a));
   }
-  if (!(img.parts & kName)) {
-    img.parts |= kName;
-    if (auto comm = read_comm(pid_)) {
-      img.name = *comm;
-      img.ok = true;
-    }
-  }
-  if ((need & kArgs) && !(img.parts & kArgs)) {
-    img.parts |= kArgs;
-    auto argv = read_cmdline(pid_);
-    if (img.ok) {
-      img.exe = argv.empty() ? img.name : argv[0];
-      for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
-      img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
-      img.ok_args = true;
-    }
-  }
-  if ((need & kExePath) && !(img.parts & kExePath)) {
-    img.parts |= kExePath;
-    if (auto l = read_link("/proc/" + std::to_string(pid_) + "/exe")) {
-      img.exepath = *l;
-      img.ok_exepath = true;
-    }
-  }
+  img.exe = argv.empty() ? filename : argv[0];
+  for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
+  img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
+  img.ok = img.ok_args = img.ok_exepath = true;
   return img;
 }
 
@@ -389,73 +351,15 @@ Value SyscallEvent::arg_value(const std::string& key, int32_t index, bool raw) {
   return str(render_arg(std::string(t.name), name, v));
 }
 
-Value SyscallEvent::ancestor(int32_t index, int what) {
-  pid_t p = pid_;
-  for (int32_t i = 0; i < index && p > 1; ++i) {
-    auto st = read_status(p);
-    if (!st) return Value::none();
-    p = st->ppid;
-  }
-  if (p <= 0) return Value::none();
-  if (index == 0 && what != 3) {
-    const auto& img = image(what == 0 ? kName : what == 1 ? kArgs : kExePath);
-    if (what == 0) return img.ok ? str(img.name) : Value::none();
-    if (what == 1) return img.ok_args ? str(img.exe) : Value::none();
-    return img.ok_exepath ? str(img.exepath) : Value::none();
-  }
-  switch (what) {
-    case 0:
-      if (auto c = read_comm(p)) return str(*c);
-      return Value::none();
-    case 1: {
-      auto argv = read_cmdline(p);
-      return argv.empty() ? Value::none() : str(argv[0]);
-    }
-    case 2:
-      if (auto l = read_link("/proc/" + std::to_string(p) + "/exe")) return str(*l);
-      return Value::none();
-    default:
-      return Value::of_int(p);
-  }
-}
-
-Value SyscallEvent::field(const FieldRef& ref) {
-  // Each field is extracted once per event: rules that read it again get the cached value.
-  for (size_t i = 0; i < cached_; ++i) {
-    const auto& c = cache_[i];
-    if (c.id == ref.id && c.index == ref.index && c.key == ref.key) return c.value;
-  }
-  Value v = extract(ref);
-  if (v.kind == ValueKind::kStringList) return v;  // list_ is rebuilt per extraction
-  if (cached_ < cache_.size()) cache_[cached_++] = {ref.id, ref.index, ref.key, v};
-  return v;
-}
-
 Value SyscallEvent::extract(const FieldRef& ref) {
   const std::string_view name = field_info(ref.id).name;
   const std::string key(ref.key);
-  const std::string proc = "/proc/" + std::to_string(pid_);
-  // evt.*
   if (name == "evt.type") return known_ ? Value::of(event_type(type_).name) : Value::none();
-  if (name == "evt.num") return Value::of_int(int64_t(number_));
-  if (name == "evt.source") return Value::of("syscall");
-  if (name == "evt.res") return Value::of("SUCCESS");
   if (name == "evt.rawres") {
     if (known_ && (event_type(type_).name == "dup2" || event_type(type_).name == "dup3")) {
       return Value::of_int(int64_t(int32_t(req_.data.args[1])));
     }
     return Value::of_int(0);
-  }
-  if (name == "evt.rawtime" || name == "evt.time") {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-    return name == "evt.rawtime" ? Value::of_int(ns) : str(std::to_string(ns));
-  }
-  if (name == "evt.hostname") {
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
-    return str(host);
   }
   if (name == "evt.arg") return arg_value(key, ref.index, false);
   if (name == "evt.rawarg") return arg_value(key, ref.index, true);
@@ -478,103 +382,6 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     if (name == "evt.is_open_write") return Value::of_bool((f & O_ACCMODE) != O_RDONLY);
     return Value::of_bool(false);
   }
-  // proc.* and thread.*
-  if (name == "proc.pid" || name == "thread.tid") return Value::of_int(pid_);
-  if (name == "proc.vpid" || name == "thread.vtid") {
-    if (auto st = read_status(pid_)) return Value::of_int(st->vpid);
-    return Value::none();
-  }
-  if (name == "proc.name" || name == "proc.exe" || name == "proc.exepath" || name == "proc.args" ||
-      name == "proc.cmdline") {
-    if (name == "proc.name") {
-      const auto& img = image(kName);
-      return img.ok ? Value::of(img.name) : Value::none();
-    }
-    if (name == "proc.exepath") {
-      const auto& img = image(kExePath);
-      return img.ok_exepath ? Value::of(img.exepath) : Value::none();
-    }
-    const auto& img = image(kArgs);
-    if (!img.ok_args) return Value::none();
-    if (name == "proc.exe") return Value::of(img.exe);
-    if (name == "proc.args") return Value::of(img.args);
-    return Value::of(img.cmdline);
-  }
-  if (name == "proc.ppid") return ancestor(1, 3);
-  if (name == "proc.pname") return ancestor(1, 0);
-  if (name == "proc.pexe") return ancestor(1, 1);
-  if (name == "proc.pexepath") return ancestor(1, 2);
-  if (name == "proc.pcmdline") {
-    auto st = read_status(pid_);
-    if (!st) return Value::none();
-    auto comm = read_comm(st->ppid);
-    if (!comm) return Value::none();
-    auto argv = read_cmdline(st->ppid);
-    std::string out = *comm;
-    for (size_t i = 1; i < argv.size(); ++i) out += " " + argv[i];
-    return str(std::move(out));
-  }
-  if (name == "proc.aname" || name == "proc.aexe" || name == "proc.aexepath" ||
-      name == "proc.apid") {
-    const int what = name == "proc.aname"      ? 0
-                     : name == "proc.aexe"     ? 1
-                     : name == "proc.aexepath" ? 2
-                                               : 3;
-    if (ref.index >= 0) return ancestor(ref.index, what);
-    list_.clear();
-    for (int32_t i = 1; i < 32; ++i) {
-      Value v = ancestor(i, what);
-      if (v.kind != ValueKind::kString) break;
-      list_.push_back(v.str);
-    }
-    return Value::list(list_.data(), list_.size());
-  }
-  if (name == "proc.cwd") {
-    if (auto l = read_link(proc + "/cwd")) return str(*l == "/" ? *l : *l + "/");
-    return Value::none();
-  }
-  if (name == "proc.tty" || name == "proc.sid" || name == "proc.vpgid" ||
-      name == "proc.is_vpgid_leader") {
-    auto st = read_stat(pid_);
-    if (!st) return Value::none();
-    if (name == "proc.tty") return Value::of_int(st->tty_nr);
-    if (name == "proc.sid") return Value::of_int(st->session);
-    if (name == "proc.vpgid") return Value::of_int(st->pgrp);
-    return Value::of_bool(st->pgrp == pid_);
-  }
-  if (name == "proc.duration") {
-    auto st = read_stat(pid_);
-    auto up = read_small_file("/proc/uptime", 128);
-    if (!st || !up) return Value::none();
-    const double uptime = std::strtod(up->c_str(), nullptr);
-    const double started = double(st->start_ticks) / double(::sysconf(_SC_CLK_TCK));
-    return Value::of_int(int64_t((uptime - started) * 1e9));
-  }
-  if (name == "thread.cap_effective" || name == "thread.cap_permitted" ||
-      name == "thread.cap_inheritable") {
-    auto st = read_status(pid_);
-    if (!st) return Value::none();
-    return str(capability_names(name == "thread.cap_effective"   ? st->cap_effective
-                                : name == "thread.cap_permitted" ? st->cap_permitted
-                                                                 : st->cap_inheritable));
-  }
-  // user.* and group.*, resolved through the container's own files
-  if (name == "user.uid" || name == "user.name" || name == "group.gid" || name == "group.name") {
-    auto st = read_status(pid_);
-    if (!st) return Value::none();
-    if (name == "user.uid") return Value::of_int(st->euid);
-    if (name == "group.gid") return Value::of_int(st->egid);
-    const bool user = name == "user.name";
-    auto text = read_small_file(proc + (user ? "/root/etc/passwd" : "/root/etc/group"));
-    if (!text) return Value::none();
-    if (auto n = lookup_id_name(*text, user ? st->euid : st->egid)) return str(*n);
-    return Value::none();
-  }
-  if (name == "user.loginuid") {
-    auto t = read_small_file(proc + "/loginuid", 32);
-    if (!t) return Value::none();
-    return Value::of_int(int64_t(int32_t(std::strtoul(t->c_str(), nullptr, 10))));
-  }
   // fd.* for path-taking syscalls
   if (name == "fd.name" || name == "fd.directory" || name == "fd.filename") {
     auto p = path_arg();
@@ -588,28 +395,9 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     if (auto r = raw_path_arg()) return str(*r);
     return Value::none();
   }
-  if (name == "fd.num") return Value::of_int(0);
   if (name == "fd.typechar") return path_arg() ? Value::of("f") : Value::none();
   if (name == "fd.type") return path_arg() ? Value::of("file") : Value::none();
-  // container.* and k8s.*
-  if (name == "container.id") return Value::of(container_.id);
-  if (name == "container.full_id") return Value::of(container_.full_id);
-  if (name == "container.name") return Value::of(container_.name);
-  if (name == "container.image") return Value::of(container_.image);
-  if (name == "container.image.repository") return Value::of(container_.image_repository);
-  if (name == "container.image.tag") return Value::of(container_.image_tag);
-  if (name == "container.type") {
-    return container_.runtime.empty() ? Value::none() : Value::of(container_.runtime);
-  }
-  if (name == "container.start_ts") return Value::of_int(container_.start_ns);
-  if (name == "k8s.pod.name")
-    return container_.pod_name.empty() ? Value::none() : Value::of(container_.pod_name);
-  if (name == "k8s.ns.name") {
-    return container_.pod_namespace.empty() ? Value::none() : Value::of(container_.pod_namespace);
-  }
-  if (name == "k8s.pod.uid")
-    return container_.pod_uid.empty() ? Value::none() : Value::of(container_.pod_uid);
-  return Value::none();
+  return common_field(ref, name);
 }
 
 }  // namespace vigil::fields
