@@ -2,6 +2,7 @@
 #include "src/engine/daemon.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "src/fields/file_event.h"
+#include "src/fields/proc_reader.h"
 #include "src/fields/syscall_event.h"
 #include "src/rules/compiler.h"
 #include "src/seccomp/runtime_message.h"
@@ -211,6 +214,11 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
       log("container " + state->container_id + ": cannot watch its seccomp fd: " + e.what());
       return;
     }
+    if (auto w = watched_.find(state->container_id); w != watched_.end()) {
+      session->mutable_container().passwd = w->second->info.passwd;
+      session->mutable_container().group = w->second->info.group;
+      session->mutable_container().files_watched = true;
+    }
     log("container " + session->container().id + " (" + state->status + ", pid " +
         std::to_string(state->pid) + "): seccomp session started");
     sessions_[session.get()] = session;
@@ -228,46 +236,12 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     s.allow();
     return;
   }
-  Action strongest = Action::kAlert;
-  int error = EPERM;
-  for (size_t i = 0; i < n; ++i) {
-    const auto& f = rules->facts(matched[i]);
-    if (int(f.action) > int(strongest)) {
-      strongest = f.action;
-      error = f.block_errno;
-    }
-  }
+  Verdict v = verdict(*rules, matched, n, event, s.container());
   const bool enforce = cfg_.mode == config::Mode::kEnforce;
-  // The alerts' fields are read before answering: once answered, a short-lived process may
-  // exit and its /proc entries with it. Only matched events pay this; writing the alerts
-  // happens after the answer, on the output thread.
-  std::vector<outputs::Alert> alerts;
-  for (size_t i = 0; i < n; ++i) {
-    const auto& f = rules->facts(matched[i]);
-    outputs::Alert a;
-    a.time_ns = now_ns();
-    a.rule = f.name;
-    a.priority = f.priority;
-    a.output = rules->format_output(matched[i], event);
-    a.output_fields = rules->output_fields(matched[i], event);
-    a.tags = f.tags;
-    if (f.action == Action::kAlert) {
-      a.action = "alert";
-    } else if (!enforce) {
-      a.action = f.action == Action::kBlock ? "would block" : "would kill";
-    } else {
-      a.action = std::string(action_name(f.action));
-    }
-    a.container_id = s.container().id;
-    a.container_name = s.container().name;
-    a.container_image = s.container().image;
-    a.hostname = hostname_;
-    alerts.push_back(std::move(a));
-  }
-  if (!enforce || strongest == Action::kAlert) {
+  if (!enforce || v.action == Action::kAlert) {
     s.allow();
-  } else if (strongest == Action::kBlock) {
-    s.deny(error);
+  } else if (v.action == Action::kBlock) {
+    s.deny(v.error);
   } else {
     // Kill through a pidfd, checked against the notification so a recycled pid is never hit.
     UniqueFd pidfd(int(::syscall(SYS_pidfd_open, req.pid, 0)));
@@ -277,7 +251,119 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     }
     s.deny(EPERM);
   }
-  for (auto& a : alerts) outputs_->push(std::move(a));
+  for (auto& a : v.alerts) outputs_->push(std::move(a));
+}
+
+Daemon::Verdict Daemon::verdict(const rules::CompiledRuleSet& rules, const uint32_t* matched,
+                                size_t n, Event& event, const fields::ContainerInfo& c) {
+  Verdict v;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& f = rules.facts(matched[i]);
+    if (int(f.action) > int(v.action)) {
+      v.action = f.action;
+      v.error = f.block_errno;
+    }
+  }
+  const bool enforce = cfg_.mode == config::Mode::kEnforce;
+  // The alerts' fields are read before answering: once answered, a short-lived process may
+  // exit and its /proc entries with it. Only matched events pay this; writing the alerts
+  // happens after the answer, on the output thread.
+  for (size_t i = 0; i < n; ++i) {
+    const auto& f = rules.facts(matched[i]);
+    outputs::Alert a;
+    a.time_ns = now_ns();
+    a.rule = f.name;
+    a.priority = f.priority;
+    a.output = rules.format_output(matched[i], event);
+    a.output_fields = rules.output_fields(matched[i], event);
+    a.tags = f.tags;
+    if (f.action == Action::kAlert) {
+      a.action = "alert";
+    } else if (!enforce) {
+      a.action = f.action == Action::kBlock ? "would block" : "would kill";
+    } else {
+      a.action = std::string(action_name(f.action));
+    }
+    a.container_id = c.id;
+    a.container_name = c.name;
+    a.container_image = c.image;
+    a.hostname = hostname_;
+    v.alerts.push_back(std::move(a));
+  }
+  return v;
+}
+
+fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInfo& c,
+                                                      const fanotify_event_metadata& m) {
+  const rules::CompiledRuleSet* rules = rules_.get();
+  fields::FileEvent event(m, c, ++events_);
+  uint32_t matched[32];
+  const size_t n = rules->evaluate(event, matched, 32);
+  fanotify::FanotifyGroup::Decision d;
+  if (n == 0) return d;
+  auto v = std::make_shared<Verdict>(verdict(*rules, matched, n, event, c));
+  const bool enforce = cfg_.mode == config::Mode::kEnforce;
+  d.allow = !(enforce && v->action != Action::kAlert);
+  if (enforce && v->action == Action::kKill) {
+    UniqueFd pidfd(int(::syscall(SYS_pidfd_open, m.pid, 0)));
+    if (pidfd) ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+  }
+  d.after = [this, v] {
+    for (auto& a : v->alerts) outputs_->push(std::move(a));
+  };
+  return d;
+}
+
+std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
+  const uint64_t mask = rules_->fanotify_mask();
+  if (!mask) return {};  // no file rules: no group at all
+  const std::string bundle = state.value("bundle", std::string());
+  const int pid = state.value("pid", 0);
+  if (bundle.empty() || pid <= 0) return "state has no bundle or pid";
+  std::ifstream in(bundle + "/config.json");
+  nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
+  if (config.is_discarded() || !config.contains("root")) return "cannot read the bundle's config";
+  std::string root = config["root"].value("path", std::string("rootfs"));
+  if (root.empty() || root[0] != '/') root = bundle + "/" + root;
+  std::error_code ec;
+  const std::string rootfs = std::filesystem::weakly_canonical(root, ec).string();
+  std::map<std::string, std::string> annotations;
+  if (state.contains("annotations") && state["annotations"].is_object()) {
+    for (auto it = state["annotations"].begin(); it != state["annotations"].end(); ++it) {
+      if (it.value().is_string()) annotations[it.key()] = it.value().get<std::string>();
+    }
+  }
+  auto w = std::make_unique<Watched>();
+  w->info = fields::ContainerInfo::from_state(id, bundle, annotations);
+  w->info.rootfs = rootfs;
+  // Through the host's path, which is not the container's (marked) mount.
+  w->info.passwd = fields::read_small_file(rootfs + "/etc/passwd").value_or("");
+  w->info.group = fields::read_small_file(rootfs + "/etc/group").value_or("");
+  w->info.files_watched = true;
+  const fields::ContainerInfo* info = &w->info;
+  std::string error;
+  w->group = fanotify::FanotifyGroup::create(
+      io_, [this, info](const fanotify_event_metadata& m) { return handle_file(*info, m); }, error);
+  if (!w->group) return error;
+  // Before pivot_root the container's root mount is reached through the rootfs path in
+  // its mount namespace; marking it marks exactly that mount, not the host's view.
+  const uint64_t perm_mask =
+      mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_MODIFY | FAN_CLOSE_WRITE);
+  if (!w->group->mark_mount("/proc/" + std::to_string(pid) + "/root" + rootfs, perm_mask, error)) {
+    return error;
+  }
+  w->group->start();
+  // The seccomp session of the same container must not read its files either.
+  for (auto& [ptr, session] : sessions_) {
+    if (session->container().full_id == id) {
+      session->mutable_container().passwd = w->info.passwd;
+      session->mutable_container().group = w->info.group;
+      session->mutable_container().files_watched = true;
+    }
+  }
+  log("container " + id.substr(0, 12) + ": watching its root file system (" + rootfs + ")");
+  watched_[id] = std::move(w);
+  return {};
 }
 
 nlohmann::json Daemon::control(const nlohmann::json& req) {
@@ -311,8 +397,17 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
     if (op == "container_created") {
       registered_[id] = state;
       log("container " + id.substr(0, 12) + ": registered by its createRuntime hook");
+      const std::string error = watch(id, state);
+      if (!error.empty()) {
+        log("container " + id.substr(0, 12) + ": its files are NOT watched: " + error);
+        return {{"ok", true}, {"warning", "files not watched: " + error}};
+      }
     } else {
       registered_.erase(id);
+      if (auto it = watched_.find(id); it != watched_.end()) {
+        it->second->group->stop();
+        watched_.erase(it);
+      }
       log("container " + id.substr(0, 12) + ": stopped (poststop hook)");
       // Every process of the container is gone; a session still open can go too.
       for (auto it = sessions_.begin(); it != sessions_.end();) {

@@ -13,6 +13,7 @@
 
 #include "src/config/config.h"
 #include "src/engine/control_server.h"
+#include "src/fanotify/fanotify_group.h"
 #include "src/outputs/alert.h"
 #include "src/rules/compiled_rules.h"
 #include "src/seccomp/notify_session.h"
@@ -36,6 +37,18 @@ class Daemon {
                             std::shared_ptr<std::string> buf, std::shared_ptr<UniqueFd> fd);
   void handle(seccomp::NotifySession& s, const seccomp_notif& req);
   nlohmann::json control(const nlohmann::json& request);
+  // Starts watching a registered container's root mount with fanotify, if the rules need it.
+  std::string watch(const std::string& id, const nlohmann::json& state);
+  fanotify::FanotifyGroup::Decision handle_file(const fields::ContainerInfo& c,
+                                                const fanotify_event_metadata& m);
+  // The verdict of `n` matched rules and their alerts (fields read now, before the answer).
+  struct Verdict {
+    Action action = Action::kAlert;
+    int error = EPERM;
+    std::vector<outputs::Alert> alerts;
+  };
+  Verdict verdict(const rules::CompiledRuleSet& rules, const uint32_t* matched, size_t n,
+                  Event& event, const fields::ContainerInfo& c);
   void report_unmonitored();
 
   config::Config cfg_;
@@ -49,6 +62,11 @@ class Daemon {
   std::map<seccomp::NotifySession*, std::shared_ptr<seccomp::NotifySession>> sessions_;
   // Containers the createRuntime hook registered: id -> state (bundle, pid, annotations).
   std::map<std::string, nlohmann::json> registered_;
+  struct Watched {
+    fields::ContainerInfo info;  // events point at it: stable address (unique_ptr)
+    std::shared_ptr<fanotify::FanotifyGroup> group;
+  };
+  std::map<std::string, std::unique_ptr<Watched>> watched_;
   ControlServer control_;
   std::vector<std::string> last_reload_errors_;
   uint64_t events_ = 0;

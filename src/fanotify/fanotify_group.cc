@@ -10,8 +10,8 @@
 
 namespace vigil::fanotify {
 
-std::shared_ptr<FanotifyGroup> FanotifyGroup::create(boost::asio::io_context& io,
-                                                     Handler handler, std::string& error) {
+std::shared_ptr<FanotifyGroup> FanotifyGroup::create(boost::asio::io_context& io, Handler handler,
+                                                     std::string& error) {
   // FAN_UNLIMITED_QUEUE: nothing is silently allowed while the reader is busy or restarting.
   int fd = ::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
                            O_RDONLY | O_LARGEFILE | O_CLOEXEC);
@@ -79,17 +79,17 @@ void FanotifyGroup::on_ready() {
       ++events_;
       UniqueFd event_fd(m->fd);
       const bool perm = m->mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM);
-      bool allow = true;
-      if (m->pid == ::getpid()) {
-        allow = true;  // the daemon's own access: never wait on ourselves
-      } else {
+      Decision d;
+      if (m->pid != ::getpid()) {  // the daemon's own accesses are always allowed
         try {
-          allow = handler_(*m);
+          d = handler_(*m);
         } catch (...) {
-          allow = true;  // the stated fallback; the event path should not throw
+          d = Decision{};  // the stated fallback: allow; the event path should not throw
         }
       }
-      if (perm) respond(m->fd, allow);
+      // Answer first, then log.
+      if (perm) respond(m->fd, d.allow);
+      if (d.after) d.after();
     }
   }
   wait();

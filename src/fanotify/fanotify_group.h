@@ -16,9 +16,14 @@ namespace vigil::fanotify {
 
 class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
  public:
-  // The handler gets the event (its fd is the file being opened or executed) and returns
-  // true to allow. It runs on the io thread and must not open files on watched mounts.
-  using Handler = std::function<bool(const fanotify_event_metadata& event)>;
+  // The handler's answer, and what to do once the kernel has it (write the alerts).
+  struct Decision {
+    bool allow = true;
+    std::function<void()> after;
+  };
+  // The handler gets the event (its fd is the file being opened or executed). It runs on
+  // the io thread and must not open files on watched mounts.
+  using Handler = std::function<Decision(const fanotify_event_metadata& event)>;
 
   // Creates the group; nullptr (and `error`) if the kernel refuses.
   static std::shared_ptr<FanotifyGroup> create(boost::asio::io_context& io, Handler handler,

@@ -151,10 +151,31 @@ class Compiler {
       const auto& r = set->rules_[i];
       if (r.status != RuleStatus::kCompiled) continue;
       for (const auto& [type, channel] : r.bindings) {
-        set->index_[size_t(channel)][type].push_back(i);
+        auto& list = set->index_[size_t(channel)][index_type(type, channel)];
+        // open, openat and openat2 share one fanotify event type: index each rule once.
+        if (list.empty() || list.back() != i) list.push_back(i);
       }
     }
     return set;
+  }
+
+  // fanotify reports opens, execs and writes without the syscall that made them: file
+  // events are indexed under one type per channel (openat, execve, write).
+  static EventTypeId index_type(EventTypeId type, Channel channel) {
+    static const EventTypeId kOpen = *fields::find_event_type("openat");
+    static const EventTypeId kExec = *fields::find_event_type("execve");
+    static const EventTypeId kWrite = *fields::find_event_type("write");
+    switch (channel) {
+      case Channel::kFileOpen:
+        return kOpen;
+      case Channel::kFileExec:
+        return kExec;
+      case Channel::kFileModify:
+        return kWrite;
+      case Channel::kSyscall:
+        break;
+    }
+    return type;
   }
 
   std::optional<ConditionResult> condition(const std::string& text) {

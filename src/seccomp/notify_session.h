@@ -42,6 +42,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   int fd() const { return fd_; }
   UniqueFd release_fd();
   const fields::ContainerInfo& container() const { return container_; }
+  fields::ContainerInfo& mutable_container() { return container_; }
   uint64_t notifications() const { return count_; }
 
  private:

@@ -1,0 +1,99 @@
+// File event fields. The path comes from the event fd; paths under the container's root
+// file system are reported as the container sees them.
+#include "src/fields/file_event.h"
+
+#include <sys/stat.h>
+
+#include "src/fields/event_types.h"
+#include "src/fields/proc_reader.h"
+#include "src/fields/registry.h"
+
+namespace vigil::fields {
+
+EventTypeId FileEvent::open_type() {
+  static const EventTypeId id = *find_event_type("openat");
+  return id;
+}
+EventTypeId FileEvent::exec_type() {
+  static const EventTypeId id = *find_event_type("execve");
+  return id;
+}
+EventTypeId FileEvent::write_type() {
+  static const EventTypeId id = *find_event_type("write");
+  return id;
+}
+
+FileEvent::FileEvent(const fanotify_event_metadata& m, const ContainerInfo& container,
+                     uint64_t number)
+    : ProcessEvent(pid_t(m.pid), container, number), fd_(m.fd) {
+  if (m.mask & FAN_OPEN_EXEC_PERM) {
+    channel_ = Channel::kFileExec;
+    type_ = exec_type();
+  } else if (m.mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) {
+    channel_ = Channel::kFileModify;
+    type_ = write_type();
+  } else {
+    channel_ = Channel::kFileOpen;
+    type_ = open_type();
+  }
+}
+
+const std::optional<std::string>& FileEvent::path() {
+  if (!path_) {
+    std::optional<std::string> p = read_link("/proc/self/fd/" + std::to_string(fd_));
+    // A path through the host's view of the root file system becomes the container's.
+    const std::string& root = container_.rootfs;
+    if (p && !root.empty() && p->compare(0, root.size(), root) == 0 &&
+        (p->size() == root.size() || (*p)[root.size()] == '/')) {
+      *p = p->size() == root.size() ? "/" : p->substr(root.size());
+    }
+    path_ = p;
+  }
+  return *path_;
+}
+
+const FileEvent::Image& FileEvent::image(ImagePart need) {
+  if (channel_ != Channel::kFileExec) return process_image(need);
+  // The program being executed is the event's file. The registry does not offer its name
+  // and arguments on this channel: the caller has not become it yet.
+  Image& img = image_;
+  if (!img.parts) {
+    img.parts = kName | kArgs | kExePath;
+    if (const auto& p = path()) {
+      img.exepath = *p;
+      img.exe = *p;
+      img.ok_exepath = true;
+    }
+  }
+  return img;
+}
+
+Value FileEvent::extract(const FieldRef& ref) {
+  const std::string_view name = field_info(ref.id).name;
+  if (name == "evt.type") return Value::of(event_type(type_).name);
+  if (name == "fd.name" || name == "fd.directory" || name == "fd.filename") {
+    const auto& p = path();
+    if (!p) return Value::none();
+    if (name == "fd.name") return Value::of(*p);
+    auto slash = p->rfind('/');
+    if (name == "fd.filename") return str(p->substr(slash + 1));
+    return str(slash == 0 ? "/" : p->substr(0, slash));
+  }
+  if (name == "fd.typechar" || name == "fd.type" || name == "fd.ino" || name == "fd.dev") {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return Value::none();
+    const bool dir = S_ISDIR(st.st_mode);
+    if (name == "fd.typechar") return Value::of(dir ? "d" : "f");
+    if (name == "fd.type") return Value::of(dir ? "directory" : "file");
+    if (name == "fd.ino") return Value::of_int(int64_t(st.st_ino));
+    return Value::of_int(int64_t(st.st_dev));
+  }
+  if (name == "proc.is_exe_from_memfd") {
+    if (channel_ != Channel::kFileExec) return Value::none();
+    const auto& p = path();
+    return p ? Value::of_bool(p->rfind("/memfd:", 0) == 0) : Value::none();
+  }
+  return common_field(ref, name);
+}
+
+}  // namespace vigil::fields
