@@ -207,6 +207,11 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
           [this](seccomp::NotifySession& s) {
             log("container " + s.container().id + ": session ended after " +
                 std::to_string(s.notifications()) + " notifications");
+            // Every process of the container is gone: its file watch can go too.
+            if (auto w = watched_.find(s.container().full_id); w != watched_.end()) {
+              w->second->group->stop();
+              watched_.erase(w);
+            }
             sessions_.erase(&s);
           });
     } catch (const std::exception& e) {
@@ -345,12 +350,21 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   w->group = fanotify::FanotifyGroup::create(
       io_, [this, info](const fanotify_event_metadata& m) { return handle_file(*info, m); }, error);
   if (!w->group) return error;
-  // Before pivot_root the container's root mount is reached through the rootfs path in
-  // its mount namespace; marking it marks exactly that mount, not the host's view.
+  // Before pivot_root the container's mounts are reached through the rootfs path in its
+  // mount namespace; marking them marks exactly those mounts, not the host's view. The root
+  // mount, then every other mount below it that holds files (volumes, binds, /dev/shm).
   const uint64_t perm_mask =
       mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_MODIFY | FAN_CLOSE_WRITE);
-  if (!w->group->mark_mount("/proc/" + std::to_string(pid) + "/root" + rootfs, perm_mask, error)) {
-    return error;
+  const std::string proc_root = "/proc/" + std::to_string(pid) + "/root";
+  if (!w->group->mark_mount(proc_root + rootfs, perm_mask, error)) return error;
+  size_t marked = 1;
+  for (const auto& mp : fields::container_mounts(pid, rootfs)) {
+    std::string mark_error;
+    if (w->group->mark_mount(proc_root + mp, perm_mask, mark_error)) {
+      ++marked;
+    } else {
+      log("container " + id.substr(0, 12) + ": " + mark_error);
+    }
   }
   w->group->start();
   // The seccomp session of the same container must not read its files either.
@@ -361,7 +375,8 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
       session->mutable_container().files_watched = true;
     }
   }
-  log("container " + id.substr(0, 12) + ": watching its root file system (" + rootfs + ")");
+  log("container " + id.substr(0, 12) + ": watching its root file system (" + rootfs + ") and " +
+      std::to_string(marked - 1) + " other mounts");
   watched_[id] = std::move(w);
   return {};
 }

@@ -179,6 +179,44 @@ std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned
   return std::nullopt;
 }
 
+std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs) {
+  std::vector<std::string> out;
+  auto text = read_small_file("/proc/" + std::to_string(pid) + "/mountinfo", 1 << 20);
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    // id parent major:minor root mountpoint options [optional...] - fstype source superopts
+    std::istringstream f(line);
+    std::string id, parent, dev, root, mountpoint;
+    f >> id >> parent >> dev >> root >> mountpoint;
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream tail(line.substr(dash + 3));
+    std::string fstype;
+    tail >> fstype;
+    if (fstype == "proc" || fstype == "sysfs" || fstype.rfind("cgroup", 0) == 0 ||
+        fstype == "devpts" || fstype == "mqueue") {
+      continue;
+    }
+    // Octal escapes (\040 for a space) are how mountinfo writes special characters.
+    std::string mp;
+    for (size_t i = 0; i < mountpoint.size(); ++i) {
+      if (mountpoint[i] == '\\' && i + 3 < mountpoint.size()) {
+        mp += char(std::stoi(mountpoint.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        mp += mountpoint[i];
+      }
+    }
+    if (mp.size() > rootfs.size() && mp.compare(0, rootfs.size(), rootfs) == 0 &&
+        mp[rootfs.size()] == '/') {
+      out.push_back(mp);
+    }
+  }
+  return out;
+}
+
 std::string normalize_path(const std::string& path) {
   std::vector<std::string> parts;
   size_t i = 0;

@@ -44,6 +44,11 @@ std::string capability_names(uint64_t mask);
 // The user or group name for an id from a passwd/group-format file (the container's own).
 std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned id);
 
+// The mount points below `rootfs` (as seen in the mount namespace of `pid`) that hold
+// files a container can open: binds, volumes, tmpfs such as /dev/shm. Pseudo file systems
+// (proc, sysfs, cgroup, devpts, mqueue) are left out.
+std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs);
+
 // Lexically normalises an absolute path ("/a/./b/../c" -> "/a/c").
 std::string normalize_path(const std::string& path);
 

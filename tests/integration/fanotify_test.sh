@@ -22,26 +22,69 @@ cat >"$it_dir/rules.yaml" <<'YAML'
   action: block
 YAML
 
-echo "== runc, enforce"
+for rt in runc crun; do
+echo "== $rt, enforce"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
-b=$(it_bundle bundle-f sh -c 'cat /etc/shadow; echo shadow-rc=$?; cat /etc/passwd >/dev/null; echo passwd-rc=$?;
+b=$(it_bundle "bundle-f-$rt" sh -c 'cat /etc/shadow; echo shadow-rc=$?; cat /etc/passwd >/dev/null; echo passwd-rc=$?;
 cp /usr/bin/probe /tmp/probe; /tmp/probe hi; echo tmp-exec-rc=$?; /usr/bin/probe ok; echo usr-exec-rc=$?')
 echo 'root:$6$secret:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
 it_inject "$b"
-id="vigil-f-$$-1"
+id="vigil-f-$$-$rt"
+it_containers+=("$id")
+if [ "$rt" = crun ]; then
+  out=$(timeout 30 unshare -m --propagation private sh -c \
+    'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b "$1" "$2"' sh "$b" "$id" 2>&1)
+else
+  out=$(timeout 30 runc run -b "$b" "$id" 2>&1)
+fi
+it_expect_in "$rt: open of /etc/shadow is denied" "shadow-rc=1" "$out"
+it_expect_in "$rt: the container saw EPERM" "Operation not permitted" "$out"
+it_expect_in "$rt: other opens are allowed" "passwd-rc=0" "$out"
+it_expect_in "$rt: exec from /tmp is denied" "tmp-exec-rc=126" "$out"
+it_expect_in "$rt: exec from /usr/bin is allowed" "probe: ok" "$out"
+it_expect_eq "$rt: alert names the container path" "$(it_alert 'Block reading shadow' fd.name)" "/etc/shadow"
+it_expect_eq "$rt: alert action" "$(it_alert 'Block reading shadow' action)" "block"
+it_expect_eq "$rt: alert user from the container's passwd" "$(it_alert 'Block reading shadow' user.name)" "root"
+it_expect_eq "$rt: exec alert names the program" "$(it_alert 'Exec from tmp' proc.exepath)" "/tmp/probe"
+cat "$b/rootfs/etc/shadow" >/dev/null && it_ok "$rt: the host reads the bundle's copy" || it_fail "$rt: host read denied"
+it_expect_in "$rt: the daemon watched the container" "watching its root file system" "$(cat "$it_dir/daemon.log")"
+done
+
+echo "== a bind-mounted volume and /dev/shm"
+mkdir -p "$it_dir/volume"
+echo secret >"$it_dir/volume/shadow"
+cat >"$it_dir/rules2.yaml" <<'YAML'
+- rule: Block reading the volume's secret
+  desc: test rule
+  condition: evt.type = openat and fd.name = /data/shadow
+  output: volume secret opened (file=%fd.name)
+  priority: WARNING
+  action: block
+- rule: Exec from dev shm
+  desc: test rule
+  condition: evt.type = execve and proc.exepath startswith /dev/shm/
+  output: exec from /dev/shm (file=%proc.exepath)
+  priority: WARNING
+  action: block
+YAML
+it_start_daemon enforce "$it_dir/rules2.yaml" || exit 1
+b=$(it_bundle bundle-v sh -c 'cat /data/shadow; echo vol-rc=$?; cp /usr/bin/probe /dev/shm/p; /dev/shm/p x; echo shm-rc=$?')
+python3 - "$b/config.json" "$it_dir/volume" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"].append({"destination": "/data", "type": "bind", "source": sys.argv[2],
+                    "options": ["rbind", "rw"]})
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+mkdir -p "$b/rootfs/data"
+it_inject "$b"
+id="vigil-f-$$-2"
 it_containers+=("$id")
 out=$(timeout 30 runc run -b "$b" "$id" 2>&1)
-it_expect_in "open of /etc/shadow is denied" "shadow-rc=1" "$out"
-it_expect_in "the container saw EPERM" "Operation not permitted" "$out"
-it_expect_in "other opens are allowed" "passwd-rc=0" "$out"
-it_expect_in "exec from /tmp is denied" "tmp-exec-rc=126" "$out"
-it_expect_in "exec from /usr/bin is allowed" "probe: ok" "$out"
-it_expect_eq "alert names the container path" "$(it_alert 'Block reading shadow' fd.name)" "/etc/shadow"
-it_expect_eq "alert action" "$(it_alert 'Block reading shadow' action)" "block"
-it_expect_eq "alert user from the container's passwd" "$(it_alert 'Block reading shadow' user.name)" "root"
-it_expect_eq "exec alert names the program" "$(it_alert 'Exec from tmp' proc.exepath)" "/tmp/probe"
-cat "$b/rootfs/etc/shadow" >/dev/null && it_ok "the host reads the bundle's copy" || it_fail "host read denied"
-it_expect_in "the daemon watched the container" "watching its root file system" "$(cat "$it_dir/daemon.log")"
+it_expect_in "a file on a bind-mounted volume is watched" "vol-rc=1" "$out"
+it_expect_in "exec from /dev/shm is denied" "shm-rc=126" "$out"
+it_expect_eq "volume alert names the container path" "$(it_alert "Block reading the volume's secret" fd.name)" "/data/shadow"
+cat "$it_dir/volume/shadow" >/dev/null && it_ok "the host reads the volume" || it_fail "host read of the volume denied"
 
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; cat "$it_dir/daemon.log"
