@@ -13,8 +13,8 @@ constexpr const char* kHelp =
     R"(usage: vigil COMMAND [ARGS...]
 
 vigil is a runtime security engine for Linux containers: Falco-compatible rules,
-evaluated on each container's seccomp user notifications, that alert or block. (Rules on
-file and exec events that need fanotify compile, but no fanotify events are produced yet.)
+evaluated on each container's seccomp user notifications and fanotify permission events
+(opens and execs on its mounts), that alert or block.
 
 commands:
   daemon [-c CONFIG]                the engine: answers containers' intercepted syscalls
