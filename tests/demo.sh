@@ -37,17 +37,23 @@ for _ in $(seq 50); do [ -S "$dir/seccomp.sock" ] && break; sleep 0.1; done
 b="$dir/bundle"
 mkdir -p "$b/rootfs"/{bin,tmp,etc,proc,dev,sys,mnt}
 cp /bin/busybox "$b/rootfs/bin/"
-for a in sh mount ln echo ls cat; do ln -sf busybox "$b/rootfs/bin/$a"; done
+for a in sh mount ln echo ls cat cp; do ln -sf busybox "$b/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$b/rootfs/etc/passwd"
+echo 'root:$6$demo:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
 (cd "$b" && runc spec)
 python3 - "$b/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["process"]["terminal"] = False
 c["root"]["readonly"] = False
+for m in c["mounts"]:  # runc's /dev/shm is noexec; let vigil be the one that says no
+    if m["destination"] == "/dev/shm":
+        m["options"] = [o for o in m["options"] if o != "noexec"]
 c["process"]["args"] = ["sh", "-c", """
 echo '$ mount -t tmpfs none /mnt'; mount -t tmpfs none /mnt && echo mounted || true
 echo '$ ln -s /etc/shadow /tmp/shadow'; ln -s /etc/shadow /tmp/shadow && echo linked
+echo '$ cat /etc/shadow'; cat /etc/shadow >/dev/null && echo read
+echo '$ cp /bin/busybox /dev/shm/x && /dev/shm/x echo dropped'; cp /bin/busybox /dev/shm/x && /dev/shm/x echo dropped || true
 """]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
@@ -57,7 +63,7 @@ mv "$b/config.vigil.json" "$b/config.json"
 echo
 echo "== a container under vigil's default rules (runc, enforce mode)"
 runc run -b "$b" "$id" 2>&1 | sed 's/^/  container| /'
-sleep 0.5
+sleep 1.5
 
 echo
 echo "== what vigil did"

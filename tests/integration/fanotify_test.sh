@@ -74,6 +74,10 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 c["mounts"].append({"destination": "/data", "type": "bind", "source": sys.argv[2],
                     "options": ["rbind", "rw"]})
+# runc's default /dev/shm is noexec, which would deny the exec before vigil sees it.
+for m in c["mounts"]:
+    if m["destination"] == "/dev/shm":
+        m["options"] = [o for o in m["options"] if o != "noexec"]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
 mkdir -p "$b/rootfs/data"
@@ -83,6 +87,7 @@ it_containers+=("$id")
 out=$(timeout 30 runc run -b "$b" "$id" 2>&1)
 it_expect_in "a file on a bind-mounted volume is watched" "vol-rc=1" "$out"
 it_expect_in "exec from /dev/shm is denied" "shm-rc=126" "$out"
+it_expect_eq "the /dev/shm exec was denied by vigil" "$(it_alert 'Exec from dev shm' proc.exepath)" "/dev/shm/p"
 it_expect_eq "volume alert names the container path" "$(it_alert "Block reading the volume's secret" fd.name)" "/data/shadow"
 cat "$it_dir/volume/shadow" >/dev/null && it_ok "the host reads the volume" || it_fail "host read of the volume denied"
 
