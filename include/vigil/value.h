@@ -8,7 +8,9 @@
 
 namespace vigil {
 
-enum class ValueKind : uint8_t { kNone, kString, kInt, kBool, kStringList };
+// kUnknown appears only in static analysis (CompiledRuleSet::provably_no_match): a value
+// that depends on who opens a file, when the question is whether any opener could match.
+enum class ValueKind : uint8_t { kNone, kString, kInt, kBool, kStringList, kUnknown };
 
 struct Value {
   ValueKind kind = ValueKind::kNone;
@@ -43,7 +45,13 @@ struct Value {
     v.count = count;
     return v;
   }
+  static Value unknown() {
+    Value v;
+    v.kind = ValueKind::kUnknown;
+    return v;
+  }
   bool missing() const { return kind == ValueKind::kNone; }
+  bool unknown_value() const { return kind == ValueKind::kUnknown; }
 };
 
 }  // namespace vigil

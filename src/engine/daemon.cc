@@ -62,6 +62,7 @@ bool Daemon::reload() {
     return false;
   }
   rules_ = r.rules;  // one swap; sessions read it per notification
+  for (auto& [id, w] : watched_) w->group->clear_cache();
   size_t active = 0;
   for (const auto& rule : r.rules->rules()) active += rule.status == rules::RuleStatus::kCompiled;
   log("rules loaded: " + std::to_string(active) + " in force");
@@ -301,12 +302,23 @@ Daemon::Verdict Daemon::verdict(const rules::CompiledRuleSet& rules, const uint3
 fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInfo& c,
                                                       const fanotify_event_metadata& m) {
   const rules::CompiledRuleSet* rules = rules_.get();
-  fields::FileEvent event(m, c, ++events_);
+  // The event lives until the group is done with this event (answer, cache, alerts).
+  auto event = std::make_shared<fields::FileEvent>(m, c, ++events_);
   uint32_t matched[32];
-  const size_t n = rules->evaluate(event, matched, 32);
+  const size_t n = rules->evaluate(*event, matched, 32);
   fanotify::FanotifyGroup::Decision d;
-  if (n == 0) return d;
-  auto v = std::make_shared<Verdict>(verdict(*rules, matched, n, event, c));
+  if (n == 0) {
+    if (event->channel() == Channel::kFileOpen) {
+      d.cacheable = [event, rules, fd = m.fd] {
+        // Cache only files with one name: a hard link elsewhere would share the mask.
+        struct stat st;
+        return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+               rules->provably_no_match(*event);
+      };
+    }
+    return d;
+  }
+  auto v = std::make_shared<Verdict>(verdict(*rules, matched, n, *event, c));
   const bool enforce = cfg_.mode == config::Mode::kEnforce;
   d.allow = !(enforce && v->action != Action::kAlert);
   if (enforce && v->action == Action::kKill) {
@@ -381,6 +393,17 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   return {};
 }
 
+nlohmann::json Daemon::watches_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [id, w] : watched_) {
+    out.push_back({{"id", id},
+                   {"events", w->group->events()},
+                   {"cached_files", w->group->cached()},
+                   {"overflows", w->group->overflows()}});
+  }
+  return out;
+}
+
 nlohmann::json Daemon::control(const nlohmann::json& req) {
   const std::string op = req.value("op", std::string());
   if (op == "status") {
@@ -399,6 +422,7 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
             {"events", events_},
             {"alerts_dropped", outputs_->dropped()},
             {"seccomp_sessions", containers},
+            {"file_watches", watches_json()},
             {"registered_containers", registered_.size()}};
   }
   if (op == "reload") {

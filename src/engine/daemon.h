@@ -37,6 +37,7 @@ class Daemon {
                             std::shared_ptr<std::string> buf, std::shared_ptr<UniqueFd> fd);
   void handle(seccomp::NotifySession& s, const seccomp_notif& req);
   nlohmann::json control(const nlohmann::json& request);
+  nlohmann::json watches_json() const;
   // Starts watching a registered container's root mount with fanotify, if the rules need it.
   std::string watch(const std::string& id, const nlohmann::json& state);
   fanotify::FanotifyGroup::Decision handle_file(const fields::ContainerInfo& c,

@@ -43,6 +43,12 @@ void FanotifyGroup::stop() {
   stream_.cancel(ignored);
 }
 
+void FanotifyGroup::clear_cache() {
+  // Removes the inode marks (the ignore masks); the mount marks stay.
+  ::fanotify_mark(fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  cached_ = 0;
+}
+
 void FanotifyGroup::wait() {
   auto self = shared_from_this();
   stream_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
@@ -89,6 +95,14 @@ void FanotifyGroup::on_ready() {
       }
       // Answer first, then log.
       if (perm) respond(m->fd, d.allow);
+      if (d.allow && d.cacheable && (m->mask & FAN_OPEN_PERM) && d.cacheable()) {
+        // The ignore mask is cleared when the file is modified, so a changed file is judged
+        // again; renames are not seen (a known limit of path rules, see docs/rules.md).
+        if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, m->fd,
+                            nullptr) == 0) {
+          ++cached_;
+        }
+      }
       if (d.after) d.after();
     }
   }

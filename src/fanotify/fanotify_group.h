@@ -19,6 +19,10 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   // The handler's answer, and what to do once the kernel has it (write the alerts).
   struct Decision {
     bool allow = true;
+    // Asked after the answer (off the opener's wait): true if no rule could match an open
+    // of this file by anyone, so its inode goes into the ignore mask and later opens never
+    // leave the kernel (the decision cache).
+    std::function<bool()> cacheable;
     std::function<void()> after;
   };
   // The handler gets the event (its fd is the file being opened or executed). It runs on
@@ -34,6 +38,9 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   bool mark_mount(const std::string& path, uint64_t mask, std::string& error);
   void start();
   void stop();
+  // Forgets every cached decision (after a reload: the new rules may match those files).
+  void clear_cache();
+  uint64_t cached() const { return cached_; }
   uint64_t events() const { return events_; }
   uint64_t overflows() const { return overflows_; }
 
@@ -48,6 +55,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   Handler handler_;
   uint64_t events_ = 0;
   uint64_t overflows_ = 0;
+  uint64_t cached_ = 0;
   bool stopped_ = false;
 };
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "src/fields/registry.h"
+
 namespace vigil::rules {
 
 size_t CompiledRuleSet::evaluate(Event& e, uint32_t* out, size_t capacity) const {
@@ -23,6 +25,38 @@ size_t CompiledRuleSet::evaluate(Event& e, uint32_t* out, size_t capacity) const
     }
   }
   return n;
+}
+
+namespace {
+
+// The event as seen by the path-only analysis.
+class FileOnlyView final : public Event {
+ public:
+  explicit FileOnlyView(Event& e) : e_(e) {}
+  EventTypeId type() const override { return e_.type(); }
+  Channel channel() const override { return e_.channel(); }
+  Value field(const FieldRef& ref) override {
+    const std::string_view name = fields::field_info(ref.id).name;
+    const bool known = name.rfind("fd.", 0) == 0 || name == "evt.type" ||
+                       name.rfind("container.", 0) == 0 || name.rfind("k8s.", 0) == 0;
+    return known ? e_.field(ref) : Value::unknown();
+  }
+
+ private:
+  Event& e_;
+};
+
+}  // namespace
+
+bool CompiledRuleSet::provably_no_match(Event& e) const {
+  const auto type = e.type();
+  if (type >= fields::kMaxEventTypes) return false;
+  FileOnlyView view(e);
+  for (uint32_t id : index_[size_t(e.channel())][type]) {
+    auto r = rules_[id].program->eval3(view);
+    if (!r || *r) return false;
+  }
+  return true;
 }
 
 std::string CompiledRuleSet::format_output(uint32_t rule, Event& e) const {

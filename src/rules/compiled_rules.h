@@ -58,6 +58,12 @@ class CompiledRuleSet final : public RuleSet {
   std::vector<std::pair<std::string, std::string>> output_fields(uint32_t rule,
                                                                  Event& e) const override;
 
+  // True if no rule bound to this event's channel and type could match an event about the
+  // same file, whoever opened it: only the fd.* fields, evt.type and container.* (constant
+  // for a container's group) are taken as known, everything else as unknown. The basis of
+  // the fanotify decision cache.
+  bool provably_no_match(Event& e) const;
+
   const std::vector<CompiledRule>& rules() const { return rules_; }
   // What the active (compiled, enabled) rules need from the kernel.
   std::set<std::string> syscalls() const;

@@ -339,6 +339,7 @@ bool b64_decode(std::string_view in, std::string& out) {
 std::string render_value(const Value& v) {
   switch (v.kind) {
     case ValueKind::kNone:
+    case ValueKind::kUnknown:
       return "<NA>";
     case ValueKind::kString:
       return std::string(v.str);
@@ -358,6 +359,13 @@ std::string render_value(const Value& v) {
   return "<NA>";
 }
 
+std::optional<bool> Check::eval3(Event& e) const {
+  // An unknown operand makes the check unknown; otherwise it is an ordinary check.
+  if (lhs->eval(e).unknown_value()) return std::nullopt;
+  if (rhs && rhs->eval(e).unknown_value()) return std::nullopt;
+  return eval(e);
+}
+
 Value Operand::eval(Event& e) const {
   switch (kind) {
     case Kind::kField:
@@ -368,7 +376,7 @@ Value Operand::eval(Event& e) const {
       break;
   }
   Value in = child->eval(e);
-  if (in.missing()) return in;
+  if (in.missing() || in.unknown_value()) return in;
   if (transform == Transform::kLen) {
     if (in.kind == ValueKind::kStringList) return Value::of_int(int64_t(in.count));
     return Value::of_int(int64_t(in.str.size()));

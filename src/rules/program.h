@@ -87,6 +87,8 @@ struct Check {
   uint32_t id = 0;  // index of this check among its rule set's distinct checks
 
   bool eval(Event& e) const;
+  // Three-valued: nullopt when a value it reads is unknown.
+  std::optional<bool> eval3(Event& e) const;
   // Builds str_set once strs is final; sets of a few strings stay a sorted vector.
   void index_strings();
 };
@@ -133,6 +135,40 @@ struct Node {
     return false;
   }
   bool eval(Event& e) const { return eval(e, CheckMemo{}); }
+
+  // Kleene three-valued evaluation, for proving that a rule cannot match whatever the
+  // unknown values are: false means "false for every value of the unknowns".
+  std::optional<bool> eval3(Event& e) const {
+    switch (kind) {
+      case Kind::kAnd:
+      case Kind::kOr: {
+        const bool is_and = kind == Kind::kAnd;
+        bool unknown = false;
+        for (const auto& c : children) {
+          auto r = c.eval3(e);
+          if (!r) {
+            unknown = true;
+          } else if (*r != is_and) {
+            return !is_and;  // a false in an and, a true in an or, decides
+          }
+        }
+        if (unknown) return std::nullopt;
+        return is_and;
+      }
+      case Kind::kNot: {
+        auto r = children[0].eval3(e);
+        if (!r) return std::nullopt;
+        return !*r;
+      }
+      case Kind::kCheck:
+        return check->eval3(e);
+      case Kind::kTrue:
+        return true;
+      case Kind::kFalse:
+        return false;
+    }
+    return std::nullopt;
+  }
 };
 
 // Folds checks on evt.type that are constant over `types` (the event types a rule is bound

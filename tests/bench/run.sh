@@ -5,12 +5,20 @@
 #  2. the seccomp path: an intercepted syscall's round trip through the daemon against a
 #     minimal C supervisor (target 1.25x), and a non-intercepted syscall under vigil's
 #     merged profile against the same profile without vigil (target 1.02x).
-# Usage: tests/bench/run.sh [rules|seccomp]   (both by default)
+#  3. the fanotify path: open+close of 1000 files bare, under a minimal C responder and
+#     under vigil (targets: repeated opens 1.15x bare, first opens 1.25x the responder).
+# Usage: tests/bench/run.sh [rules|seccomp|fanotify]   (all by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/setup.sh
 what="${1:-all}"
-bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench //:vigil >&2
+bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench \
+  //tests/bench:fanotify_bench //:vigil >&2
+if [ "$what" = fanotify ] || [ "$what" = all ]; then
+  echo "== fanotify path"
+  bazel-bin/tests/bench/fanotify_bench bazel-bin/src/cli/vigil 5
+  echo
+fi
 if [ "$what" = seccomp ] || [ "$what" = all ]; then
   echo "== seccomp path"
   bazel-bin/tests/bench/seccomp_bench bazel-bin/src/cli/vigil 9

@@ -276,9 +276,10 @@ int main(int argc, char** argv) {
               vr_ratio, "1.25x");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "tkill(0) through vigil, rule reading proc.name", vp,
               vp_ratio, "-");
-  std::printf("\nrounds: %d; per round, the best of 5 runs of %d cheap calls, and %d round "
-              "trips, per case\n",
-              rounds, kCheap, kTrips);
+  std::printf(
+      "\nrounds: %d; per round, the best of 5 runs of %d cheap calls, and %d round "
+      "trips, per case\n",
+      rounds, kCheap, kTrips);
   const bool met = f_ratio <= 1.02 && vr_ratio <= 1.25;
   std::printf("targets %s\n", met ? "met" : "MISSED");
   return 0;

@@ -208,6 +208,37 @@ TEST(Matching, EventTypeChecksFoldAgainstTheRulesIndex) {
   EXPECT_EQ(matches(r, mk), (V{"R"}));
 }
 
+TEST(DecisionCache, ProvesNoMatchFromThePathAlone) {
+  auto r = load_yaml(
+      rule_yaml("Shadow", "evt.type in (open, openat) and fd.name = /etc/shadow", "block") +
+      rule_yaml("Secret by cat", "evt.type = openat and proc.name = cat and "
+                                 "fd.name startswith /secret/") +
+      rule_yaml("Not under usr", "evt.type = openat and container.id != host and "
+                                 "not fd.name pmatch (/usr, /etc/shadow)"));
+  ASSERT_EQ(errors(r), "");
+  auto file = [](const std::string& path) {
+    FakeEvent e("openat", Channel::kFileOpen);
+    e.set("fd.name", path).set("container.id", "abc").set("proc.name", "anything");
+    return e;
+  };
+  auto lib = file("/usr/lib/libc.so.6");
+  EXPECT_TRUE(r.rules->provably_no_match(lib)) << "no rule can match /usr/lib/...";
+  auto shadow = file("/etc/shadow");
+  EXPECT_FALSE(r.rules->provably_no_match(shadow)) << "a rule matches it";
+  auto secret = file("/secret/key");
+  EXPECT_FALSE(r.rules->provably_no_match(secret)) << "another opener (cat) would match";
+  auto tmp = file("/tmp/x");
+  EXPECT_FALSE(r.rules->provably_no_match(tmp)) << "'Not under usr' matches";
+}
+
+TEST(DecisionCache, ARuleOnTheProcessAloneMakesNothingCacheable) {
+  auto r = load_yaml(rule_yaml("Any open by nc", "evt.type = openat and proc.name = nc"));
+  FakeEvent e("openat", Channel::kFileOpen);
+  e.set("fd.name", "/usr/lib/x").set("proc.name", "bash");
+  EXPECT_EQ(matches(r, e), (V{}));
+  EXPECT_FALSE(r.rules->provably_no_match(e));
+}
+
 TEST(Output, FieldsAreInterpolatedAndMissingOnesAreNA) {
   auto r = load_yaml(rule_yaml("O", "evt.type = mkdir", "alert",
                                "made %fd.name by %proc.name (%proc.aname[2]) u=%user.uid "
