@@ -334,6 +334,8 @@ fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInf
 std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   const uint64_t mask = rules_->fanotify_mask();
   if (!mask) return {};  // no file rules: no group at all
+  // Registered twice (an injected hook and a hooks.d hook): one watch is enough.
+  if (watched_.count(id)) return {};
   const std::string bundle = state.value("bundle", std::string());
   const int pid = state.value("pid", 0);
   if (bundle.empty() || pid <= 0) return "state has no bundle or pid";

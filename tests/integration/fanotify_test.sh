@@ -91,6 +91,30 @@ it_expect_eq "the /dev/shm exec was denied by vigil" "$(it_alert 'Exec from dev 
 it_expect_eq "volume alert names the container path" "$(it_alert "Block reading the volume's secret" fd.name)" "/data/shadow"
 cat "$it_dir/volume/shadow" >/dev/null && it_ok "the host reads the volume" || it_fail "host read of the volume denied"
 
+echo "== 200 containers started and stopped: the daemon's fds and memory return to baseline"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+b=$(it_bundle bundle-loop sh -c 'cat /etc/passwd >/dev/null; mkdir -p /tmp/x')
+it_inject "$b"
+daemon_fds() { ls "/proc/$it_daemon_pid/fd" | wc -l; }
+daemon_rss() { awk '/VmRSS/ {print $2}' "/proc/$it_daemon_pid/status"; }
+run_one() {
+  local id="vigil-loop-$$-$1"
+  timeout 30 runc run -b "$b" "$id" >/dev/null 2>&1 || echo "container $1 failed" >>"$it_dir/loop.err"
+  runc delete -f "$id" >/dev/null 2>&1
+}
+for i in $(seq 1 10); do run_one "w$i"; done  # warm up allocators and caches
+sleep 0.3
+fds0=$(daemon_fds); rss0=$(daemon_rss)
+for i in $(seq 1 200); do run_one "$i"; done
+sleep 0.5
+fds1=$(daemon_fds); rss1=$(daemon_rss)
+[ ! -s "$it_dir/loop.err" ] && it_ok "200 containers ran" || { it_fail "some containers failed"; head "$it_dir/loop.err"; }
+it_expect_eq "open fds back to baseline ($fds0)" "$fds1" "$fds0"
+[ $((rss1 - rss0)) -le 1024 ] && it_ok "memory back to baseline (${rss0} -> ${rss1} KiB)" \
+  || it_fail "memory grew from ${rss0} to ${rss1} KiB"
+watches=$("$VIGIL" status --json -c "$it_dir/vigil.yaml" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["file_watches"]))')
+it_expect_eq "no file watch left behind" "$watches" "0"
+
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; cat "$it_dir/daemon.log"
   echo "$it_failures failure(s)"
