@@ -121,6 +121,18 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         c.on_daemon_unavailable = Unavailable::kDeny;
       else if (s)
         diags.error(pos_of(path, v), "'on_daemon_unavailable' must be allow or deny");
+    } else if (key == "permission_deadline_ms") {
+      int ms = 0;
+      if (!v.IsScalar() || !YAML::convert<int>::decode(v, ms) || ms < 1 || ms > 60000) {
+        diags.error(pos_of(path, v), "'permission_deadline_ms' must be a number of ms, 1..60000");
+      } else {
+        c.permission_deadline_ms = ms;
+      }
+    } else if (key == "permission_fallback") {
+      auto s = str(v, key);
+      if (s && *s == "allow") c.permission_fallback_allow = true;
+      else if (s && *s == "deny") c.permission_fallback_allow = false;
+      else if (s) diags.error(pos_of(path, v), "'permission_fallback' must be allow or deny");
     } else {
       diags.warning(pos_of(path, it->first), "unknown key '" + key + "'; the key is ignored");
     }

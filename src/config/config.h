@@ -29,6 +29,10 @@ struct Config {
   std::string listener_socket = "/run/vigil/seccomp.sock";
   std::string control_socket = "/run/vigil/control.sock";
   Unavailable on_daemon_unavailable = Unavailable::kAllow;
+  // A fanotify permission event held longer than this is answered by the watchdog with
+  // the fallback (and alerted): a stuck evaluation never freezes a container.
+  int permission_deadline_ms = 200;
+  bool permission_fallback_allow = true;
 };
 
 // Reads `path`. Relative rules_files are resolved against the config file's folder.

@@ -82,6 +82,16 @@ bool Daemon::start() {
     std::filesystem::create_directories(std::filesystem::path(oc.file_path).parent_path(), ec);
   }
   outputs_ = std::make_unique<outputs::AsyncOutputs>(oc);
+  watchdog_ = std::make_unique<fanotify::PermissionWatchdog>(
+      std::chrono::milliseconds(cfg_.permission_deadline_ms), cfg_.permission_fallback_allow,
+      [this](int64_t held_ms) {
+        // On the watchdog thread: the output queue is thread-safe.
+        alert_engine(Priority::kCritical, "vigil: permission event answered by the watchdog",
+                     "A file permission event was held " + std::to_string(held_ms) +
+                         " ms, longer than permission_deadline_ms; answered " +
+                         (cfg_.permission_fallback_allow ? "allow" : "deny") +
+                         " by the watchdog");
+      });
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(cfg_.listener_socket).parent_path(),
                                       ec);
@@ -380,6 +390,12 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
       log("container " + id.substr(0, 12) + ": " + mark_error);
     }
   }
+  watchdog_->watch(w->group->in_flight());
+  w->group->on_overflow([this, id] {
+    alert_engine(Priority::kCritical, "vigil: fanotify queue overflow",
+                 "The kernel dropped file events of container " + id.substr(0, 12) +
+                     " (FAN_Q_OVERFLOW)");
+  });
   w->group->start();
   // The seccomp session of the same container must not read its files either.
   for (auto& [ptr, session] : sessions_) {
@@ -423,6 +439,7 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
             {"rules_in_force", in_force},
             {"events", events_},
             {"alerts_dropped", outputs_->dropped()},
+            {"watchdog_fallbacks", watchdog_->fallbacks()},
             {"seccomp_sessions", containers},
             {"file_watches", watches_json()},
             {"registered_containers", registered_.size()}};
@@ -464,6 +481,17 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
     return {{"ok", true}};
   }
   return {{"ok", false}, {"error", "unknown op '" + op + "'"}};
+}
+
+void Daemon::alert_engine(Priority p, const std::string& rule, const std::string& output) {
+  outputs::Alert a;
+  a.time_ns = now_ns();
+  a.rule = rule;
+  a.priority = p;
+  a.action = "alert";
+  a.hostname = hostname_;
+  a.output = output;
+  outputs_->push(std::move(a));
 }
 
 void Daemon::report_unmonitored() {

@@ -51,6 +51,7 @@ class Daemon {
   Verdict verdict(const rules::CompiledRuleSet& rules, const uint32_t* matched, size_t n,
                   Event& event, const fields::ContainerInfo& c);
   void report_unmonitored();
+  void alert_engine(Priority p, const std::string& rule, const std::string& output);
 
   config::Config cfg_;
   // One thread runs everything; nothing is posted from other threads (the output thread
@@ -60,6 +61,7 @@ class Daemon {
   boost::asio::signal_set signals_;
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
   std::unique_ptr<outputs::AsyncOutputs> outputs_;
+  std::unique_ptr<fanotify::PermissionWatchdog> watchdog_;
   std::map<seccomp::NotifySession*, std::shared_ptr<seccomp::NotifySession>> sessions_;
   // Containers the createRuntime hook registered: id -> state (bundle, pid, annotations).
   std::map<std::string, nlohmann::json> registered_;

@@ -23,7 +23,12 @@ std::shared_ptr<FanotifyGroup> FanotifyGroup::create(boost::asio::io_context& io
 }
 
 FanotifyGroup::FanotifyGroup(boost::asio::io_context& io, UniqueFd fd, Handler handler)
-    : stream_(io, fd.release()), fd_(stream_.native_handle()), handler_(std::move(handler)) {}
+    : stream_(io, fd.release()),
+      fd_(stream_.native_handle()),
+      handler_(std::move(handler)),
+      in_flight_(std::make_shared<InFlight>()) {
+  in_flight_->group_fd.reset(::fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+}
 
 FanotifyGroup::~FanotifyGroup() = default;
 
@@ -80,12 +85,19 @@ void FanotifyGroup::on_ready() {
       if (m->vers != FANOTIFY_METADATA_VERSION) continue;
       if (m->mask & FAN_Q_OVERFLOW) {
         ++overflows_;
+        if (on_overflow_) on_overflow_();
         continue;
       }
       ++events_;
       UniqueFd event_fd(m->fd);
       const bool perm = m->mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM);
       Decision d;
+      if (perm) {
+        std::lock_guard<std::mutex> lock(in_flight_->mu);
+        in_flight_->answered = false;
+        in_flight_->since_ns = PermissionWatchdog::now_ns();
+        in_flight_->event_fd = m->fd;
+      }
       if (m->pid != ::getpid()) {  // the daemon's own accesses are always allowed
         try {
           d = handler_(*m);
@@ -93,8 +105,12 @@ void FanotifyGroup::on_ready() {
           d = Decision{};  // the stated fallback: allow; the event path should not throw
         }
       }
-      // Answer first, then log.
-      if (perm) respond(m->fd, d.allow);
+      // Answer first, then log. If the watchdog already answered, its answer stands.
+      if (perm && in_flight_->claim()) respond(m->fd, d.allow);
+      if (perm) {
+        std::lock_guard<std::mutex> lock(in_flight_->mu);  // the watchdog is done with it
+        in_flight_->event_fd = -1;
+      }
       if (d.allow && d.cacheable && (m->mask & FAN_OPEN_PERM) && d.cacheable()) {
         // The ignore mask is cleared when the file is modified, so a changed file is judged
         // again; renames are not seen (a known limit of path rules, see docs/rules.md).

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "src/common/unique_fd.h"
+#include "src/fanotify/watchdog.h"
 
 namespace vigil::fanotify {
 
@@ -38,6 +39,10 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   bool mark_mount(const std::string& path, uint64_t mask, std::string& error);
   void start();
   void stop();
+  // The slot a PermissionWatchdog watches for this group.
+  std::weak_ptr<InFlight> in_flight() const { return in_flight_; }
+  // Called (on the io thread) when the kernel reports a queue overflow.
+  void on_overflow(std::function<void()> f) { on_overflow_ = std::move(f); }
   // Forgets every cached decision (after a reload: the new rules may match those files).
   void clear_cache();
   uint64_t cached() const { return cached_; }
@@ -56,6 +61,8 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   uint64_t events_ = 0;
   uint64_t overflows_ = 0;
   uint64_t cached_ = 0;
+  std::shared_ptr<InFlight> in_flight_;
+  std::function<void()> on_overflow_;
   bool stopped_ = false;
 };
 

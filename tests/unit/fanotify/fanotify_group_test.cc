@@ -1,0 +1,133 @@
+// FanotifyGroup on a real tmpfs mount: answers, the watchdog's fallback for a stuck
+// handler, and the decision cache. Needs root (mount, fanotify).
+#include "src/fanotify/fanotify_group.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+namespace vigil::fanotify {
+namespace {
+
+class Mounted : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-fgt.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    ASSERT_EQ(mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=1m"), 0) << "needs root";
+    std::ofstream(dir_ + "/file") << "x";
+  }
+  void TearDown() override {
+    umount2(dir_.c_str(), MNT_DETACH);
+    std::filesystem::remove_all(dir_);
+  }
+  // Opens the file in another thread while `io` runs; returns {errno or 0, ms taken}.
+  // Opens the file from a child process (a group allows its own process's accesses)
+  // while `io` runs; returns {errno or 0, ms the open took in the child}.
+  std::pair<int, double> open_while_running(boost::asio::io_context& io) {
+    int timing[2];
+    if (pipe(timing) != 0) return {-1, 0};
+    pid_t child = fork();
+    if (child == 0) {
+      auto start = std::chrono::steady_clock::now();
+      int fd = ::open((dir_ + "/file").c_str(), O_RDONLY);
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      if (::write(timing[1], &ms, sizeof(ms)) != sizeof(ms)) _exit(255);
+      _exit(fd < 0 ? errno : 0);
+    }
+    ::close(timing[1]);
+    int status = 0;
+    while (waitpid(child, &status, WNOHANG) == 0) io.run_for(std::chrono::milliseconds(5));
+    double ms = -1;
+    if (::read(timing[0], &ms, sizeof(ms)) != sizeof(ms)) ms = -1;
+    ::close(timing[0]);
+    return {WEXITSTATUS(status), ms};
+  }
+  std::string dir_;
+};
+
+TEST_F(Mounted, DenyAndAllowReachTheOpener) {
+  boost::asio::io_context io;
+  std::string error;
+  bool allow = false;
+  auto g = FanotifyGroup::create(
+      io,
+      [&](const fanotify_event_metadata&) {
+        return FanotifyGroup::Decision{allow, {}, {}};
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
+  g->start();
+  EXPECT_EQ(open_while_running(io).first, EPERM);
+  allow = true;
+  EXPECT_EQ(open_while_running(io).first, 0);
+  g->stop();
+  io.poll();
+}
+
+TEST_F(Mounted, TheWatchdogAnswersAStuckHandler) {
+  boost::asio::io_context io;
+  std::string error;
+  std::atomic<int> fallbacks{0};
+  PermissionWatchdog watchdog(std::chrono::milliseconds(200), /*allow=*/false,
+                              [&](int64_t) { ++fallbacks; });
+  auto g = FanotifyGroup::create(
+      io,
+      [&](const fanotify_event_metadata&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // stuck
+        return FanotifyGroup::Decision{true, {}, {}};
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
+  watchdog.watch(g->in_flight());
+  g->start();
+  // The opener gets the watchdog's fallback (deny here) long before the handler returns.
+  auto [err, ms] = open_while_running(io);
+  EXPECT_EQ(err, EPERM) << "the fallback answer";
+  EXPECT_LT(ms, 1000) << "answered by the watchdog, not the stuck handler";
+  EXPECT_GE(ms, 150);
+  EXPECT_EQ(fallbacks.load(), 1);
+  g->stop();
+  io.poll();
+}
+
+TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
+  boost::asio::io_context io;
+  std::string error;
+  int seen = 0;
+  auto g = FanotifyGroup::create(
+      io,
+      [&](const fanotify_event_metadata&) {
+        ++seen;
+        return FanotifyGroup::Decision{true, [] { return true; }, {}};
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
+  g->start();
+  EXPECT_EQ(open_while_running(io).first, 0);
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(g->cached(), 1u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(open_while_running(io).first, 0);
+  EXPECT_EQ(seen, 1) << "later opens stayed in the kernel";
+  g->clear_cache();
+  EXPECT_EQ(open_while_running(io).first, 0);
+  EXPECT_EQ(seen, 2) << "after a reload the file is judged again";
+  g->stop();
+  io.poll();
+}
+
+}  // namespace
+}  // namespace vigil::fanotify
