@@ -130,9 +130,12 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
       }
     } else if (key == "permission_fallback") {
       auto s = str(v, key);
-      if (s && *s == "allow") c.permission_fallback_allow = true;
-      else if (s && *s == "deny") c.permission_fallback_allow = false;
-      else if (s) diags.error(pos_of(path, v), "'permission_fallback' must be allow or deny");
+      if (s && *s == "allow")
+        c.permission_fallback_allow = true;
+      else if (s && *s == "deny")
+        c.permission_fallback_allow = false;
+      else if (s)
+        diags.error(pos_of(path, v), "'permission_fallback' must be allow or deny");
     } else {
       diags.warning(pos_of(path, it->first), "unknown key '" + key + "'; the key is ignored");
     }

@@ -89,8 +89,7 @@ bool Daemon::start() {
         alert_engine(Priority::kCritical, "vigil: permission event answered by the watchdog",
                      "A file permission event was held " + std::to_string(held_ms) +
                          " ms, longer than permission_deadline_ms; answered " +
-                         (cfg_.permission_fallback_allow ? "allow" : "deny") +
-                         " by the watchdog");
+                         (cfg_.permission_fallback_allow ? "allow" : "deny") + " by the watchdog");
       });
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(cfg_.listener_socket).parent_path(),
@@ -392,9 +391,9 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   }
   watchdog_->watch(w->group->in_flight());
   w->group->on_overflow([this, id] {
-    alert_engine(Priority::kCritical, "vigil: fanotify queue overflow",
-                 "The kernel dropped file events of container " + id.substr(0, 12) +
-                     " (FAN_Q_OVERFLOW)");
+    alert_engine(
+        Priority::kCritical, "vigil: fanotify queue overflow",
+        "The kernel dropped file events of container " + id.substr(0, 12) + " (FAN_Q_OVERFLOW)");
   });
   w->group->start();
   // The seccomp session of the same container must not read its files either.

@@ -21,11 +21,11 @@ namespace vigil::fanotify {
 // `claim()` makes sure exactly one of them does, and the mutex keeps the group from
 // closing the event fd (whose number a new event could reuse) while the watchdog writes.
 struct InFlight {
-  UniqueFd group_fd;               // a duplicate of the group's fd, for the watchdog
-  std::atomic<int> event_fd{-1};   // -1: nothing in flight
+  UniqueFd group_fd;              // a duplicate of the group's fd, for the watchdog
+  std::atomic<int> event_fd{-1};  // -1: nothing in flight
   std::atomic<int64_t> since_ns{0};
   std::mutex mu;
-  bool answered = false;           // guarded by mu
+  bool answered = false;  // guarded by mu
   // True for the first caller only.
   bool claim() {
     std::lock_guard<std::mutex> lock(mu);

@@ -211,10 +211,12 @@ TEST(Matching, EventTypeChecksFoldAgainstTheRulesIndex) {
 TEST(DecisionCache, ProvesNoMatchFromThePathAlone) {
   auto r = load_yaml(
       rule_yaml("Shadow", "evt.type in (open, openat) and fd.name = /etc/shadow", "block") +
-      rule_yaml("Secret by cat", "evt.type = openat and proc.name = cat and "
-                                 "fd.name startswith /secret/") +
-      rule_yaml("Not under usr", "evt.type = openat and container.id != host and "
-                                 "not fd.name pmatch (/usr, /etc/shadow)"));
+      rule_yaml("Secret by cat",
+                "evt.type = openat and proc.name = cat and "
+                "fd.name startswith /secret/") +
+      rule_yaml("Not under usr",
+                "evt.type = openat and container.id != host and "
+                "not fd.name pmatch (/usr, /etc/shadow)"));
   ASSERT_EQ(errors(r), "");
   auto file = [](const std::string& path) {
     FakeEvent e("openat", Channel::kFileOpen);
