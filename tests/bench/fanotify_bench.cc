@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/bench_daemon.h"
+
 namespace {
 
 constexpr int kFiles = 1000;
@@ -145,55 +147,41 @@ int main(int argc, char** argv) {
     std::ofstream(files.back()) << "x";
   }
   std::ofstream(dir + "/bundle/config.json") << "{\"root\":{\"path\":\"" << mnt << "\"}}";
-  std::ofstream(dir + "/rules.yaml") << R"(
+  std::vector<double> bare_first, bare_rest, min_first, min_rest, vig_first, vig_rest;
+  {
+    vigil::bench::BenchDaemon daemon(argv[1], dir, R"(
 - rule: Block reading shadow
   desc: a file rule that does not match the benchmark's files
   condition: evt.type in (open, openat) and fd.name = /etc/shadow
   output: o
   priority: WARNING
   action: block
-)";
-  std::ofstream(dir + "/vigil.yaml") << "rules_files: [" << dir << "/rules.yaml]\n"
-                                     << "stdout_output: {enabled: false}\n"
-                                     << "syslog_output: {enabled: false}\n"
-                                     << "listener_socket: " << dir << "/seccomp.sock\n"
-                                     << "control_socket: " << dir << "/control.sock\n";
-  pid_t daemon = fork();
-  if (daemon == 0) {
-    if (!freopen((dir + "/daemon.log").c_str(), "w", stderr)) _exit(126);
-    execl(argv[1], "vigil", "daemon", "-c", (dir + "/vigil.yaml").c_str(), nullptr);
-    _exit(127);
-  }
-  for (int i = 0; i < 100 && access((dir + "/control.sock").c_str(), F_OK) != 0; ++i) {
-    usleep(50000);
-  }
-  std::vector<double> bare_first, bare_rest, min_first, min_rest, vig_first, vig_rest;
-  for (int r = 0; r < rounds; ++r) {
-    auto b = passes(files);
-    bare_first.push_back(b.first);
-    bare_rest.push_back(b.second);
-    {
-      MinimalResponder responder(mnt);
-      usleep(500000);  // each watcher gets the same settling time before it is measured
-      auto m = passes(files);
-      min_first.push_back(m.first);
-      min_rest.push_back(m.second);
+)");
+    for (int r = 0; r < rounds; ++r) {
+      auto b = passes(files);
+      bare_first.push_back(b.first);
+      bare_rest.push_back(b.second);
+      {
+        MinimalResponder responder(mnt);
+        usleep(500000);  // each watcher gets the same settling time before it is measured
+        auto m = passes(files);
+        min_first.push_back(m.first);
+        min_rest.push_back(m.second);
+      }
+      const std::string id = "fbench-" + std::to_string(r);
+      const std::string state = "{\"id\":\"" + id + "\",\"pid\":" + std::to_string(getpid()) +
+                                ",\"bundle\":\"" + dir + "/bundle\"}";
+      if (!control(daemon.control(), "{\"op\":\"container_created\",\"state\":" + state + "}")) {
+        std::fprintf(stderr, "the daemon did not watch the mount\n");
+        return 1;
+      }
+      usleep(500000);
+      auto v = passes(files);
+      vig_first.push_back(v.first);
+      vig_rest.push_back(v.second);
+      control(daemon.control(), "{\"op\":\"container_stopped\",\"state\":" + state + "}");
     }
-    const std::string id = "fbench-" + std::to_string(r);
-    const std::string state = "{\"id\":\"" + id + "\",\"pid\":" + std::to_string(getpid()) +
-                              ",\"bundle\":\"" + dir + "/bundle\"}";
-    if (!control(dir + "/control.sock", "{\"op\":\"container_created\",\"state\":" + state + "}")) {
-      std::fprintf(stderr, "the daemon did not watch the mount\n");
-      return 1;
-    }
-    usleep(500000);
-    auto v = passes(files);
-    vig_first.push_back(v.first);
-    vig_rest.push_back(v.second);
-    control(dir + "/control.sock", "{\"op\":\"container_stopped\",\"state\":" + state + "}");
-  }
-  kill(daemon, SIGTERM);
-  waitpid(daemon, nullptr, 0);
+  }  // the daemon stops here
   umount2(mnt.c_str(), MNT_DETACH);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

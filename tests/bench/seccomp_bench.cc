@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/bench_daemon.h"
+
 namespace {
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -104,20 +106,25 @@ double in_thread(Filter filter, std::function<void(int)> on_listener, std::funct
   return r;
 }
 
+// RECV one notification and answer CONTINUE: all a minimal supervisor does.
+void answer_continue(int fd) {
+  seccomp_notif req;
+  std::memset(&req, 0, sizeof(req));
+  if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;
+  seccomp_notif_resp resp;
+  std::memset(&resp, 0, sizeof(resp));
+  resp.id = req.id;
+  resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
 // The minimal supervisor: blocking RECV, SEND CONTINUE, until the filter goes away.
 void minimal_supervisor(int fd) {
   ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, 1UL);  // the same wake-up hint vigil uses
   for (;;) {
     pollfd p{fd, POLLIN, -1};
     if (poll(&p, 1, -1) <= 0 || (p.revents & (POLLHUP | POLLERR))) break;
-    seccomp_notif req;
-    std::memset(&req, 0, sizeof(req));
-    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
-    seccomp_notif_resp resp;
-    std::memset(&resp, 0, sizeof(resp));
-    resp.id = req.id;
-    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    answer_continue(fd);
   }
   close(fd);
 }
@@ -133,14 +140,7 @@ void epoll_supervisor(int fd) {
   for (;;) {
     epoll_event out;
     if (epoll_wait(ep, &out, 1, -1) <= 0 || (out.events & (EPOLLHUP | EPOLLERR))) break;
-    seccomp_notif req;
-    std::memset(&req, 0, sizeof(req));
-    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
-    seccomp_notif_resp resp;
-    std::memset(&resp, 0, sizeof(resp));
-    resp.id = req.id;
-    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    answer_continue(fd);
   }
   close(ep);
   close(fd);
@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   g_merged = build_program(true);
   char dir_template[] = "/tmp/vigil-bench.XXXXXX";
   const std::string dir = mkdtemp(dir_template);
-  std::ofstream(dir + "/rules.yaml") << R"(
+  vigil::bench::BenchDaemon daemon(argv[1], dir, R"(
 - rule: Kill with signal 99
   desc: decided on a register argument; never matches in the benchmark
   condition: evt.type = kill and evt.arg.sig = 99
@@ -205,21 +205,7 @@ int main(int argc, char** argv) {
   condition: evt.type = tkill and proc.name = no-such-process
   output: o
   priority: INFO
-)";
-  std::ofstream(dir + "/vigil.yaml") << "rules_files: [" << dir << "/rules.yaml]\n"
-                                     << "stdout_output: {enabled: false}\n"
-                                     << "syslog_output: {enabled: false}\n"
-                                     << "listener_socket: " << dir << "/seccomp.sock\n"
-                                     << "control_socket: " << dir << "/control.sock\n";
-  pid_t daemon = fork();
-  if (daemon == 0) {
-    if (!freopen((dir + "/daemon.log").c_str(), "w", stderr)) _exit(126);
-    execl(argv[1], "vigil", "daemon", "-c", (dir + "/vigil.yaml").c_str(), nullptr);
-    _exit(127);
-  }
-  for (int i = 0; i < 100 && access((dir + "/seccomp.sock").c_str(), F_OK) != 0; ++i) {
-    usleep(50000);
-  }
+)");
   const int kCheap = 1'000'000, kTrips = 20'000;
   std::vector<double> bare, original, filtered, minimal, epoll_min, vigil_reg, vigil_proc;
   int session = 0;
@@ -230,7 +216,7 @@ int main(int argc, char** argv) {
     original.push_back(in_thread(
         Filter::kOriginal, nullptr, [] { syscall(SYS_getppid); }, kCheap));
     filtered.push_back(in_thread(
-        Filter::kMerged, [&](int fd) { send_to_vigil(dir + "/seccomp.sock", fd, ++session); },
+        Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [] { syscall(SYS_getppid); }, kCheap));
     minimal.push_back(in_thread(
         Filter::kMerged, [](int fd) { std::thread(minimal_supervisor, fd).detach(); },
@@ -239,14 +225,12 @@ int main(int argc, char** argv) {
         Filter::kMerged, [](int fd) { std::thread(epoll_supervisor, fd).detach(); },
         [self] { kill(self, 0); }, kTrips));
     vigil_reg.push_back(in_thread(
-        Filter::kMerged, [&](int fd) { send_to_vigil(dir + "/seccomp.sock", fd, ++session); },
+        Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [self] { kill(self, 0); }, kTrips));
     vigil_proc.push_back(in_thread(
-        Filter::kMerged, [&](int fd) { send_to_vigil(dir + "/seccomp.sock", fd, ++session); },
+        Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [] { syscall(SYS_tkill, syscall(SYS_gettid), 0); }, kTrips));
   }
-  kill(daemon, SIGTERM);
-  waitpid(daemon, nullptr, 0);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 
