@@ -394,7 +394,9 @@ bool is_racy(const FieldInfo& info, const FieldLookup& ref, Channel channel,
       }
       for (const auto& a : evt.args)
         if (a.name == ref.key) return a.from_memory;
-      return true;  // an argument this event type does not have: assume the worst
+      // An argument this event type does not have is always missing (<NA>): nothing the
+      // target can change (a rule covering several event types names each one's own).
+      return false;
     }
   }
   return true;

@@ -1,14 +1,64 @@
-/* A real (non-busybox) static program for container tests: prints its arguments.
- * `probe traceme` calls ptrace(PTRACE_TRACEME) and says whether it survived. */
+/* A real (non-busybox) static program for container tests. Without a mode it prints its
+ * arguments. With a mode it performs one attacker move and prints the errno it got:
+ *   traceme            ptrace(PTRACE_TRACEME), then says whether it survived
+ *   ptrace-attach PID  ptrace(PTRACE_ATTACH, PID)
+ *   unshare-user       unshare(CLONE_NEWUSER)
+ *   unshare-mount      unshare(CLONE_NEWNS)
+ *   setns              setns(open("/proc/1/ns/mnt"), 0)
+ *   bpf                bpf(BPF_MAP_CREATE, ...)
+ *   packet-socket      socket(AF_PACKET, SOCK_RAW, 0)
+ *   init-module        init_module(an empty image)
+ *   finit-module       finit_module(open("/dev/null"))  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int report(const char* what, long r) {
+  printf("%s: %s\n", what, r >= 0 ? "ok" : strerror(errno));
+  return 0;
+}
 
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "traceme") == 0) {
     ptrace(PTRACE_TRACEME, 0, 0, 0);
     printf("survived\n");
     return 0;
+  }
+  if (argc > 2 && strcmp(argv[1], "ptrace-attach") == 0) {
+    return report("ptrace-attach", ptrace(PTRACE_ATTACH, atoi(argv[2]), 0, 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "unshare-user") == 0) {
+    return report("unshare-user", unshare(CLONE_NEWUSER));
+  }
+  if (argc > 1 && strcmp(argv[1], "unshare-mount") == 0) {
+    return report("unshare-mount", unshare(CLONE_NEWNS));
+  }
+  if (argc > 1 && strcmp(argv[1], "setns") == 0) {
+    int fd = open("/proc/1/ns/mnt", O_RDONLY);
+    return report("setns", setns(fd, 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "bpf") == 0) {
+    char attr[128] = {0};
+    return report("bpf", syscall(SYS_bpf, 0, attr, sizeof(attr)));
+  }
+  if (argc > 1 && strcmp(argv[1], "packet-socket") == 0) {
+    return report("packet-socket", socket(AF_PACKET, SOCK_RAW, 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "init-module") == 0) {
+    char image[64] = {0};
+    return report("init-module", syscall(SYS_init_module, image, sizeof(image), ""));
+  }
+  if (argc > 1 && strcmp(argv[1], "finit-module") == 0) {
+    int fd = open("/dev/null", O_RDONLY);
+    return report("finit-module", syscall(SYS_finit_module, fd, "", 0));
   }
   printf("probe:");
   for (int i = 1; i < argc; ++i) printf(" %s", argv[i]);

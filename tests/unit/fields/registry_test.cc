@@ -65,6 +65,9 @@ TEST(Fields, RaceClassification) {
   EXPECT_FALSE(is_racy(*name.info, name, Channel::kFileOpen, openat, -1));
   EXPECT_TRUE(is_racy(*proc.info, proc, Channel::kSyscall, execve, -1));
   EXPECT_FALSE(is_racy(*proc.info, proc, Channel::kSyscall, openat, -1));
+  // An argument the event type does not have is always missing: not racy.
+  const auto& setns = event_type(*find_event_type("setns"));
+  EXPECT_FALSE(is_racy(*flags.info, flags, Channel::kSyscall, setns, -1));
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# vigil's default ruleset (rules/) in enforce mode against real attacker moves in a runc
+# container: each is blocked with EPERM (or alerted, for alert rules) and raises the
+# rule's alert; a benign workload raises none.
+set -uo pipefail
+VIGIL="$(realpath "$1")"
+PROBE="$(realpath "$2")"
+RULES="$(realpath "$3")"
+source "$(dirname "$0")/lib.sh"
+
+it_start_daemon enforce "$RULES" || exit 1
+
+attack() {  # NAME SCRIPT -> container output
+  local b
+  b=$(it_bundle "bundle-$1" sh -c "$2")
+  echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
+  for a in mount ln cp cat; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  python3 - "$b/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for m in c["mounts"]:  # runc's /dev/shm is noexec; let vigil be the one that says no
+    if m["destination"] == "/dev/shm":
+        m["options"] = [o for o in m["options"] if o != "noexec"]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+  it_inject "$b"
+  it_containers+=("vigil-a-$$-$1")
+  timeout 30 runc run -b "$b" "vigil-a-$$-$1" 2>&1
+}
+
+out=$(attack module '/usr/bin/probe init-module; /usr/bin/probe finit-module')
+it_expect_in "init_module is blocked" "init-module: Operation not permitted" "$out"
+it_expect_in "finit_module is blocked" "finit-module: Operation not permitted" "$out"
+it_expect_eq "module alert" "$(it_alert 'Kernel module load in container' action)" "block"
+
+out=$(attack mount 'mount -t tmpfs none /mnt; echo mount-rc=$?')
+it_expect_in "mount fails" "mount-rc=1" "$out"
+it_expect_eq "mount alert (vigil blocked it)" "$(it_alert 'Mount in container' action)" "block"
+
+out=$(attack ns '/usr/bin/probe unshare-user; /usr/bin/probe unshare-mount; /usr/bin/probe setns')
+it_expect_in "unshare(CLONE_NEWUSER) is blocked" "unshare-user: Operation not permitted" "$out"
+it_expect_in "unshare(CLONE_NEWNS) is blocked" "unshare-mount: Operation not permitted" "$out"
+it_expect_in "setns is blocked" "setns: Operation not permitted" "$out"
+it_expect_eq "namespace alert" "$(it_alert 'Namespace escape in container' action)" "block"
+
+out=$(attack bpf '/usr/bin/probe bpf')
+it_expect_in "bpf() is blocked" "bpf: Operation not permitted" "$out"
+it_expect_eq "bpf alert" "$(it_alert 'BPF in container' action)" "block"
+
+out=$(attack ptrace 'sleep 5 & /usr/bin/probe ptrace-attach $!; kill $!')
+it_expect_in "ptrace attach is blocked" "ptrace-attach: Operation not permitted" "$out"
+it_expect_eq "ptrace alert names the request" "$(it_alert 'PTRACE attach in container' evt.arg.request)" "PTRACE_ATTACH"
+
+out=$(attack packet '/usr/bin/probe packet-socket')
+it_expect_in "AF_PACKET socket is blocked" "packet-socket: Operation not permitted" "$out"
+it_expect_eq "packet socket alert" "$(it_alert 'Packet socket in container' action)" "block"
+
+out=$(attack shm 'cp /usr/bin/probe /dev/shm/p && /dev/shm/p dropped; echo shm-rc=$?')
+it_expect_in "exec from /dev/shm is denied" "shm-rc=126" "$out"
+it_expect_eq "/dev/shm alert" "$(it_alert 'Execution from /dev/shm in container' proc.exepath)" "/dev/shm/p"
+
+out=$(attack shadow 'cat /etc/shadow >/dev/null; echo read-rc=$?; ln -s /etc/shadow /tmp/s; echo ln-rc=$?')
+it_expect_in "reading /etc/shadow is only alerted" "read-rc=0" "$out"
+it_expect_eq "sensitive file alert" "$(it_alert 'Sensitive file opened in container' fd.name)" "/etc/shadow"
+it_expect_eq "symlink alert" "$(it_alert 'Create Symlink Over Sensitive Files' evt.arg.target)" "/etc/shadow"
+
+echo "== a benign workload raises no alert"
+it_start_daemon enforce "$RULES" || exit 1
+out=$(attack benign 'mkdir -p /var/lib/pkg /var/cache/pkg; echo data >/var/lib/pkg/status;
+cat /var/lib/pkg/status >/dev/null; cat /etc/passwd >/dev/null; for i in 1 2 3; do echo $i >/tmp/f$i; done;
+printf "#!/bin/sh\necho script-ran\n" >/tmp/s.sh; sh /tmp/s.sh; /usr/bin/probe hello; ls /usr/bin >/dev/null; echo benign-done')
+it_expect_in "the workload ran" "benign-done" "$out"
+it_expect_in "its script ran" "script-ran" "$out"
+sleep 0.5
+it_expect_eq "no alert" "$(wc -l <"$it_dir/alerts.json")" "0"
+
+if [ "$it_failures" -ne 0 ]; then
+  echo "--- daemon log"; cat "$it_dir/daemon.log"
+  echo "--- alerts"; cat "$it_dir/alerts.json"
+  echo "$it_failures failure(s)"
+  exit 1
+fi
+echo "all attack checks passed"
