@@ -209,6 +209,7 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
     }
     auto info =
         fields::ContainerInfo::from_state(state->container_id, state->bundle, state->annotations);
+    info.read_bundle_config();
     std::shared_ptr<seccomp::NotifySession> session;
     try {
       session = std::make_shared<seccomp::NotifySession>(
@@ -364,6 +365,7 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   auto w = std::make_unique<Watched>();
   w->info = fields::ContainerInfo::from_state(id, bundle, annotations);
   w->info.rootfs = rootfs;
+  w->info.read_bundle_config();
   // Through the host's path, which is not the container's (marked) mount.
   w->info.passwd = fields::read_small_file(rootfs + "/etc/passwd").value_or("");
   w->info.group = fields::read_small_file(rootfs + "/etc/group").value_or("");

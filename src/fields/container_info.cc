@@ -2,6 +2,8 @@
 #include "src/fields/container_info.h"
 
 #include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace vigil::fields {
 
@@ -40,6 +42,25 @@ ContainerInfo ContainerInfo::from_state(const std::string& id, const std::string
     c.image_repository = ref;
   }
   return c;
+}
+
+void ContainerInfo::read_bundle_config() {
+  if (bundle.empty()) return;
+  std::ifstream in(bundle + "/config.json");
+  nlohmann::json c = nlohmann::json::parse(in, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) return;
+  // What `--privileged` gives a container: every capability, among them CAP_SYS_ADMIN
+  // and CAP_SYS_MODULE, in its bounding set.
+  const auto caps = c.value("process", nlohmann::json::object())
+                        .value("capabilities", nlohmann::json::object())
+                        .value("bounding", nlohmann::json::array());
+  bool admin = false, module = false;
+  for (const auto& cap : caps) {
+    if (!cap.is_string()) continue;
+    admin = admin || cap == "CAP_SYS_ADMIN";
+    module = module || cap == "CAP_SYS_MODULE";
+  }
+  privileged = admin && module;
 }
 
 }  // namespace vigil::fields

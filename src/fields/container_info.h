@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace vigil::fields {
@@ -19,12 +20,17 @@ struct ContainerInfo {
   std::string pod_namespace;
   std::string bundle;
   int64_t start_ns = 0;
-  std::string rootfs;          // host path of the root file system, when known
-  std::string passwd, group;   // the container's /etc/passwd and /etc/group, read at start
-  bool files_watched = false;  // fanotify marks its mounts: never open its files from the
-                               // io thread (they would wait on vigil's own group)
+  std::string rootfs;              // host path of the root file system, when known
+  std::string passwd, group;       // the container's /etc/passwd and /etc/group, read at start
+  std::optional<bool> privileged;  // from the bundle's config.json, when read
+  bool files_watched = false;      // fanotify marks its mounts: never open its files from the
+                                   // io thread (they would wait on vigil's own group)
 
   // Fills names from CRI / Podman / containerd annotations where present.
+  // Reads what the bundle's config.json says (privileged); quietly keeps what it has if
+  // the file cannot be read.
+  void read_bundle_config();
+
   static ContainerInfo from_state(const std::string& id, const std::string& bundle,
                                   const std::map<std::string, std::string>& annotations);
 };

@@ -128,6 +128,9 @@ Value ProcessEvent::common_field(const FieldRef& ref, std::string_view name) {
     return image_field(name);
   }
   if (name == "fd.num") return Value::of_int(0);
+  if (name == "container.privileged") {
+    return container_.privileged ? Value::of_bool(*container_.privileged) : Value::none();
+  }
   // proc.* and thread.*
   if (name == "proc.pid" || name == "thread.tid") return Value::of_int(pid_);
   if (name == "proc.vpid" || name == "thread.vtid") {

@@ -71,7 +71,8 @@ const std::vector<FieldInfo>& table() {
       {"proc.ppid.duration", T::kInt, A::kNone, ALL, R::kNever, "ns since the parent started"},
       {"proc.is_exe_upper_layer", T::kBool, A::kNone, ALL, R::kExecImage,
        "executable is in the overlay's upper (writable) layer"},
-      {"proc.is_exe_from_memfd", T::kBool, A::kNone, ALL, R::kExecImage, "executable is a memfd"},
+      // A memfd is not on any container mount: only seccomp sees its exec.
+      {"proc.is_exe_from_memfd", T::kBool, A::kNone, S, R::kExecImage, "executable is a memfd"},
       {"proc.exe_ino", T::kInt, A::kNone, ALL, R::kExecImage, "executable inode"},
       {"proc.exe_ino.ctime", T::kInt, A::kNone, ALL, R::kExecImage, "executable ctime (ns)"},
       {"proc.exe_ino.mtime", T::kInt, A::kNone, ALL, R::kExecImage, "executable mtime (ns)"},

@@ -395,6 +395,21 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     if (auto r = raw_path_arg()) return str(*r);
     return Value::none();
   }
+  if (name == "proc.is_exe_from_memfd") {
+    if (!known_ || !event_type(type_).exec) return Value::none();
+    const auto& img = image(kExePath);
+    if (!img.ok_exepath) return Value::none();
+    std::string target = img.exepath;
+    // execve("/proc/self/fd/N") and execveat(fd, "", AT_EMPTY_PATH) both name an fd.
+    for (const char* prefix : {"/proc/self/fd/", "/dev/fd/"}) {
+      if (target.rfind(prefix, 0) == 0) {
+        target = read_link("/proc/" + std::to_string(pid_) + "/fd/" +
+                           target.substr(std::string(prefix).size()))
+                     .value_or(target);
+      }
+    }
+    return Value::of_bool(target.rfind("/memfd:", 0) == 0);
+  }
   if (name == "fd.typechar") return path_arg() ? Value::of("f") : Value::none();
   if (name == "fd.type") return path_arg() ? Value::of("file") : Value::none();
   return common_field(ref, name);

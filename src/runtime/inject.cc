@@ -50,8 +50,11 @@ void add_hook(nlohmann::json& oci, const char* stage, const std::string& self,
               const config::Config& cfg) {
   nlohmann::json hook = {{"path", self}, {"args", {"vigil", "hook", stage}}};
   if (!cfg.path.empty()) {
+    // Hooks run with the runtime's working directory: the path must not be relative.
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(cfg.path, ec);
     hook["args"].push_back("-c");
-    hook["args"].push_back(cfg.path);
+    hook["args"].push_back(ec ? cfg.path : abs.lexically_normal().string());
   }
   hook["timeout"] = 10;
   nlohmann::json& hooks = oci["hooks"];

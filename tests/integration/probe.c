@@ -8,7 +8,9 @@
  *   bpf                bpf(BPF_MAP_CREATE, ...)
  *   packet-socket      socket(AF_PACKET, SOCK_RAW, 0)
  *   init-module        init_module(an empty image)
- *   finit-module       finit_module(open("/dev/null"))  */
+ *   finit-module       finit_module(open("/dev/null"))
+ *   memfd-exec         copies itself into a memfd and executes that (fileless), as
+ *                      `probe from-memfd`  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,19 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "finit-module") == 0) {
     int fd = open("/dev/null", O_RDONLY);
     return report("finit-module", syscall(SYS_finit_module, fd, "", 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "memfd-exec") == 0) {
+    int in = open("/proc/self/exe", O_RDONLY);
+    int mem = (int)syscall(SYS_memfd_create, "payload", 0);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+      if (write(mem, buf, (size_t)n) != n) return report("memfd-exec", -1);
+    }
+    char* args[] = {"probe", "from-memfd", NULL};
+    char* env[] = {NULL};
+    syscall(SYS_execveat, mem, "", args, env, 0x1000 /* AT_EMPTY_PATH */);
+    return report("memfd-exec", -1);
   }
   printf("probe:");
   for (int i = 1; i < argc; ++i) printf(" %s", argv[i]);

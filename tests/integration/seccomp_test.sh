@@ -26,6 +26,16 @@ cat >"$it_dir/rules.yaml" <<'YAML'
   output: ptrace (request=%evt.arg.request proc=%proc.name)
   priority: CRITICAL
   action: kill
+- rule: Fileless execution
+  desc: test rule
+  condition: evt.type in (execve, execveat) and proc.is_exe_from_memfd = true
+  output: fileless (exepath=%proc.exepath args=%proc.args)
+  priority: CRITICAL
+- rule: Unprivileged container mkdir
+  desc: test rule
+  condition: evt.type in (mkdir, mkdirat) and container.privileged = false and fd.name = /tmp/seen/b
+  output: mkdir in an unprivileged container (privileged=%container.privileged)
+  priority: INFO
 - rule: Probe executed
   desc: test rule
   condition: evt.type = execve and proc.name = probe
@@ -45,7 +55,7 @@ run_container() {  # RUNTIME ID BUNDLE -> output
 }
 
 script='mkdir -p /tmp/blocked /tmp/seen; mkdir /tmp/blocked/a; echo blocked-rc=$?;
-cd /tmp && mkdir seen/b; echo seen-rc=$?; /usr/bin/probe hello world; echo done'
+cd /tmp && mkdir seen/b; echo seen-rc=$?; /usr/bin/probe hello world; /usr/bin/probe memfd-exec; echo done'
 
 for rt in runc crun; do
   echo "== $rt, enforce"
@@ -69,6 +79,9 @@ for rt in runc crun; do
   it_expect_eq "$rt: execve carries its args" "$(it_alert 'Probe executed' proc.args)" "hello world"
   it_expect_eq "$rt: execve exepath" "$(it_alert 'Probe executed' proc.exepath)" "/usr/bin/probe"
   it_expect_eq "$rt: execve parent" "$(it_alert 'Probe executed' proc.pname)" "sh"
+  it_expect_in "$rt: the fileless program ran" "probe: from-memfd" "$out"
+  it_expect_eq "$rt: execveat of a memfd is fileless" "$(it_alert 'Fileless execution' proc.args)" "from-memfd"
+  it_expect_eq "$rt: container.privileged from the bundle" "$(it_alert 'Unprivileged container mkdir' container.privileged)" "false"
 
   it_expect_in "$rt: createRuntime hook registered the container" "registered by its createRuntime hook" "$(cat "$it_dir/daemon.log")"
   it_expect_in "$rt: poststop hook reached the daemon" "stopped (poststop hook)" "$(cat "$it_dir/daemon.log")"
