@@ -4,10 +4,13 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -239,6 +242,64 @@ bool SyscallEvent::still_valid() const {
   return ::ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
+int SyscallEvent::target_fd() {
+  if (target_fd_tried_) return target_fd_.get();
+  target_fd_tried_ = true;
+  if (!known_) return -1;
+  // dup/dup2/dup3 name the file they copy as oldfd (or fd); socket calls as fd.
+  int arg = arg_index("oldfd");
+  if (arg < 0) arg = arg_index("fd");
+  if (arg < 0) return -1;
+  UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid_, 0)));
+  // Checked against the notification, so a recycled pid is never looked into.
+  if (!pidfd || !still_valid()) return -1;
+  target_fd_.reset(
+      int(::syscall(SYS_pidfd_getfd, pidfd.get(), int(int32_t(req_.data.args[arg])), 0)));
+  return target_fd_.get();
+}
+
+Value SyscallEvent::socket_field(std::string_view name) {
+  const int fd = target_fd();
+  if (fd < 0) return Value::none();
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Value::none();
+  if (!S_ISSOCK(st.st_mode)) {
+    const bool dir = S_ISDIR(st.st_mode), fifo = S_ISFIFO(st.st_mode);
+    if (name == "fd.typechar") return Value::of(dir ? "d" : fifo ? "p" : "f");
+    if (name == "fd.type") return Value::of(dir ? "directory" : fifo ? "pipe" : "file");
+    return Value::none();
+  }
+  int domain = 0, protocol = 0;
+  socklen_t len = sizeof(domain);
+  ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+  len = sizeof(protocol);
+  ::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len);
+  const bool inet = domain == AF_INET || domain == AF_INET6;
+  if (name == "fd.typechar") {
+    return Value::of(domain == AF_INET    ? "4"
+                     : domain == AF_INET6 ? "6"
+                     : domain == AF_UNIX  ? "u"
+                                          : "o");
+  }
+  if (name == "fd.type") {
+    return Value::of(domain == AF_INET      ? "ipv4"
+                     : domain == AF_INET6   ? "ipv6"
+                     : domain == AF_UNIX    ? "unix"
+                     : domain == AF_NETLINK ? "netlink"
+                                            : "socket");
+  }
+  if (name == "fd.sockfamily")
+    return inet ? Value::of("ip") : domain == AF_UNIX ? Value::of("unix") : Value::none();
+  if (name == "fd.l4proto") {
+    if (!inet) return Value::none();
+    return Value::of(protocol == IPPROTO_TCP                                  ? "tcp"
+                     : protocol == IPPROTO_UDP                                ? "udp"
+                     : protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6 ? "icmp"
+                                                                              : "raw");
+  }
+  return Value::none();
+}
+
 bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
   if (!mem_tried_) {
     mem_tried_ = true;
@@ -410,8 +471,13 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     }
     return Value::of_bool(target.rfind("/memfd:", 0) == 0);
   }
-  if (name == "fd.typechar") return path_arg() ? Value::of("f") : Value::none();
-  if (name == "fd.type") return path_arg() ? Value::of("file") : Value::none();
+  if (name == "fd.typechar" || name == "fd.type" || name == "fd.l4proto" ||
+      name == "fd.sockfamily") {
+    if (Value v = socket_field(name); !v.missing()) return v;
+    if (name == "fd.typechar") return path_arg() ? Value::of("f") : Value::none();
+    if (name == "fd.type") return path_arg() ? Value::of("file") : Value::none();
+    return Value::none();
+  }
   return common_field(ref, name);
 }
 

@@ -45,6 +45,9 @@ class SyscallEvent final : public ProcessEvent {
   Value arg_value(const std::string& key, int32_t index, bool raw);
   int arg_index(const std::string& key) const;
   bool still_valid() const;
+  // The file behind the syscall's fd argument, duplicated from the target (pidfd_getfd).
+  int target_fd();
+  Value socket_field(std::string_view name);
 
   seccomp_notif req_;
   int notify_fd_;
@@ -53,6 +56,8 @@ class SyscallEvent final : public ProcessEvent {
   UniqueFd mem_;
   bool mem_tried_ = false;
   std::optional<std::optional<std::string>> path_cache_;
+  UniqueFd target_fd_;
+  bool target_fd_tried_ = false;
 };
 
 }  // namespace vigil::fields

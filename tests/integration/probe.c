@@ -10,7 +10,8 @@
  *   init-module        init_module(an empty image)
  *   finit-module       finit_module(open("/dev/null"))
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
- *                      `probe from-memfd`  */
+ *                      `probe from-memfd`
+ *   redirect           dup2()s a TCP socket onto stderr (a reverse shell's first move) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,10 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "finit-module") == 0) {
     int fd = open("/dev/null", O_RDONLY);
     return report("finit-module", syscall(SYS_finit_module, fd, "", 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "redirect") == 0) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    return report("redirect", dup2(s, 2));
   }
   if (argc > 1 && strcmp(argv[1], "memfd-exec") == 0) {
     int in = open("/proc/self/exe", O_RDONLY);

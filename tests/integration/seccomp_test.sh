@@ -6,6 +6,7 @@ set -uo pipefail
 VIGIL="$(realpath "$1")"
 PROBE="$(realpath "$2")"
 HOSTILE="$(realpath "$3")"
+FALCO_RULES="$(realpath "$4")"
 source "$(dirname "$0")/lib.sh"
 
 cat >"$it_dir/rules.yaml" <<'YAML'
@@ -111,6 +112,17 @@ it_expect_in "status: shows the mode" "mode: enforce" "$status"
 sessions=$(grep -c "seccomp session started" "$it_dir/daemon.log")
 [ "$sessions" -ge 2 ] && it_ok "exec: a second listener message started a session" || it_fail "exec: only $sessions sessions"
 runc delete -f "$id" >/dev/null 2>&1
+
+echo "== Falco's own stable rules, unmodified"
+it_start_daemon enforce "$FALCO_RULES" || exit 1
+b=$(it_bundle bundle-falco /usr/bin/probe redirect)
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-falco" "$b")
+it_expect_in "the redirect happened (alert-only)" "redirect: ok" "$out"
+rule='Redirect STDOUT/STDIN to Network Connection in Container'
+it_expect_eq "Falco's reverse-shell rule fires" "$(it_alert "$rule" fd.type)" "ipv4"
+it_expect_eq "with the socket's protocol" "$(it_alert "$rule" fd.l4proto)" "tcp"
+it_expect_eq "and the stream it took over" "$(it_alert "$rule" evt.type)" "dup2"
 
 echo "== hostile process"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
