@@ -1,7 +1,6 @@
 // RECV/SEND on a seccomp notify fd inside the io_context.
 #include "src/seccomp/notify_session.h"
 
-#include <poll.h>
 #include <sys/ioctl.h>
 
 #include <cerrno>
