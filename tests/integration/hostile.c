@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   /* A 64 KiB path below the blocked folder: longer than PATH_MAX. */
   size_t n = 64 * 1024;
   char* big = malloc(n + 1);
+  if (!big) return 1;
   strcpy(big, "/tmp/blocked/");
   memset(big + 13, 'a', n - 13);
   big[n] = 0;
