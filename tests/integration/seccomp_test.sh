@@ -123,6 +123,18 @@ rule='Redirect STDOUT/STDIN to Network Connection in Container'
 it_expect_eq "Falco's reverse-shell rule fires" "$(it_alert "$rule" fd.type)" "ipv4"
 it_expect_eq "with the socket's protocol" "$(it_alert "$rule" fd.l4proto)" "tcp"
 it_expect_eq "and the stream it took over" "$(it_alert "$rule" evt.type)" "dup2"
+b=$(it_bundle bundle-falco-files sh -c \
+  'mkdir -p /var/log; echo old >/var/log/syslog; : >/var/log/syslog; cat /etc/shadow; echo files: done')
+echo 'root:*:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-falco-files" "$b")
+it_expect_in "the file work happened (alert-only)" "files: done" "$out"
+rule='Read sensitive file untrusted'
+it_expect_eq "Falco's sensitive-read rule fires" "$(it_alert "$rule" fd.name)" "/etc/shadow"
+it_expect_eq "naming the reader" "$(it_alert "$rule" proc.name)" "cat"
+rule='Clear Log Activities'
+it_expect_eq "Falco's log-tampering rule fires" "$(it_alert "$rule" fd.name)" "/var/log/syslog"
+it_expect_eq "naming the shell that truncated it" "$(it_alert "$rule" proc.name)" "sh"
 
 echo "== hostile process"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
