@@ -135,6 +135,16 @@ it_expect_eq "naming the reader" "$(it_alert "$rule" proc.name)" "cat"
 rule='Clear Log Activities'
 it_expect_eq "Falco's log-tampering rule fires" "$(it_alert "$rule" fd.name)" "/var/log/syslog"
 it_expect_eq "naming the shell that truncated it" "$(it_alert "$rule" proc.name)" "sh"
+b=$(it_bundle bundle-falco-calls sh -c \
+  'probe packet-socket; probe traceme; probe memfd-exec; echo calls: done')
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-falco-calls" "$b")
+it_expect_in "the fileless exec happened (alert-only)" "probe: from-memfd" "$out"
+it_expect_eq "Falco's packet-socket rule fires" \
+  "$(it_alert 'Packet socket created in container' proc.name)" "probe"
+it_expect_eq "Falco's anti-debug rule fires" "$(it_alert 'PTRACE anti-debug attempt' evt.type)" "ptrace"
+it_expect_eq "Falco's fileless-exec rule fires" \
+  "$(it_alert 'Fileless execution via memfd_create' evt.type)" "execveat"
 
 echo "== hostile process"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
