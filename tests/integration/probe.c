@@ -11,7 +11,10 @@
  *   finit-module       finit_module(open("/dev/null"))
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
  *                      `probe from-memfd`
- *   redirect           dup2()s a TCP socket onto stderr (a reverse shell's first move) */
+ *   redirect           dup2()s a TCP socket onto stderr (a reverse shell's first move)
+ *   run PATH ARGS...   forks, execve()s PATH with argv PATH ARGS... and waits. busybox sh
+ *                      runs many applets (grep, nc) without any execve; this makes the
+ *                      exec real, as a full shell would */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int report(const char* what, long r) {
@@ -66,6 +70,16 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "redirect") == 0) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     return report("redirect", dup2(s, 2));
+  }
+  if (argc > 2 && strcmp(argv[1], "run") == 0) {
+    pid_t child = fork();
+    if (child == 0) {
+      execv(argv[2], &argv[2]);
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return 0;
   }
   if (argc > 1 && strcmp(argv[1], "memfd-exec") == 0) {
     int in = open("/proc/self/exe", O_RDONLY);

@@ -145,6 +145,19 @@ it_expect_eq "Falco's packet-socket rule fires" \
 it_expect_eq "Falco's anti-debug rule fires" "$(it_alert 'PTRACE anti-debug attempt' evt.type)" "ptrace"
 it_expect_eq "Falco's fileless-exec rule fires" \
   "$(it_alert 'Fileless execution via memfd_create' evt.type)" "execveat"
+b=$(it_bundle bundle-falco-procs sh -c \
+  'probe run /bin/grep -rl "BEGIN RSA PRIVATE" /etc; probe run /bin/grep -r aws_secret_access_key /etc;
+   probe run /bin/nc -e /bin/sh 127.0.0.1 9 </dev/null; echo procs: done')
+for a in grep nc; do ln -sf busybox "$b/rootfs/bin/$a"; done
+it_inject "$b"
+out=$(run_container runc "vigil-it-$$-falco-procs" "$b")
+it_expect_in "the searches ran (alert-only)" "procs: done" "$out"
+it_expect_eq "Falco's private-key search rule fires" \
+  "$(it_alert 'Search Private Keys or Passwords' proc.name)" "grep"
+it_expect_in "Falco's AWS-credentials rule fires on the new program's args" "aws_secret_access_key" \
+  "$(it_alert 'Find AWS Credentials' proc.cmdline)"
+it_expect_in "Falco's netcat rule fires" "-e /bin/sh" \
+  "$(it_alert 'Netcat Remote Code Execution in Container' proc.cmdline)"
 
 echo "== hostile process"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
