@@ -124,8 +124,11 @@ it_expect_eq "Falco's reverse-shell rule fires" "$(it_alert "$rule" fd.type)" "i
 it_expect_eq "with the socket's protocol" "$(it_alert "$rule" fd.l4proto)" "tcp"
 it_expect_eq "and the stream it took over" "$(it_alert "$rule" evt.type)" "dup2"
 b=$(it_bundle bundle-falco-files sh -c \
-  'mkdir -p /var/log; echo old >/var/log/syslog; : >/var/log/syslog; cat /etc/shadow; echo files: done')
+  'mkdir -p /var/log; echo old >/var/log/syslog; : >/var/log/syslog; cat /etc/shadow;
+   ln /etc/shadow /tmp/shadow-link; probe run /bin/cat /tmp/../tmp/../etc/shadow >/dev/null;
+   echo files: done')
 echo 'root:*:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
+ln -sf busybox "$b/rootfs/bin/ln"
 it_inject "$b"
 out=$(run_container runc "vigil-it-$$-falco-files" "$b")
 it_expect_in "the file work happened (alert-only)" "files: done" "$out"
@@ -135,6 +138,11 @@ it_expect_eq "naming the reader" "$(it_alert "$rule" proc.name)" "cat"
 rule='Clear Log Activities'
 it_expect_eq "Falco's log-tampering rule fires" "$(it_alert "$rule" fd.name)" "/var/log/syslog"
 it_expect_eq "naming the shell that truncated it" "$(it_alert "$rule" proc.name)" "sh"
+it_expect_eq "Falco's hardlink rule fires" \
+  "$(it_alert 'Create Hardlink Over Sensitive Files' evt.arg.newpath)" "/tmp/shadow-link"
+rule='Directory traversal monitored file read'
+it_expect_eq "Falco's traversal rule fires" "$(it_alert "$rule" fd.nameraw)" "/tmp/../tmp/../etc/shadow"
+it_expect_eq "with the resolved name" "$(it_alert "$rule" fd.name)" "/etc/shadow"
 b=$(it_bundle bundle-falco-calls sh -c \
   'probe packet-socket; probe traceme; probe memfd-exec; echo calls: done')
 it_inject "$b"
