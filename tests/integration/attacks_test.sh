@@ -24,8 +24,7 @@ for m in c["mounts"]:  # runc's /dev/shm is noexec; let vigil be the one that sa
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
   it_inject "$b"
-  it_containers+=("vigil-a-$$-$1")
-  timeout 30 runc run -b "$b" "vigil-a-$$-$1" 2>&1
+  it_run runc "vigil-a-$$-$1" "$b"
 }
 
 out=$(attack module '/usr/bin/probe init-module; /usr/bin/probe finit-module')

@@ -29,14 +29,7 @@ b=$(it_bundle "bundle-f-$rt" sh -c 'cat /etc/shadow; echo shadow-rc=$?; cat /etc
 cp /usr/bin/probe /tmp/probe; /tmp/probe hi; echo tmp-exec-rc=$?; /usr/bin/probe ok; echo usr-exec-rc=$?')
 echo 'root:$6$secret:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
 it_inject "$b"
-id="vigil-f-$$-$rt"
-it_containers+=("$id")
-if [ "$rt" = crun ]; then
-  out=$(timeout 30 unshare -m --propagation private sh -c \
-    'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b "$1" "$2"' sh "$b" "$id" 2>&1)
-else
-  out=$(timeout 30 runc run -b "$b" "$id" 2>&1)
-fi
+out=$(it_run "$rt" "vigil-f-$$-$rt" "$b")
 it_expect_in "$rt: open of /etc/shadow is denied" "shadow-rc=1" "$out"
 it_expect_in "$rt: the container saw EPERM" "Operation not permitted" "$out"
 it_expect_in "$rt: other opens are allowed" "passwd-rc=0" "$out"
@@ -82,9 +75,7 @@ json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
 mkdir -p "$b/rootfs/data"
 it_inject "$b"
-id="vigil-f-$$-2"
-it_containers+=("$id")
-out=$(timeout 30 runc run -b "$b" "$id" 2>&1)
+out=$(it_run runc "vigil-f-$$-2" "$b")
 it_expect_in "a file on a bind-mounted volume is watched" "vol-rc=1" "$out"
 it_expect_in "exec from /dev/shm is denied" "shm-rc=126" "$out"
 it_expect_eq "the /dev/shm exec was denied by vigil" "$(it_alert 'Exec from dev shm' proc.exepath)" "/dev/shm/p"

@@ -81,6 +81,20 @@ YAML
   return 1
 }
 
+# it_run RUNTIME ID BUNDLE: runs the container in the foreground (runc or crun; crun
+# through DESIGN.md's private-mount-namespace workaround for hybrid cgroups), registers
+# it for cleanup, and prints its output.
+it_run() {
+  local rt="$1" id="$2" b="$3"
+  it_containers+=("$id")
+  if [ "$rt" = crun ]; then
+    timeout 30 unshare -m --propagation private sh -c \
+      'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b "$1" "$2"' sh "$b" "$id" 2>&1
+  else
+    timeout 30 runc run -b "$b" "$id" 2>&1
+  fi
+}
+
 # it_inject BUNDLE: runs vigil's precreate hook over the bundle's config.json.
 it_inject() {
   "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$1/config.json" >"$1/config.json.new" &&

@@ -44,17 +44,6 @@ cat >"$it_dir/rules.yaml" <<'YAML'
   priority: INFO
 YAML
 
-run_container() {  # RUNTIME ID BUNDLE -> output
-  local rt="$1" id="$2" b="$3"
-  it_containers+=("$id")
-  if [ "$rt" = crun ]; then
-    timeout 30 unshare -m --propagation private sh -c \
-      'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b "$1" "$2"' sh "$b" "$id" 2>&1
-  else
-    timeout 30 runc run -b "$b" "$id" 2>&1
-  fi
-}
-
 script='mkdir -p /tmp/blocked /tmp/seen; mkdir /tmp/blocked/a; echo blocked-rc=$?;
 cd /tmp && mkdir seen/b; echo seen-rc=$?; /usr/bin/probe hello world; /usr/bin/probe memfd-exec; echo done'
 
@@ -63,7 +52,7 @@ for rt in runc crun; do
   it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
   b=$(it_bundle "bundle-$rt" sh -c "$script")
   it_inject "$b" || it_fail "$rt: precreate hook failed"
-  out=$(run_container "$rt" "vigil-it-$$-$rt-1" "$b")
+  out=$(it_run "$rt" "vigil-it-$$-$rt-1" "$b")
   it_expect_in "$rt: blocked mkdir returns EPERM" "blocked-rc=1" "$out"
   it_expect_in "$rt: the container saw Operation not permitted" "Operation not permitted" "$out"
   it_expect_in "$rt: alert-only mkdir succeeds" "seen-rc=0" "$out"
@@ -91,7 +80,7 @@ for rt in runc crun; do
   it_start_daemon monitor "$it_dir/rules.yaml" || exit 1
   b=$(it_bundle "bundle-$rt-m" sh -c "$script")
   it_inject "$b"
-  out=$(run_container "$rt" "vigil-it-$$-$rt-2" "$b")
+  out=$(it_run "$rt" "vigil-it-$$-$rt-2" "$b")
   it_expect_in "$rt monitor: mkdir is not blocked" "blocked-rc=0" "$out"
   it_expect_eq "$rt monitor: alert says would block" "$(it_alert 'Block mkdir below /tmp/blocked' action)" "would block"
 done
@@ -117,7 +106,7 @@ echo "== Falco's own stable rules, unmodified"
 it_start_daemon enforce "$FALCO_RULES" || exit 1
 b=$(it_bundle bundle-falco /usr/bin/probe redirect)
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-falco" "$b")
+out=$(it_run runc "vigil-it-$$-falco" "$b")
 it_expect_in "the redirect happened (alert-only)" "redirect: ok" "$out"
 rule='Redirect STDOUT/STDIN to Network Connection in Container'
 it_expect_eq "Falco's reverse-shell rule fires" "$(it_alert "$rule" fd.type)" "ipv4"
@@ -130,7 +119,7 @@ b=$(it_bundle bundle-falco-files sh -c \
 echo 'root:*:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
 ln -sf busybox "$b/rootfs/bin/ln"
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-falco-files" "$b")
+out=$(it_run runc "vigil-it-$$-falco-files" "$b")
 it_expect_in "the file work happened (alert-only)" "files: done" "$out"
 rule='Read sensitive file untrusted'
 it_expect_eq "Falco's sensitive-read rule fires" "$(it_alert "$rule" fd.name)" "/etc/shadow"
@@ -146,7 +135,7 @@ it_expect_eq "with the resolved name" "$(it_alert "$rule" fd.name)" "/etc/shadow
 b=$(it_bundle bundle-falco-calls sh -c \
   'probe packet-socket; probe traceme; probe memfd-exec; echo calls: done')
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-falco-calls" "$b")
+out=$(it_run runc "vigil-it-$$-falco-calls" "$b")
 it_expect_in "the fileless exec happened (alert-only)" "probe: from-memfd" "$out"
 it_expect_eq "Falco's packet-socket rule fires" \
   "$(it_alert 'Packet socket created in container' proc.name)" "probe"
@@ -158,7 +147,7 @@ b=$(it_bundle bundle-falco-procs sh -c \
    probe run /bin/nc -e /bin/sh 127.0.0.1 9 </dev/null; echo procs: done')
 for a in grep nc; do ln -sf busybox "$b/rootfs/bin/$a"; done
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-falco-procs" "$b")
+out=$(it_run runc "vigil-it-$$-falco-procs" "$b")
 it_expect_in "the searches ran (alert-only)" "procs: done" "$out"
 it_expect_eq "Falco's private-key search rule fires" \
   "$(it_alert 'Search Private Keys or Passwords' proc.name)" "grep"
@@ -172,7 +161,7 @@ it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
 b=$(it_bundle bundle-hostile /usr/bin/hostile)
 cp "$HOSTILE" "$b/rootfs/usr/bin/hostile"
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-hostile" "$b")
+out=$(it_run runc "vigil-it-$$-hostile" "$b")
 it_expect_in "hostile: unmapped pointer gets the kernel's EFAULT" "unmapped: Bad address" "$out"
 it_expect_in "hostile: a 64 KiB path gets the kernel's ENAMETOOLONG" "huge: File name too long" "$out"
 it_expect_in "hostile: a non-UTF-8 path is still blocked" "non-utf8: Operation not permitted" "$out"
@@ -188,7 +177,7 @@ for line in open('$it_dir/alerts.json'):
 echo "== action: kill"
 b=$(it_bundle bundle-kill sh -c '/usr/bin/probe traceme; echo status=$?')
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-kill" "$b")
+out=$(it_run runc "vigil-it-$$-kill" "$b")
 it_expect_in "kill: the process was killed by SIGKILL" "status=137" "$out"
 case "$out" in *survived*) it_fail "kill: the process survived" ;; *) it_ok "kill: the syscall never completed" ;; esac
 it_expect_eq "kill: alert action" "$(it_alert 'Kill on ptrace' action)" "kill"
@@ -200,7 +189,7 @@ kill -HUP "$it_daemon_pid"
 for _ in $(seq 50); do [ "$(grep -c 'rules loaded' "$it_dir/daemon.log")" -ge 2 ] && break; sleep 0.1; done
 b=$(it_bundle bundle-reload sh -c 'mkdir /tmp/other; echo rc=$?')
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-reload" "$b")
+out=$(it_run runc "vigil-it-$$-reload" "$b")
 it_expect_in "reload: the new rules are in force" "rc=1" "$out"
 printf -- '- rule: Broken\n  desc: d\n  condition: evt.type = mkdir and\n  output: o\n  priority: info\n' >"$it_dir/rules.yaml"
 kill -HUP "$it_daemon_pid"
@@ -211,7 +200,7 @@ b=$(it_bundle bundle-reload2 sh -c 'mkdir /tmp/other; echo rc=$?')
 cp "$it_dir/rules.orig.yaml" "$it_dir/hook-rules.yaml"
 sed -i "s|rules_files: \[.*\]|rules_files: [$it_dir/hook-rules.yaml]|" "$it_dir/vigil.yaml"
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-reload2" "$b")
+out=$(it_run runc "vigil-it-$$-reload2" "$b")
 it_expect_in "reload: the daemon still blocks with the previous rules" "rc=1" "$out"
 cp "$it_dir/rules.orig.yaml" "$it_dir/rules.yaml"
 
@@ -239,7 +228,7 @@ it_expect_in "garbage: oversize is logged" "larger than" "$log"
 it_expect_in "garbage: a message without fd is logged" "without a seccomp fd" "$log"
 b=$(it_bundle bundle-after sh -c 'mkdir -p /tmp/blocked; mkdir /tmp/blocked/z; echo rc=$?')
 it_inject "$b"
-out=$(run_container runc "vigil-it-$$-after" "$b")
+out=$(it_run runc "vigil-it-$$-after" "$b")
 it_expect_in "garbage: containers are still served" "rc=1" "$out"
 
 echo "== daemon down"
