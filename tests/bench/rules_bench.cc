@@ -50,6 +50,24 @@ void common(SyntheticEvent& e) {
       .set_int("evt.rawres", 0);
 }
 
+// An openat of DIR/FILE, read-only unless FLAGS say O_WRONLY.
+SyntheticEvent open_event(const std::string& dir, const std::string& file,
+                          const std::string& flags) {
+  SyntheticEvent e("openat", Channel::kSyscall);
+  common(e);
+  const bool write = flags.rfind("O_WRONLY", 0) == 0;
+  e.set("fd.name", dir + "/" + file)
+      .set("fd.nameraw", dir + "/" + file)
+      .set("fd.directory", dir)
+      .set("fd.filename", file)
+      .set("fd.typechar", "f")
+      .set_int("fd.num", 0)
+      .set_bool("evt.is_open_read", !write)
+      .set_bool("evt.is_open_write", write)
+      .set("evt.arg.flags", flags);
+  return e;
+}
+
 struct Case {
   std::string label;
   std::function<SyntheticEvent()> make;
@@ -58,50 +76,11 @@ struct Case {
 std::vector<Case> cases() {
   return {
       {"openat read /etc/passwd (syscall)",
-       [] {
-         SyntheticEvent e("openat", Channel::kSyscall);
-         common(e);
-         e.set("fd.name", "/etc/passwd")
-             .set("fd.nameraw", "/etc/passwd")
-             .set("fd.directory", "/etc")
-             .set("fd.filename", "passwd")
-             .set("fd.typechar", "f")
-             .set_int("fd.num", 0)
-             .set_bool("evt.is_open_read", true)
-             .set_bool("evt.is_open_write", false)
-             .set("evt.arg.flags", "O_RDONLY|O_CLOEXEC");
-         return e;
-       }},
+       [] { return open_event("/etc", "passwd", "O_RDONLY|O_CLOEXEC"); }},
       {"openat read /etc/shadow, matches (syscall)",
-       [] {
-         SyntheticEvent e("openat", Channel::kSyscall);
-         common(e);
-         e.set("fd.name", "/etc/shadow")
-             .set("fd.nameraw", "/etc/shadow")
-             .set("fd.directory", "/etc")
-             .set("fd.filename", "shadow")
-             .set("fd.typechar", "f")
-             .set_int("fd.num", 0)
-             .set_bool("evt.is_open_read", true)
-             .set_bool("evt.is_open_write", false)
-             .set("evt.arg.flags", "O_RDONLY");
-         return e;
-       }},
+       [] { return open_event("/etc", "shadow", "O_RDONLY"); }},
       {"openat write /var/log/app.log (syscall)",
-       [] {
-         SyntheticEvent e("openat", Channel::kSyscall);
-         common(e);
-         e.set("fd.name", "/var/log/app.log")
-             .set("fd.nameraw", "/var/log/app.log")
-             .set("fd.directory", "/var/log")
-             .set("fd.filename", "app.log")
-             .set("fd.typechar", "f")
-             .set_int("fd.num", 0)
-             .set_bool("evt.is_open_read", false)
-             .set_bool("evt.is_open_write", true)
-             .set("evt.arg.flags", "O_WRONLY|O_APPEND");
-         return e;
-       }},
+       [] { return open_event("/var/log", "app.log", "O_WRONLY|O_APPEND"); }},
       {"execve sh -c (syscall)",
        [] {
          SyntheticEvent e("execve", Channel::kSyscall);
