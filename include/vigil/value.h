@@ -10,6 +10,8 @@ namespace vigil {
 
 // kUnknown appears only in static analysis (CompiledRuleSet::provably_no_match): a value
 // that depends on who opens a file, when the question is whether any opener could match.
+// An unknown string may come with a known part (`str`): the value is `str` followed by one
+// path component, any name (the analysis of every file in one directory).
 enum class ValueKind : uint8_t { kNone, kString, kInt, kBool, kStringList, kUnknown };
 
 struct Value {
@@ -48,6 +50,12 @@ struct Value {
   static Value unknown() {
     Value v;
     v.kind = ValueKind::kUnknown;
+    return v;
+  }
+  static Value unknown_child_of(std::string_view dir_slash) {
+    Value v;
+    v.kind = ValueKind::kUnknown;
+    v.str = dir_slash;
     return v;
   }
   bool missing() const { return kind == ValueKind::kNone; }

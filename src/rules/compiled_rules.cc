@@ -46,17 +46,52 @@ class FileOnlyView final : public Event {
   Event& e_;
 };
 
+// The event as seen by the analysis of every file in one directory: fd.name is the
+// directory plus an unknown name, fd.directory is the directory, other fd.* are unknown.
+class DirectoryView final : public Event {
+ public:
+  DirectoryView(Event& e, std::string_view dir)
+      : e_(e), dir_(dir), dir_slash_(dir == "/" ? std::string("/") : std::string(dir) + "/") {}
+  EventTypeId type() const override { return e_.type(); }
+  Channel channel() const override { return e_.channel(); }
+  Value field(const FieldRef& ref) override {
+    const std::string_view name = fields::field_info(ref.id).name;
+    if (name == "fd.name") return Value::unknown_child_of(dir_slash_);
+    if (name == "fd.directory") return Value::of(dir_);
+    const bool known =
+        name == "evt.type" || name.rfind("container.", 0) == 0 || name.rfind("k8s.", 0) == 0;
+    return known ? e_.field(ref) : Value::unknown();
+  }
+
+ private:
+  Event& e_;
+  std::string_view dir_;
+  std::string dir_slash_;
+};
+
+bool no_rule_can_match(const std::vector<uint32_t>& candidates,
+                       const std::vector<CompiledRule>& rules, Event& view) {
+  for (uint32_t id : candidates) {
+    auto r = rules[id].program->eval3(view);
+    if (!r || *r) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool CompiledRuleSet::provably_no_match(Event& e) const {
   const auto type = e.type();
   if (type >= fields::kMaxEventTypes) return false;
   FileOnlyView view(e);
-  for (uint32_t id : index_[size_t(e.channel())][type]) {
-    auto r = rules_[id].program->eval3(view);
-    if (!r || *r) return false;
-  }
-  return true;
+  return no_rule_can_match(index_[size_t(e.channel())][type], rules_, view);
+}
+
+bool CompiledRuleSet::provably_no_match_in(Event& e, std::string_view dir) const {
+  const auto type = e.type();
+  if (type >= fields::kMaxEventTypes || dir.empty() || dir[0] != '/') return false;
+  DirectoryView view(e, dir);
+  return no_rule_can_match(index_[size_t(e.channel())][type], rules_, view);
 }
 
 std::string CompiledRuleSet::format_output(uint32_t rule, Event& e) const {

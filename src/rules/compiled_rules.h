@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/fields/event_types.h"
@@ -63,6 +64,9 @@ class CompiledRuleSet final : public RuleSet {
   // for a container's group) are taken as known, everything else as unknown. The basis of
   // the fanotify decision cache.
   bool provably_no_match(Event& e) const;
+  // The same for an event about any file directly in directory `dir` (an absolute path),
+  // whatever its name: the basis of the per-directory cache.
+  bool provably_no_match_in(Event& e, std::string_view dir) const;
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
   // What the active (compiled, enabled) rules need from the kernel.

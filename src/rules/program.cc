@@ -359,9 +359,88 @@ std::string render_value(const Value& v) {
   return "<NA>";
 }
 
+namespace {
+
+// A string check against every value "`dir` + one path component" (dir ends with '/'):
+// true or false if it holds or fails for all of them, nullopt if it depends on the name.
+std::optional<bool> child_check(const Check& c, std::string_view dir) {
+  // Could `s` be dir + name, for some name without a slash?
+  auto could_be_child = [&](std::string_view s) {
+    return s.size() > dir.size() && starts_with(s, dir) &&
+           s.find('/', dir.size()) == std::string_view::npos;
+  };
+  switch (c.op) {
+    case Op::kExists:
+      return true;
+    case Op::kEq:
+      if (!could_be_child(c.str)) return false;
+      return std::nullopt;
+    case Op::kNe:
+      if (!could_be_child(c.str)) return true;
+      return std::nullopt;
+    case Op::kStartsWith:
+    case Op::kBStartsWith:
+      if (starts_with(dir, c.str)) return true;
+      // The rest must be the start of a name, which has no '/'.
+      if (starts_with(c.str, dir) && c.str.find('/', dir.size()) == std::string::npos) {
+        return std::nullopt;
+      }
+      return false;
+    case Op::kContains:
+    case Op::kBContains: {
+      if (dir.find(c.str) != std::string_view::npos) return true;
+      // The name has no '/': a needle with one can only end in the name if a suffix of the
+      // directory is the needle up to (at least) its last '/'.
+      const std::string_view needle = c.str;
+      const size_t last_slash = needle.rfind('/');
+      if (last_slash == std::string_view::npos) return std::nullopt;
+      for (size_t k = last_slash + 1; k < needle.size() && k <= dir.size(); ++k) {
+        if (ends_with(dir, needle.substr(0, k))) return std::nullopt;
+      }
+      return false;
+    }
+    case Op::kEndsWith: {
+      const std::string_view suffix = c.str;
+      const size_t last_slash = suffix.rfind('/');
+      if (last_slash == std::string_view::npos) return std::nullopt;  // the name decides
+      if (last_slash + 1 == suffix.size()) return false;              // names are not empty
+      if (ends_with(dir, suffix.substr(0, last_slash + 1))) return std::nullopt;
+      return false;
+    }
+    case Op::kIn:
+    case Op::kIntersects:
+      for (const auto& s : c.strs)
+        if (could_be_child(s)) return std::nullopt;
+      return false;
+    case Op::kPMatch: {
+      std::string_view d = dir.substr(0, dir.size() - 1);  // the directory itself
+      bool unknown = false;
+      for (const auto& raw : c.strs) {
+        std::string_view p = raw;
+        while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+        if (p == "/" || p == d || starts_with(d, std::string(p) + "/")) return true;
+        if (could_be_child(p)) unknown = true;
+      }
+      if (unknown) return std::nullopt;
+      return false;
+    }
+    default:  // endswith, glob, regex, case-insensitive and ordering checks: the name decides
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
 std::optional<bool> Check::eval3(Event& e) const {
   // An unknown operand makes the check unknown; otherwise it is an ordinary check.
-  if (lhs->eval(e).unknown_value()) return std::nullopt;
+  const Value v = lhs->eval(e);
+  if (v.unknown_value()) {
+    // A path known up to its last component: some checks hold or fail for every name.
+    if (!v.str.empty() && !rhs && type == FieldType::kString) {
+      return child_check(*this, v.str);
+    }
+    return std::nullopt;
+  }
   if (rhs && rhs->eval(e).unknown_value()) return std::nullopt;
   return eval(e);
 }
@@ -376,7 +455,20 @@ Value Operand::eval(Event& e) const {
       break;
   }
   Value in = child->eval(e);
-  if (in.missing() || in.unknown_value()) return in;
+  if (in.missing()) return in;
+  if (in.unknown_value()) {
+    // "dir/ + any name" changes case to "DIR/ + any name"; other transforms lose the shape.
+    if (in.str.empty() || (transform != Transform::kToLower && transform != Transform::kToUpper)) {
+      return Value::unknown();
+    }
+    std::string& buf = t_scratch[slot];
+    buf.assign(in.str);
+    for (char& c : buf) {
+      c = transform == Transform::kToLower ? lower(c)
+                                           : char(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return Value::unknown_child_of(buf);
+  }
   if (transform == Transform::kLen) {
     if (in.kind == ValueKind::kStringList) return Value::of_int(int64_t(in.count));
     return Value::of_int(int64_t(in.str.size()));

@@ -233,6 +233,35 @@ TEST(DecisionCache, ProvesNoMatchFromThePathAlone) {
   EXPECT_FALSE(r.rules->provably_no_match(tmp)) << "'Not under usr' matches";
 }
 
+TEST(DecisionCache, ProvesNoMatchForEveryFileOfADirectory) {
+  auto r = load_yaml(
+      rule_yaml("Shadow", "evt.type in (open, openat) and fd.name = /etc/shadow", "block") +
+      rule_yaml("Keys", "evt.type = openat and fd.name pmatch (/root/.ssh, /home/a/.aws/creds)") +
+      rule_yaml("Bins", "evt.type = openat and fd.directory in (/bin, /usr/bin)") +
+      rule_yaml("Logs",
+                "evt.type = openat and fd.name startswith /var/log/ and "
+                "not fd.name contains /var/log/apt") +
+      rule_yaml("Pem", "evt.type = openat and fd.name endswith .pem and fd.name contains /ssl/") +
+      rule_yaml("Lower", "evt.type = openat and tolower(fd.name) startswith /data/x"));
+  ASSERT_EQ(errors(r), "");
+  FakeEvent e("openat", Channel::kFileOpen);
+  e.set("container.id", "abc").set("proc.name", "anything").set("fd.name", "/whatever");
+  auto none_in = [&](const std::string& dir) { return r.rules->provably_no_match_in(e, dir); };
+  EXPECT_TRUE(none_in("/usr/lib")) << "no rule can match a file directly in /usr/lib";
+  EXPECT_TRUE(none_in("/")) << "'/shadow' is not /etc/shadow";
+  EXPECT_TRUE(none_in("/home/a")) << "pmatch /home/a/.aws/creds is two levels down";
+  EXPECT_TRUE(none_in("/var/log/apt")) << "the exception holds for every name";
+  EXPECT_FALSE(none_in("/etc")) << "/etc/shadow is in /etc";
+  EXPECT_FALSE(none_in("/root/.ssh")) << "pmatch covers the whole directory";
+  EXPECT_FALSE(none_in("/home/a/.aws")) << "pmatch names a file of this directory";
+  EXPECT_FALSE(none_in("/usr/bin")) << "fd.directory is known";
+  EXPECT_FALSE(none_in("/var/log")) << "startswith covers the directory";
+  EXPECT_FALSE(none_in("/etc/ssl")) << "endswith depends on the name";
+  EXPECT_FALSE(none_in("/DATA")) << "tolower keeps the directory's shape";
+  EXPECT_TRUE(none_in("/data/y")) << "tolower keeps the directory's shape";
+  EXPECT_FALSE(none_in("relative")) << "only absolute directories";
+}
+
 TEST(DecisionCache, ARuleOnTheProcessAloneMakesNothingCacheable) {
   auto r = load_yaml(rule_yaml("Any open by nc", "evt.type = openat and proc.name = nc"));
   FakeEvent e("openat", Channel::kFileOpen);
