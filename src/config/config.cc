@@ -136,6 +136,16 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         c.permission_fallback_allow = false;
       else if (s)
         diags.error(pos_of(path, v), "'permission_fallback' must be allow or deny");
+    } else if (key == "decision_cache") {
+      auto s = str(v, key);
+      if (s && *s == "directory")
+        c.decision_cache = DecisionCache::kDirectory;
+      else if (s && *s == "file")
+        c.decision_cache = DecisionCache::kFile;
+      else if (s && *s == "off")
+        c.decision_cache = DecisionCache::kOff;
+      else if (s)
+        diags.error(pos_of(path, v), "'decision_cache' must be directory, file or off");
     } else {
       diags.warning(pos_of(path, it->first), "unknown key '" + key + "'; the key is ignored");
     }

@@ -15,6 +15,9 @@ inline constexpr const char* kDefaultConfigPath = "/etc/vigil/vigil.yaml";
 
 enum class Mode { kEnforce, kMonitor };
 enum class Unavailable { kAllow, kDeny };
+// How far the fanotify decision cache reaches (docs/fanotify.md): whole directories whose
+// every file is proven irrelevant, single files, or nothing.
+enum class DecisionCache { kDirectory, kFile, kOff };
 
 struct Config {
   std::string path;  // the file read, "" for built-in defaults
@@ -33,6 +36,7 @@ struct Config {
   // the fallback (and alerted): a stuck evaluation never freezes a container.
   int permission_deadline_ms = 200;
   bool permission_fallback_allow = true;
+  DecisionCache decision_cache = DecisionCache::kDirectory;
 };
 
 // Reads `path`. Relative rules_files are resolved against the config file's folder.

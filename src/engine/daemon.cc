@@ -219,10 +219,7 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
             log("container " + s.container().id + ": session ended after " +
                 std::to_string(s.notifications()) + " notifications");
             // Every process of the container is gone: its file watch can go too.
-            if (auto w = watched_.find(s.container().full_id); w != watched_.end()) {
-              w->second->group->stop();
-              watched_.erase(w);
-            }
+            unwatch(s.container().full_id);
             sessions_.erase(&s);
           });
     } catch (const std::exception& e) {
@@ -318,12 +315,22 @@ fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInf
   const size_t n = rules->evaluate(*event, matched, 32);
   fanotify::FanotifyGroup::Decision d;
   if (n == 0) {
-    if (event->channel() == Channel::kFileOpen) {
-      d.cacheable = [event, rules, fd = m.fd] {
-        // Cache only files with one name: a hard link elsewhere would share the mask.
-        struct stat st;
-        return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-               rules->provably_no_match(*event);
+    const auto scope = cfg_.decision_cache;
+    if (event->channel() == Channel::kFileOpen && scope != config::DecisionCache::kOff) {
+      d.cacheable = [event, rules, dirs = scope == config::DecisionCache::kDirectory] {
+        fanotify::CacheRequest request;
+        const auto& path = event->path();
+        if (dirs && path) {
+          const size_t slash = path->rfind('/');
+          if (slash != std::string::npos &&
+              rules->provably_no_match_in(*event, slash == 0 ? "/" : path->substr(0, slash))) {
+            request.directory_of = *path;
+            request.file = true;  // implied: cached alone if the directory cannot be
+            return request;
+          }
+        }
+        request.file = rules->provably_no_match(*event);
+        return request;
       };
     }
     return d;
@@ -382,6 +389,10 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
       mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_MODIFY | FAN_CLOSE_WRITE);
   const std::string proc_root = "/proc/" + std::to_string(pid) + "/root";
   if (!w->group->mark_mount(proc_root + rootfs, perm_mask, error)) return error;
+  // The container's root as its processes will see it (before pivot_root, reached through
+  // the process's mount namespace), for the per-directory cache.
+  w->group->set_root(
+      UniqueFd(::open((proc_root + rootfs).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
   size_t marked = 1;
   for (const auto& mp : fields::container_mounts(pid, rootfs)) {
     std::string mark_error;
@@ -412,12 +423,24 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   return {};
 }
 
+void Daemon::unwatch(const std::string& id) {
+  auto it = watched_.find(id);
+  if (it == watched_.end()) return;
+  const auto& g = *it->second->group;
+  log("container " + id.substr(0, 12) + ": file watch ended after " + std::to_string(g.events()) +
+      " events; cached " + std::to_string(g.cached()) + " files and " +
+      std::to_string(g.cached_dirs()) + " directories");
+  it->second->group->stop();
+  watched_.erase(it);
+}
+
 nlohmann::json Daemon::watches_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [id, w] : watched_) {
     out.push_back({{"id", id},
                    {"events", w->group->events()},
                    {"cached_files", w->group->cached()},
+                   {"cached_directories", w->group->cached_dirs()},
                    {"overflows", w->group->overflows()}});
   }
   return out;
@@ -463,10 +486,7 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
       }
     } else {
       registered_.erase(id);
-      if (auto it = watched_.find(id); it != watched_.end()) {
-        it->second->group->stop();
-        watched_.erase(it);
-      }
+      unwatch(id);
       log("container " + id.substr(0, 12) + ": stopped (poststop hook)");
       // Every process of the container is gone; a session still open can go too.
       for (auto it = sessions_.begin(); it != sessions_.end();) {

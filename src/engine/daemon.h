@@ -38,6 +38,8 @@ class Daemon {
   void handle(seccomp::NotifySession& s, const seccomp_notif& req);
   nlohmann::json control(const nlohmann::json& request);
   nlohmann::json watches_json() const;
+  // Ends a container's file watch, if it has one.
+  void unwatch(const std::string& id);
   // Starts watching a registered container's root mount with fanotify, if the rules need it.
   std::string watch(const std::string& id, const nlohmann::json& state);
   fanotify::FanotifyGroup::Decision handle_file(const fields::ContainerInfo& c,

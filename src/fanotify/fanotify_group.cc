@@ -3,6 +3,9 @@
 #include "src/fanotify/fanotify_group.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,9 +52,11 @@ void FanotifyGroup::stop() {
 }
 
 void FanotifyGroup::clear_cache() {
-  // Removes the inode marks (the ignore masks); the mount marks stay.
+  // Removes the inode marks (the ignore masks of files and directories); the mount marks
+  // stay.
   ::fanotify_mark(fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
-  cached_ = 0;
+  cached_files_ = 0;
+  cached_dirs_ = 0;
 }
 
 void FanotifyGroup::wait() {
@@ -69,6 +74,56 @@ void FanotifyGroup::respond(int event_fd, bool allow) {
   r.response = allow ? FAN_ALLOW : FAN_DENY;
   // ENOENT: the opener is gone. Nothing else to do.
   (void)!::write(fd_, &r, sizeof(r));
+}
+
+void FanotifyGroup::cache(int event_fd, const Decision& d) {
+  if (!d.cacheable) return;
+  const CacheRequest request = d.cacheable();
+  if (!request.directory_of.empty() && directory_marks_work_ &&
+      cache_directory(event_fd, request.directory_of)) {
+    return;
+  }
+  if (!request.file) return;
+  // Only files with one name: a hard link elsewhere would share the mask. The mask is
+  // cleared when the file is modified, so a changed file is judged again; renames are not
+  // seen (a known limit of path rules, see docs/fanotify.md).
+  struct stat st;
+  if (::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) return;
+  if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, event_fd,
+                      nullptr) == 0) {
+    ++cached_files_;
+  }
+}
+
+bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
+  if (!root_ || path.empty() || path[0] != '/') return false;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == 0 ? "." : path.substr(1, slash - 1);
+  const std::string name = path.substr(slash + 1);
+  // The directory the rules judged, resolved inside the container's root with no symlink
+  // on the way (a swapped-in symlink cannot redirect the mark), and marked through that
+  // very fd. It must hold the event's file under that name: the path was read after the
+  // open, and a rename in between would make it name some other directory.
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  UniqueFd dir_fd(int(::syscall(SYS_openat2, root_.get(), dir.c_str(), &how, sizeof(how))));
+  if (!dir_fd) return false;
+  struct stat opened, named;
+  if (name.empty() || ::fstat(event_fd, &opened) != 0 ||
+      ::fstatat(dir_fd.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+      opened.st_dev != named.st_dev || opened.st_ino != named.st_ino) {
+    return false;
+  }
+  // A directory's ignore mask applies to its children's events with FAN_EVENT_ON_CHILD
+  // (FAN_MARK_IGNORE, Linux 6.0). Directories' own opens are not reported (no FAN_ONDIR).
+  if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORE | FAN_MARK_IGNORED_SURV_MODIFY,
+                      FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, dir_fd.get(), ".") != 0) {
+    if (errno == EINVAL) directory_marks_work_ = false;  // an older kernel: files only
+    return false;
+  }
+  ++cached_dirs_;
+  return true;
 }
 
 void FanotifyGroup::on_ready() {
@@ -98,7 +153,7 @@ void FanotifyGroup::on_ready() {
         in_flight_->since_ns = PermissionWatchdog::now_ns();
         in_flight_->event_fd = m->fd;
       }
-      if (m->pid != ::getpid()) {  // the daemon's own accesses are always allowed
+      if (m->pid != self_pid_) {  // the daemon's own accesses are always allowed
         try {
           d = handler_(*m);
         } catch (...) {
@@ -111,16 +166,13 @@ void FanotifyGroup::on_ready() {
         std::lock_guard<std::mutex> lock(in_flight_->mu);  // the watchdog is done with it
         in_flight_->event_fd = -1;
       }
-      if (d.allow && d.cacheable && (m->mask & FAN_OPEN_PERM) && d.cacheable()) {
-        // The ignore mask is cleared when the file is modified, so a changed file is judged
-        // again; renames are not seen (a known limit of path rules, see docs/rules.md).
-        if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, m->fd,
-                            nullptr) == 0) {
-          ++cached_;
-        }
-      }
+      if (d.allow && (m->mask & FAN_OPEN_PERM)) cache(m->fd, d);
       if (d.after) d.after();
     }
+    // Room for another event was left: the queue was empty when the kernel copied. Events
+    // queued since then wake the reactor again (Asio re-arms with EPOLL_CTL_MOD, which
+    // re-checks readiness), so the read that would only return EAGAIN is skipped.
+    if (size_t(n) + FAN_EVENT_METADATA_LEN <= sizeof(buf)) break;
   }
   wait();
 }

@@ -23,10 +23,12 @@ class FileEvent final : public ProcessEvent {
   static EventTypeId exec_type();
   static EventTypeId write_type();
 
+  // The file's path as the container sees it.
+  const std::optional<std::string>& path();
+
  private:
   Value extract(const FieldRef& ref) override;
   const Image& image(ImagePart need) override;
-  const std::optional<std::string>& path();
 
   int fd_;
   Channel channel_;

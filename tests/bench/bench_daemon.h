@@ -14,14 +14,16 @@ namespace vigil::bench {
 
 class BenchDaemon {
  public:
-  BenchDaemon(const std::string& vigil, const std::string& dir, const std::string& rules_yaml)
+  BenchDaemon(const std::string& vigil, const std::string& dir, const std::string& rules_yaml,
+              const std::string& extra_config = "")
       : dir_(dir) {
     std::ofstream(dir + "/rules.yaml") << rules_yaml;
     std::ofstream(dir + "/vigil.yaml") << "rules_files: [" << dir << "/rules.yaml]\n"
                                        << "stdout_output: {enabled: false}\n"
                                        << "syslog_output: {enabled: false}\n"
                                        << "listener_socket: " << listener() << "\n"
-                                       << "control_socket: " << control() << "\n";
+                                       << "control_socket: " << control() << "\n"
+                                       << extra_config;
     pid_ = fork();
     if (pid_ == 0) {
       if (!freopen((dir + "/daemon.log").c_str(), "w", stderr)) _exit(126);

@@ -26,6 +26,9 @@ file_output: {enabled: true, filename: /tmp/alerts.json}
 listener_socket: /tmp/l.sock
 control_socket: /tmp/c.sock
 on_daemon_unavailable: deny
+permission_deadline_ms: 50
+permission_fallback: deny
+decision_cache: file
 )");
   rules::Diagnostics d;
   auto c = load_config(path, d);
@@ -43,6 +46,9 @@ on_daemon_unavailable: deny
   EXPECT_EQ(c->listener_socket, "/tmp/l.sock");
   EXPECT_EQ(c->control_socket, "/tmp/c.sock");
   EXPECT_EQ(c->on_daemon_unavailable, Unavailable::kDeny);
+  EXPECT_EQ(c->permission_deadline_ms, 50);
+  EXPECT_FALSE(c->permission_fallback_allow);
+  EXPECT_EQ(c->decision_cache, DecisionCache::kFile);
 }
 
 TEST(Config, DefaultsAreDesignsDefaults) {
@@ -55,6 +61,7 @@ TEST(Config, DefaultsAreDesignsDefaults) {
   EXPECT_EQ(c->rule_matching, RuleMatching::kFirst);
   EXPECT_EQ(c->listener_socket, "/run/vigil/seccomp.sock");
   EXPECT_EQ(c->on_daemon_unavailable, Unavailable::kAllow);
+  EXPECT_EQ(c->decision_cache, DecisionCache::kDirectory);
 }
 
 TEST(Config, ErrorsHavePositionsAndUnknownKeysWarn) {

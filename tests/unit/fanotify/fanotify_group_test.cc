@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <thread>
+#include <vector>
 
 namespace vigil::fanotify {
 namespace {
@@ -32,13 +33,14 @@ class Mounted : public ::testing::Test {
   // Opens the file in another thread while `io` runs; returns {errno or 0, ms taken}.
   // Opens the file from a child process (a group allows its own process's accesses)
   // while `io` runs; returns {errno or 0, ms the open took in the child}.
-  std::pair<int, double> open_while_running(boost::asio::io_context& io) {
+  std::pair<int, double> open_while_running(boost::asio::io_context& io,
+                                            const std::string& name = "file") {
     int timing[2];
     if (pipe(timing) != 0) return {-1, 0};
     pid_t child = fork();
     if (child == 0) {
       auto start = std::chrono::steady_clock::now();
-      int fd = ::open((dir_ + "/file").c_str(), O_RDONLY);
+      int fd = ::open((dir_ + "/" + name).c_str(), O_RDONLY);
       double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
@@ -63,7 +65,9 @@ TEST_F(Mounted, DenyAndAllowReachTheOpener) {
   auto g = FanotifyGroup::create(
       io,
       [&](const fanotify_event_metadata&) {
-        return FanotifyGroup::Decision{allow, {}, {}};
+        FanotifyGroup::Decision d;
+        d.allow = allow;
+        return d;
       },
       error);
   ASSERT_TRUE(g) << error;
@@ -86,7 +90,7 @@ TEST_F(Mounted, TheWatchdogAnswersAStuckHandler) {
       io,
       [&](const fanotify_event_metadata&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // stuck
-        return FanotifyGroup::Decision{true, {}, {}};
+        return FanotifyGroup::Decision{};
       },
       error);
   ASSERT_TRUE(g) << error;
@@ -111,7 +115,9 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
       io,
       [&](const fanotify_event_metadata&) {
         ++seen;
-        return FanotifyGroup::Decision{true, [] { return true; }, {}};
+        FanotifyGroup::Decision d;
+        d.cacheable = [] { return CacheRequest{true, ""}; };
+        return d;
       },
       error);
   ASSERT_TRUE(g) << error;
@@ -125,6 +131,86 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
   g->clear_cache();
   EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 2) << "after a reload the file is judged again";
+  g->stop();
+  io.poll();
+}
+
+// The container path of an event's file: the mount is the container's root here.
+std::string container_path(int fd, const std::string& root) {
+  char buf[4096];
+  ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), buf, sizeof(buf));
+  std::string p = n > 0 ? std::string(buf, size_t(n)) : std::string();
+  return p.compare(0, root.size(), root) == 0 ? p.substr(root.size()) : p;
+}
+
+TEST_F(Mounted, CachedDirectoriesKeepAllTheirFilesInTheKernel) {
+  std::filesystem::create_directory(dir_ + "/sub");
+  for (const char* f : {"a", "b", "sub/c"}) std::ofstream(dir_ + "/" + f) << "x";
+  boost::asio::io_context io;
+  std::string error;
+  std::vector<std::string> seen;
+  auto g = FanotifyGroup::create(
+      io,
+      [&](const fanotify_event_metadata& m) {
+        seen.push_back(container_path(m.fd, dir_));
+        FanotifyGroup::Decision d;
+        d.cacheable = [path = seen.back()] { return CacheRequest{false, path}; };
+        return d;
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
+  g->start();
+  EXPECT_EQ(open_while_running(io, "file").first, 0);
+  ASSERT_EQ(seen, (std::vector<std::string>{"/file"}));
+  EXPECT_EQ(g->cached_dirs(), 1u);
+  EXPECT_EQ(open_while_running(io, "a").first, 0);
+  EXPECT_EQ(open_while_running(io, "b").first, 0);
+  std::ofstream(dir_ + "/created-later") << "x";
+  EXPECT_EQ(open_while_running(io, "created-later").first, 0);
+  EXPECT_EQ(seen.size(), 1u) << "files of a cached directory stay in the kernel";
+  EXPECT_EQ(open_while_running(io, "sub/c").first, 0);
+  EXPECT_EQ(seen.size(), 2u) << "a subdirectory is judged on its own";
+  EXPECT_EQ(g->cached_dirs(), 2u);
+  g->clear_cache();
+  EXPECT_EQ(open_while_running(io, "a").first, 0);
+  EXPECT_EQ(seen.size(), 3u) << "after a reload the directory is judged again";
+  g->stop();
+  io.poll();
+}
+
+TEST_F(Mounted, ADirectoryIsCachedOnlyIfItsPathLeadsToTheEventsFileWithoutSymlinks) {
+  std::ofstream(dir_ + "/other") << "y";
+  std::filesystem::create_directory(dir_ + "/real");
+  std::ofstream(dir_ + "/real/f") << "z";
+  std::filesystem::create_directory_symlink("real", dir_ + "/link");
+  boost::asio::io_context io;
+  std::string error;
+  int seen = 0;
+  std::string claimed;
+  auto g = FanotifyGroup::create(
+      io,
+      [&](const fanotify_event_metadata&) {
+        ++seen;
+        FanotifyGroup::Decision d;
+        d.cacheable = [&] { return CacheRequest{false, claimed}; };
+        return d;
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
+  g->start();
+  claimed = "/other";  // a name that belongs to another file: the path was raced
+  EXPECT_EQ(open_while_running(io, "file").first, 0);
+  claimed = "/link/f";  // the right file, but reached through a symlink
+  EXPECT_EQ(open_while_running(io, "real/f").first, 0);
+  claimed = "relative";
+  EXPECT_EQ(open_while_running(io, "file").first, 0);
+  EXPECT_EQ(g->cached_dirs(), 0u);
+  EXPECT_EQ(g->cached(), 0u);
+  EXPECT_EQ(seen, 3);
   g->stop();
   io.poll();
 }
