@@ -339,7 +339,9 @@ fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInf
   const bool enforce = cfg_.mode == config::Mode::kEnforce;
   d.allow = !(enforce && v->action != Action::kAlert);
   if (enforce && v->action == Action::kKill) {
-    UniqueFd pidfd(int(::syscall(SYS_pidfd_open, m.pid, 0)));
+    // The event names a thread; the process is killed (pidfd_open takes a process).
+    const auto st = fields::read_status(pid_t(m.pid));
+    UniqueFd pidfd(int(::syscall(SYS_pidfd_open, st && st->tgid > 0 ? st->tgid : m.pid, 0)));
     if (pidfd) ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
   }
   d.after = [this, v] {

@@ -16,8 +16,11 @@ namespace vigil::fanotify {
 std::shared_ptr<FanotifyGroup> FanotifyGroup::create(boost::asio::io_context& io, Handler handler,
                                                      std::string& error) {
   // FAN_UNLIMITED_QUEUE: nothing is silently allowed while the reader is busy or restarting.
-  int fd = ::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
-                           O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  // FAN_REPORT_TID: the event names the thread, whose blocked system call holds the open's
+  // flags (evt.is_open_write).
+  int fd = ::fanotify_init(
+      FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE | FAN_REPORT_TID,
+      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
   if (fd < 0) {
     error = std::string("fanotify_init: ") + std::strerror(errno);
     return nullptr;

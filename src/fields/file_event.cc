@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "src/fields/event_types.h"
@@ -86,9 +87,52 @@ const FileEvent::Image& FileEvent::image(ImagePart need) {
   return img;
 }
 
+const FileEvent::OpenIntent& FileEvent::open_intent() {
+  if (intent_) return *intent_;
+  // The opener is blocked in its system call until the answer: its registers hold the
+  // flags of open, openat and creat, and no other thread can change them. openat2 passes
+  // them in memory (struct open_how) that another thread may change after the kernel
+  // copied it, and some opens come from no open call (io_uring workers): these count as
+  // read and write, so a block on writes fails closed. An exec's opens (the interpreter)
+  // only read.
+  OpenIntent in;
+  if (auto sc = read_blocked_syscall(pid_)) {
+    auto flags = [&](uint64_t f) {
+      in.read = (f & O_ACCMODE) != O_WRONLY;
+      in.write = (f & O_ACCMODE) != O_RDONLY || (f & (O_CREAT | O_TRUNC)) != 0;
+    };
+    switch (sc->nr) {
+      case SYS_open:
+        flags(sc->args[1]);
+        break;
+      case SYS_openat:
+        flags(sc->args[2]);
+        break;
+      case SYS_creat:
+        flags(O_WRONLY | O_CREAT | O_TRUNC);
+        break;
+      case SYS_execve:
+      case SYS_execveat:
+      case SYS_uselib:
+        in.write = false;
+        break;
+      default:
+        break;
+    }
+  }
+  intent_ = in;
+  return *intent_;
+}
+
 Value FileEvent::extract(const FieldRef& ref) {
   const std::string_view name = field_info(ref.id).name;
   if (name == "evt.type") return Value::of(event_type(type_).name);
+  if (name == "evt.is_open_read" || name == "evt.is_open_write" || name == "evt.is_open_exec") {
+    if (channel_ != Channel::kFileOpen) return Value::none();
+    if (name == "evt.is_open_exec") return Value::of_bool(false);
+    const auto& in = open_intent();
+    return Value::of_bool(name == "evt.is_open_read" ? in.read : in.write);
+  }
   if (name == "fd.name" || name == "fd.directory" || name == "fd.filename") {
     const auto& p = path();
     if (!p) return Value::none();

@@ -30,7 +30,15 @@ class FileEvent final : public ProcessEvent {
   Value extract(const FieldRef& ref) override;
   const Image& image(ImagePart need) override;
 
+  // What the opener asked for, from the system call it is blocked in (see file_event.cc).
+  struct OpenIntent {
+    bool read = true;
+    bool write = true;
+  };
+  const OpenIntent& open_intent();
+
   int fd_;
+  std::optional<OpenIntent> intent_;
   Channel channel_;
   EventTypeId type_;
   std::optional<std::optional<std::string>> path_;

@@ -47,7 +47,9 @@ std::optional<ProcStatus> read_status(pid_t pid) {
     if (colon == std::string::npos) continue;
     const std::string key = line.substr(0, colon);
     std::istringstream v(line.substr(colon + 1));
-    if (key == "PPid") {
+    if (key == "Tgid") {
+      v >> s.tgid;
+    } else if (key == "PPid") {
       v >> s.ppid;
     } else if (key == "Uid") {
       unsigned real = 0, eff = 0;
@@ -70,6 +72,27 @@ std::optional<ProcStatus> read_status(pid_t pid) {
     }
   }
   return s;
+}
+
+std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text) {
+  // "nr 0xa1 0xa2 0xa3 0xa4 0xa5 0xa6 0xsp 0xpc", "-1 0xsp 0xpc" or "running".
+  std::istringstream in(text);
+  BlockedSyscall b;
+  if (!(in >> b.nr) || b.nr < 0) return std::nullopt;
+  for (auto& a : b.args) {
+    std::string hex;
+    if (!(in >> hex) || hex.rfind("0x", 0) != 0) return std::nullopt;
+    char* end = nullptr;
+    a = std::strtoull(hex.c_str() + 2, &end, 16);
+    if (!end || *end) return std::nullopt;
+  }
+  return b;
+}
+
+std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid) {
+  auto text = read_small_file("/proc/" + std::to_string(tid) + "/syscall", 512);
+  if (!text) return std::nullopt;
+  return parse_blocked_syscall(*text);
 }
 
 std::optional<ProcStat> read_stat(pid_t pid) {
@@ -195,8 +218,9 @@ std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs) 
     std::istringstream tail(line.substr(dash + 3));
     std::string fstype;
     tail >> fstype;
-    if (fstype == "proc" || fstype == "sysfs" || fstype.rfind("cgroup", 0) == 0 ||
-        fstype == "devpts" || fstype == "mqueue") {
+    // cgroupfs stays: a writable cgroup v1 root holds release_agent. proc refuses
+    // permission events (Linux 6.x), and sysfs, devpts and mqueue hold nothing to judge.
+    if (fstype == "proc" || fstype == "sysfs" || fstype == "devpts" || fstype == "mqueue") {
       continue;
     }
     // Octal escapes (\040 for a space) are how mountinfo writes special characters.

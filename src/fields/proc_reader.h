@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ std::optional<std::string> read_small_file(const std::string& path, size_t max =
 std::optional<std::string> read_link(const std::string& path);
 
 struct ProcStatus {
+  pid_t tgid = 0;  // the process a thread belongs to
   pid_t ppid = 0;
   uid_t euid = 0;
   gid_t egid = 0;
@@ -35,6 +37,17 @@ struct ProcStat {
 };
 std::optional<ProcStat> read_stat(pid_t pid);
 
+// The system call a thread is blocked in, from /proc/<tid>/syscall: its number and the
+// six argument registers. nullopt if the thread is running, not in a system call, or gone.
+// Registers are not the caller's memory: another thread cannot change them under it.
+struct BlockedSyscall {
+  long nr = -1;
+  uint64_t args[6] = {};
+};
+std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid);
+// Parses the text of /proc/<tid>/syscall.
+std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text);
+
 std::optional<std::string> read_comm(pid_t pid);
 std::vector<std::string> read_cmdline(pid_t pid);  // argv, bounded
 
@@ -45,8 +58,8 @@ std::string capability_names(uint64_t mask);
 std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned id);
 
 // The mount points below `rootfs` (as seen in the mount namespace of `pid`) that hold
-// files a container can open: binds, volumes, tmpfs such as /dev/shm. Pseudo file systems
-// (proc, sysfs, cgroup, devpts, mqueue) are left out.
+// files a container can open: binds, volumes, tmpfs such as /dev/shm, cgroupfs. proc,
+// sysfs, devpts and mqueue are left out.
 std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs);
 
 // Lexically normalises an absolute path ("/a/./b/../c" -> "/a/c").

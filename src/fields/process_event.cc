@@ -132,7 +132,12 @@ Value ProcessEvent::common_field(const FieldRef& ref, std::string_view name) {
     return container_.privileged ? Value::of_bool(*container_.privileged) : Value::none();
   }
   // proc.* and thread.*
-  if (name == "proc.pid" || name == "thread.tid") return Value::of_int(pid_);
+  // Events name the thread (seccomp notifications, fanotify with FAN_REPORT_TID).
+  if (name == "thread.tid") return Value::of_int(pid_);
+  if (name == "proc.pid") {
+    auto st = read_status(pid_);
+    return Value::of_int(st && st->tgid > 0 ? st->tgid : pid_);
+  }
   if (name == "proc.vpid" || name == "thread.vtid") {
     if (auto st = read_status(pid_)) return Value::of_int(st->vpid);
     return Value::none();

@@ -33,9 +33,12 @@ const std::vector<FieldInfo>& table() {
        "decision-time result: SUCCESS (vigil decides before the call returns)"},
       {"evt.rawres", T::kInt, A::kNone, ALL, R::kNever,
        "decision-time result: 0, or the target fd of dup2/dup3"},
-      {"evt.is_open_read", T::kBool, A::kNone, S, R::kArgument, "open flags include read"},
-      {"evt.is_open_write", T::kBool, A::kNone, S, R::kArgument, "open flags include write"},
-      {"evt.is_open_exec", T::kBool, A::kNone, S, R::kArgument, "open flags include exec"},
+      // On file opens from the registers of the opener's blocked open call (openat2 and
+      // unknown callers count as read and write: blocks fail closed).
+      {"evt.is_open_read", T::kBool, A::kNone, S | FO, R::kArgument, "open flags include read"},
+      {"evt.is_open_write", T::kBool, A::kNone, S | FO, R::kArgument,
+       "open flags include write, O_CREAT or O_TRUNC"},
+      {"evt.is_open_exec", T::kBool, A::kNone, S | FO, R::kArgument, "open flags include exec"},
       {"evt.arg", T::kString, A::kRequiredKeyOrIndex, S, R::kArgument,
        "an argument, rendered as Falco does (flags by name)"},
       {"evt.rawarg", T::kInt, A::kRequiredKeyOrIndex, S, R::kArgument, "an argument, raw"},

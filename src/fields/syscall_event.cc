@@ -440,7 +440,9 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     if (i < 0 || !known_ || event_type(type_).args[size_t(i)].from_memory) return Value::none();
     const uint64_t f = req_.data.args[i];
     if (name == "evt.is_open_read") return Value::of_bool((f & O_ACCMODE) != O_WRONLY);
-    if (name == "evt.is_open_write") return Value::of_bool((f & O_ACCMODE) != O_RDONLY);
+    if (name == "evt.is_open_write") {
+      return Value::of_bool((f & O_ACCMODE) != O_RDONLY || (f & (O_CREAT | O_TRUNC)) != 0);
+    }
     return Value::of_bool(false);
   }
   // fd.* for path-taking syscalls

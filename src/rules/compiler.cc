@@ -18,6 +18,48 @@
 namespace vigil::rules {
 namespace {
 
+int operand_cost(const Operand* o) {
+  if (!o) return 0;
+  if (o->kind == Operand::Kind::kTransform) return operand_cost(o->child.get());
+  if (o->kind != Operand::Kind::kField) return 0;
+  const std::string_view name = fields::field_info(o->ref.id).name;
+  if (name.rfind("evt.is_open_", 0) == 0) return 3;
+  if (name.rfind("proc.", 0) == 0 || name.rfind("user.", 0) == 0 || name.rfind("group.", 0) == 0 ||
+      name.rfind("thread.", 0) == 0) {
+    return 2;
+  }
+  if (name.rfind("fd.", 0) == 0) return 1;
+  return 0;
+}
+
+int node_cost(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::kCheck:
+      return n.check ? std::max(operand_cost(n.check->lhs.get()), operand_cost(n.check->rhs.get()))
+                     : 0;
+    case Node::Kind::kTrue:
+    case Node::Kind::kFalse:
+      return 0;
+    default: {
+      int c = 0;
+      for (const auto& child : n.children) c = std::max(c, node_cost(child));
+      return c;
+    }
+  }
+}
+
+// Orders the operands of every and/or so that checks on cheap fields run first (checks are
+// pure, so the result is the same): evt.type, container.* and arguments, then fd.* (a
+// path), then proc.*, user.* and friends (/proc reads), then the open flags of a file
+// event (a /proc read of the opener's blocked system call). Short-circuiting then skips
+// the costly reads for most events.
+void order_by_cost(Node& n) {
+  for (auto& c : n.children) order_by_cost(c);
+  if (n.kind != Node::Kind::kAnd && n.kind != Node::Kind::kOr) return;
+  std::stable_sort(n.children.begin(), n.children.end(),
+                   [](const Node& a, const Node& b) { return node_cost(a) < node_cost(b); });
+}
+
 using fields::EventTypeSet;
 
 struct CompileError {
@@ -1035,6 +1077,7 @@ class Compiler {
     EventTypeSet bound;
     for (const auto& b : r.bindings) bound.set(b.first);
     fold_event_types(*r.program, bound);
+    order_by_cost(*r.program);
   }
 
   const Collection& col_;

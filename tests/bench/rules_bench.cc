@@ -50,10 +50,12 @@ void common(SyntheticEvent& e) {
       .set_int("evt.rawres", 0);
 }
 
-// An openat of DIR/FILE, read-only unless FLAGS say O_WRONLY.
-SyntheticEvent open_event(const std::string& dir, const std::string& file,
-                          const std::string& flags) {
-  SyntheticEvent e("openat", Channel::kSyscall);
+// An openat of DIR/FILE, read-only unless FLAGS say O_WRONLY. Falco's open rules bind to
+// fanotify opens (the file and the flags are race-free there); rules that need what only
+// seccomp supplies (the raw flags, the path as passed) stay on the syscall channel.
+SyntheticEvent open_event(const std::string& dir, const std::string& file, const std::string& flags,
+                          Channel channel = Channel::kFileOpen) {
+  SyntheticEvent e("openat", channel);
   common(e);
   const bool write = flags.rfind("O_WRONLY", 0) == 0;
   e.set("fd.name", dir + "/" + file)
@@ -75,12 +77,14 @@ struct Case {
 
 std::vector<Case> cases() {
   return {
-      {"openat read /etc/passwd (syscall)",
+      {"openat read /etc/passwd (fanotify open)",
        [] { return open_event("/etc", "passwd", "O_RDONLY|O_CLOEXEC"); }},
-      {"openat read /etc/shadow, matches (syscall)",
+      {"openat read /etc/shadow, matches (fanotify open)",
        [] { return open_event("/etc", "shadow", "O_RDONLY"); }},
-      {"openat write /var/log/app.log (syscall)",
+      {"openat write /var/log/app.log (fanotify open)",
        [] { return open_event("/var/log", "app.log", "O_WRONLY|O_APPEND"); }},
+      {"openat write /var/log/app.log (syscall)",
+       [] { return open_event("/var/log", "app.log", "O_WRONLY|O_APPEND", Channel::kSyscall); }},
       {"execve sh -c (syscall)",
        [] {
          SyntheticEvent e("execve", Channel::kSyscall);

@@ -63,6 +63,45 @@ it_expect_in "reading /etc/shadow is only alerted" "read-rc=0" "$out"
 it_expect_eq "sensitive file alert" "$(it_alert 'Sensitive file opened in container' fd.name)" "/etc/shadow"
 it_expect_eq "symlink alert" "$(it_alert 'Create Symlink Over Sensitive Files' evt.arg.target)" "/etc/shadow"
 
+out=$(attack write '/usr/bin/probe open-write /etc/ld.so.preload; /usr/bin/probe open-write /usr/bin/evil;
+/usr/bin/probe open-write /bin/evil; /usr/bin/probe open-write /etc/passwd; /usr/bin/probe open-read /etc/passwd;
+mkdir -p /var/lib/app; /usr/bin/probe open-write /var/lib/app/state; grep -c root:x /etc/passwd')
+it_expect_in "creating /etc/ld.so.preload is blocked" "open-write: Operation not permitted" "$out"
+it_expect_eq "every write below a system directory failed" "$(echo "$out" | grep -c 'open-write: Operation not permitted')" "4"
+it_expect_in "reading /etc/passwd is allowed" "open-read: ok" "$out"
+it_expect_in "writing below /var is allowed" "open-write: the open succeeded, then write: ok" "$out"
+it_expect_in "/etc/passwd is unchanged" "1" "$(echo "$out" | tail -1)"
+it_expect_eq "write alert names the file" "$(it_alert 'Write below system directories in container' fd.name | head -1)" "/etc/ld.so.preload"
+it_expect_eq "write alert action" "$(it_alert 'Write below system directories in container' action | head -1)" "block"
+it_expect_eq "write alert process" "$(it_alert 'Write below system directories in container' proc.name | head -1)" "probe"
+
+echo "== release_agent on a writable cgroup v1 root"
+# A named hierarchy of its own (no controller): its release_agent is real and harmless.
+cg="$it_dir/cg"
+mkdir -p "$cg"
+if mount -t cgroup -o "none,name=vigil-it-$$" cgroup "$cg"; then
+  it_mounts+=("$cg")
+  b=$(it_bundle bundle-cg sh -c '/usr/bin/probe open-write /cg/release_agent; /usr/bin/probe open-read /cg/release_agent')
+  python3 - "$b/config.json" "$cg" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"].append({"destination": "/cg", "type": "bind", "source": sys.argv[2],
+                    "options": ["rbind", "rw"]})
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+  mkdir -p "$b/rootfs/cg"
+  it_inject "$b"
+  out=$(it_run runc "vigil-a-$$-cg" "$b")
+  it_expect_in "opening release_agent for writing is blocked" "open-write: Operation not permitted" "$out"
+  it_expect_eq "release_agent alert action" "$(it_alert 'Write to cgroup release_agent in container' action)" "block"
+  it_expect_in "reading it is allowed" "open-read: ok" "$out"
+  it_expect_eq "the hierarchy's release_agent is unchanged" "$(cat "$cg/release_agent")" ""
+  it_expect_eq "release_agent alert" "$(it_alert 'Write to cgroup release_agent in container' fd.name)" "/cg/release_agent"
+  umount "$cg"
+else
+  it_fail "cannot mount a named cgroup v1 hierarchy for the release_agent test"
+fi
+
 echo "== a benign workload raises no alert"
 it_start_daemon enforce "$RULES" || exit 1
 out=$(attack benign 'mkdir -p /var/lib/pkg /var/cache/pkg; echo data >/var/lib/pkg/status;

@@ -5,6 +5,7 @@
 it_dir=$(mktemp -d /tmp/vigil-it.XXXXXX)  # short: UNIX socket paths are limited to 108 bytes
 it_daemon_pid=""
 it_containers=()
+it_mounts=()  # mounts a test made below $it_dir, unmounted before it is removed
 it_failures=0
 
 it_cleanup() {
@@ -13,6 +14,7 @@ it_cleanup() {
     it_crun delete -f "$c" >/dev/null 2>&1
   done
   [ -n "$it_daemon_pid" ] && kill "$it_daemon_pid" 2>/dev/null && wait "$it_daemon_pid" 2>/dev/null
+  for m in "${it_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
   rm -rf "$it_dir"
 }
 trap it_cleanup EXIT

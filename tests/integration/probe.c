@@ -12,6 +12,9 @@
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
  *                      `probe from-memfd`
  *   redirect           dup2()s a TCP socket onto stderr (a reverse shell's first move)
+ *   open-write PATH    open(PATH, O_WRONLY|O_CREAT|O_APPEND), then writes a line (the
+ *                      two results are reported apart)
+ *   open-read PATH     open(PATH, O_RDONLY)
  *   run PATH ARGS...   forks, execve()s PATH with argv PATH ARGS... and waits. busybox sh
  *                      runs many applets (grep, nc) without any execve; this makes the
  *                      exec real, as a full shell would */
@@ -70,6 +73,14 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "redirect") == 0) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     return report("redirect", dup2(s, 2));
+  }
+  if (argc > 2 && strcmp(argv[1], "open-write") == 0) {
+    int fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0755);
+    if (fd < 0) return report("open-write", fd);
+    return report("open-write: the open succeeded, then write", write(fd, "x\n", 2) == 2 ? 0 : -1);
+  }
+  if (argc > 2 && strcmp(argv[1], "open-read") == 0) {
+    return report("open-read", open(argv[2], O_RDONLY));
   }
   if (argc > 2 && strcmp(argv[1], "run") == 0) {
     pid_t child = fork();

@@ -2,7 +2,13 @@
 #include "src/fields/proc_reader.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 namespace vigil::fields {
 namespace {
@@ -12,12 +18,46 @@ TEST(ProcReader, ReadsOwnProcess) {
   ASSERT_TRUE(st);
   EXPECT_EQ(st->ppid, getppid());
   EXPECT_EQ(st->euid, geteuid());
+  EXPECT_EQ(st->tgid, getpid());
   auto stat = read_stat(getpid());
   ASSERT_TRUE(stat);
   EXPECT_EQ(stat->ppid, getppid());
   EXPECT_GT(stat->start_ticks, 0u);
   EXPECT_FALSE(read_cmdline(getpid()).empty());
   EXPECT_TRUE(read_comm(getpid()));
+}
+
+TEST(ProcReader, TheSystemCallAThreadIsBlockedIn) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    char c;
+    _exit(read(p[0], &c, 1) == 1 ? 0 : 1);  // blocks in read(p[0], &c, 1)
+  }
+  std::optional<BlockedSyscall> sc;
+  for (int i = 0; i < 200 && !(sc && sc->nr == SYS_read); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    sc = read_blocked_syscall(child);
+  }
+  ASSERT_TRUE(sc);
+  EXPECT_EQ(sc->nr, SYS_read);
+  EXPECT_EQ(sc->args[0], uint64_t(p[0]));
+  EXPECT_EQ(sc->args[2], 1u);
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_FALSE(read_blocked_syscall(child)) << "a reaped process";
+
+  auto parsed =
+      parse_blocked_syscall("257 0xffffff9c 0x7ffd1000 0x241 0x1b6 0x0 0x0 0x7ffd0ff8 0x4011d0\n");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->nr, 257);
+  EXPECT_EQ(parsed->args[2], 0x241u);
+  EXPECT_FALSE(parse_blocked_syscall("running\n"));
+  EXPECT_FALSE(parse_blocked_syscall("-1 0x7ffd0ff8 0x4011d0\n"));
+  EXPECT_FALSE(parse_blocked_syscall("257 0x1 zz"));
+  EXPECT_FALSE(parse_blocked_syscall(""));
 }
 
 TEST(ProcReader, DeadProcessesAreMissingNotErrors) {

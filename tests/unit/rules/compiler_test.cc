@@ -55,9 +55,9 @@ TEST(Channels, ExecPathBlocksUseFanotifyExec) {
 }
 
 TEST(Channels, FieldsOnlySeccompCanSupplyForceSeccompAndAreRacyForBlocks) {
-  // Open flags are only known to seccomp; the path there comes from target memory.
+  // An open's mode is only known to seccomp; the path there comes from target memory.
   auto r = load_yaml(rule_yaml("W",
-                               "evt.type = openat and evt.is_open_write = true and "
+                               "evt.type = openat and evt.arg.mode = 0 and "
                                "fd.name startswith /etc/",
                                "block"));
   ASSERT_EQ(errors(r), "");
@@ -67,6 +67,48 @@ TEST(Channels, FieldsOnlySeccompCanSupplyForceSeccompAndAreRacyForBlocks) {
   ASSERT_TRUE(rule->sound.has_value());
   EXPECT_FALSE(*rule->sound);
   EXPECT_EQ(rule->racy_fields, (V{"fd.name on openat"}));
+}
+
+TEST(Channels, OpenFlagsOnFileOpensMakeWriteBlocksSound) {
+  // fanotify gives the file; the opener's blocked open call gives the flags (registers).
+  auto r = load_yaml(rule_yaml("W",
+                               "evt.type in (open, openat, creat) and evt.is_open_write = true "
+                               "and fd.name startswith /etc/",
+                               "block"));
+  ASSERT_EQ(errors(r), "");
+  const auto* rule = find_rule(r, "W");
+  EXPECT_EQ(rule->syscalls, (V{}));
+  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_OPEN_PERM));
+  ASSERT_TRUE(rule->sound.has_value());
+  EXPECT_TRUE(*rule->sound);
+}
+
+// Counts which fields a rule read.
+class CountingEvent : public testing::FakeEvent {
+ public:
+  using FakeEvent::FakeEvent;
+  Value field(const FieldRef& ref) override {
+    read.push_back(std::string(fields::field_info(ref.id).name));
+    return FakeEvent::field(ref);
+  }
+  std::vector<std::string> read;
+};
+
+TEST(Matching, CheapChecksRunBeforeCostlyOnes) {
+  // Written costly first: the open flags (a /proc read on file events), then the process,
+  // then the path. The path decides this event, so nothing else is read.
+  auto r = load_yaml(rule_yaml("W",
+                               "evt.type = openat and evt.is_open_write = true and "
+                               "proc.name != sh and fd.name startswith /etc/"));
+  ASSERT_EQ(errors(r), "");
+  CountingEvent e("openat", Channel::kFileOpen);
+  e.set("fd.name", "/usr/lib/x").set("proc.name", "cat").set_bool("evt.is_open_write", true);
+  EXPECT_EQ(matches(r, e), (V{}));
+  EXPECT_EQ(e.read, (V{"fd.name"}));
+  CountingEvent w("openat", Channel::kFileOpen);
+  w.set("fd.name", "/etc/x").set("proc.name", "cat").set_bool("evt.is_open_write", true);
+  EXPECT_EQ(matches(r, w), (V{"W"}));
+  EXPECT_EQ(w.read, (V{"fd.name", "proc.name", "evt.is_open_write"}));
 }
 
 TEST(Channels, NewImageFieldsOfExecNeedSeccomp) {

@@ -41,7 +41,8 @@ TEST(FalcoCompat, StableRulesLoadWithoutErrors) {
 
 TEST(FalcoCompat, ReadSensitiveFileUntrustedFiresAsFalcoWould) {
   auto r = load_and_compile({kPath}, {RuleMatching::kAll});
-  testing::FakeEvent e("openat");
+  // open_read binds to fanotify opens: the file and the flags are both race-free there.
+  testing::FakeEvent e("openat", Channel::kFileOpen);
   e.set("fd.name", "/etc/shadow")
       .set("fd.directory", "/etc")
       .set("fd.typechar", "f")
