@@ -34,7 +34,11 @@ std::vector<EventTypeInfo> build() {
        {R("mountfd"), M("handle"), R("flags")},
        false},
       {"execve", "execve", kExecPerm, {M("filename")}, true},
-      {"execveat", "execveat", kExecPerm, {R("dirfd"), M("pathname"), R("flags")}, true},
+      {"execveat",
+       "execveat",
+       kExecPerm,
+       {R("dirfd"), M("pathname"), M("argv"), M("envp"), R("flags")},
+       true},
       // write cannot be NOTIFYed (runc rejects it); fanotify reports it after the fact.
       {"write", "", kModify, {R("fd"), M("data")}, false},
       // Path-taking syscalls: seccomp only.

@@ -150,6 +150,26 @@ Value FileEvent::extract(const FieldRef& ref) {
     if (name == "fd.ino") return Value::of_int(int64_t(st.st_ino));
     return Value::of_int(int64_t(st.st_dev));
   }
+  if (channel_ == Channel::kFileExec &&
+      (name == "proc.is_exe_upper_layer" || name.rfind("proc.exe_ino", 0) == 0)) {
+    // The file being executed, from the event's own fd. "Upper layer" (written by the
+    // container) is decided by the inode's ctime against the container's start: no
+    // system call can set a ctime, and copying, creating, renaming over or chmod-ing a
+    // file after the start all move it past. Files of the image keep older ctimes.
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return Value::none();
+    const int64_t ctime_ns = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+    if (name == "proc.exe_ino") return Value::of_int(int64_t(st.st_ino));
+    if (name == "proc.exe_ino.ctime") return Value::of_int(ctime_ns);
+    if (name == "proc.exe_ino.mtime") {
+      return Value::of_int(int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+    }
+    if (name == "proc.is_exe_upper_layer") {
+      if (container_.start_ns <= 0) return Value::none();
+      return Value::of_bool(ctime_ns > container_.start_ns);
+    }
+    return Value::none();
+  }
   if (name == "proc.is_exe_from_memfd") {
     if (channel_ != Channel::kFileExec) return Value::none();
     const auto& p = path();

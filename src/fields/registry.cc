@@ -72,13 +72,18 @@ const std::vector<FieldInfo>& table() {
       {"proc.is_vpgid_leader", T::kBool, A::kNone, ALL, R::kNever, "leads its process group"},
       {"proc.duration", T::kInt, A::kNone, ALL, R::kNever, "ns since the process started"},
       {"proc.ppid.duration", T::kInt, A::kNone, ALL, R::kNever, "ns since the parent started"},
-      {"proc.is_exe_upper_layer", T::kBool, A::kNone, ALL, R::kExecImage,
-       "executable is in the overlay's upper (writable) layer"},
+      // On exec events: the executed file's inode changed (ctime) after the container
+      // started, which is what landing in an overlay's upper layer means.
+      {"proc.is_exe_upper_layer", T::kBool, A::kNone, channel_bit(Channel::kFileExec), R::kNever,
+       "executable written or changed after the container started"},
       // A memfd is not on any container mount: only seccomp sees its exec.
       {"proc.is_exe_from_memfd", T::kBool, A::kNone, S, R::kExecImage, "executable is a memfd"},
-      {"proc.exe_ino", T::kInt, A::kNone, ALL, R::kExecImage, "executable inode"},
-      {"proc.exe_ino.ctime", T::kInt, A::kNone, ALL, R::kExecImage, "executable ctime (ns)"},
-      {"proc.exe_ino.mtime", T::kInt, A::kNone, ALL, R::kExecImage, "executable mtime (ns)"},
+      {"proc.exe_ino", T::kInt, A::kNone, channel_bit(Channel::kFileExec), R::kNever,
+       "executable inode"},
+      {"proc.exe_ino.ctime", T::kInt, A::kNone, channel_bit(Channel::kFileExec), R::kNever,
+       "executable ctime (ns)"},
+      {"proc.exe_ino.mtime", T::kInt, A::kNone, channel_bit(Channel::kFileExec), R::kNever,
+       "executable mtime (ns)"},
       {"proc.exe_ino.ctime_duration_proc_start", T::kInt, A::kNone, ALL, R::kExecImage,
        "ns between the executable's ctime and the process start"},
       // thread.*

@@ -150,6 +150,10 @@ const char* socket_domain(uint64_t d) {
 
 std::string render_arg(const std::string& evt, const std::string& name, uint64_t v) {
   if (name == "flags" && (evt == "open" || evt == "openat")) return open_flags(v);
+  if (name == "flags" && evt == "execveat") {
+    return flags_to_names(
+        v, {{AT_EMPTY_PATH, "AT_EMPTY_PATH"}, {AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}}, "0");
+  }
   if ((name == "flags" && (evt == "unshare" || evt == "clone")) ||
       (name == "nstype" && evt == "setns")) {
     return clone_flags(v);

@@ -75,6 +75,16 @@ it_expect_eq "write alert names the file" "$(it_alert 'Write below system direct
 it_expect_eq "write alert action" "$(it_alert 'Write below system directories in container' action | head -1)" "block"
 it_expect_eq "write alert process" "$(it_alert 'Write below system directories in container' proc.name | head -1)" "probe"
 
+out=$(attack drop 'cp /usr/bin/probe /tmp/tool; /tmp/tool dropped; echo drop-rc=$?; /usr/bin/probe image; echo image-rc=$?')
+it_expect_in "executing a file written after the start is denied" "drop-rc=126" "$out"
+it_expect_in "the image's own binary runs" "probe: image" "$out"
+it_expect_eq "drop-and-execute alert" "$(it_alert_last 'Execution of a file written in the container' proc.exepath)" "/tmp/tool"
+it_expect_eq "drop-and-execute alert action" "$(it_alert_last 'Execution of a file written in the container' action)" "block"
+
+out=$(attack memfd '/usr/bin/probe memfd-exec')
+it_expect_in "fexecve of a memfd is blocked" "memfd-exec: Operation not permitted" "$out"
+it_expect_eq "fd exec alert flags" "$(it_alert 'Execution from a file descriptor in container' evt.arg.flags)" "AT_EMPTY_PATH"
+
 echo "== release_agent on a writable cgroup v1 root"
 # A named hierarchy of its own (no controller): its release_agent is real and harmless.
 cg="$it_dir/cg"

@@ -131,6 +131,34 @@ PY
   return 1
 }
 
+# The FIELD of the most recent alert of RULE (waits for it like it_alert).
+it_alert_last() {
+  local rule="$1" field="$2"
+  for _ in $(seq 30); do
+    local v
+    v=$(python3 - "$it_dir/alerts.json" "$rule" "$field" <<'PY'
+import json, sys
+path, rule, field = sys.argv[1:]
+last = None
+for line in open(path):
+    a = json.loads(line)
+    if a["rule"] == rule:
+        last = a["output_fields"].get(field, a.get(field))
+if isinstance(last, dict):
+    last = last.get("id")
+if last is not None:
+    print(last)
+PY
+)
+    if [ -n "$v" ]; then
+      echo "$v"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
 it_expect_eq() {  # NAME GOT WANT
   if [ "$2" = "$3" ]; then it_ok "$1"; else it_fail "$1: got '$2', want '$3'"; fi
 }
