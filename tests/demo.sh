@@ -54,6 +54,9 @@ echo '$ mount -t tmpfs none /mnt'; mount -t tmpfs none /mnt && echo mounted || t
 echo '$ ln -s /etc/shadow /tmp/shadow'; ln -s /etc/shadow /tmp/shadow && echo linked
 echo '$ cat /etc/shadow'; cat /etc/shadow >/dev/null && echo read
 echo '$ cp /bin/busybox /dev/shm/x && /dev/shm/x echo dropped'; cp /bin/busybox /dev/shm/x && /dev/shm/x echo dropped || true
+echo '$ cp /bin/busybox /tmp/tool && /tmp/tool echo dropped'; cp /bin/busybox /tmp/tool && /tmp/tool echo dropped || true
+echo '$ echo evil::0:0::/:/bin/sh >>/etc/passwd'; (echo evil::0:0::/:/bin/sh >>/etc/passwd) 2>&1 && echo written || true
+echo '$ cat /etc/passwd'; cat /etc/passwd
 """]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
@@ -69,12 +72,17 @@ echo
 echo "== what vigil did"
 python3 - "$dir/alerts.json" <<'PY'
 import json, sys
+counts = {}
 for line in open(sys.argv[1]):
     a = json.loads(line)
     verb = {"block": "BLOCKED", "kill": "KILLED", "alert": "ALERT"}.get(a["action"], a["action"].upper())
+    counts[verb] = counts.get(verb, 0) + 1
     print(f"  {verb:8} {a['priority']:8} {a['rule']}")
     out = " ".join(a["output"].split())  # busybox applets share their shell's command line
     print(f"           {out[:160]}{'...' if len(out) > 160 else ''}")
+print()
+print("  " + ", ".join(f"{n} {v.lower()}" for v, n in sorted(counts.items())) +
+      "; everything else the container did was allowed")
 PY
 echo
 echo "(the rules: vigil rules list -c etc/vigil.yaml; every alert is a JSON line in Falco's shape)"
