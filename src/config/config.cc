@@ -136,6 +136,20 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         c.permission_fallback_allow = false;
       else if (s)
         diags.error(pos_of(path, v), "'permission_fallback' must be allow or deny");
+    } else if (key == "readonly_paths") {
+      c.readonly_paths.clear();
+      if (!v.IsSequence()) {
+        diags.error(pos_of(path, v), "'readonly_paths' must be a list of absolute paths");
+      } else {
+        for (const auto& f : v) {
+          auto s = str(f, key);
+          if (s && (s->empty() || (*s)[0] != '/')) {
+            diags.error(pos_of(path, f), "'readonly_paths' entries must be absolute paths");
+          } else if (s) {
+            c.readonly_paths.push_back(*s);
+          }
+        }
+      }
     } else if (key == "decision_cache") {
       auto s = str(v, key);
       if (s && *s == "directory")

@@ -37,6 +37,10 @@ struct Config {
   int permission_deadline_ms = 200;
   bool permission_fallback_allow = true;
   DecisionCache decision_cache = DecisionCache::kDirectory;
+  // In enforce mode, injection adds these to the container's linux.readonlyPaths (the
+  // runtime bind-mounts them read-only; "Mount in container" keeps them so). For files
+  // no event source of vigil's can judge soundly: procfs refuses fanotify permission marks.
+  std::vector<std::string> readonly_paths = {"/proc/sys/kernel/core_pattern"};
 };
 
 // Reads `path`. Relative rules_files are resolved against the config file's folder.

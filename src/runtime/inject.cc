@@ -66,6 +66,26 @@ void add_hook(nlohmann::json& oci, const char* stage, const std::string& self,
 
 }  // namespace
 
+void add_readonly_paths(nlohmann::json& oci, const std::vector<std::string>& paths) {
+  if (paths.empty()) return;
+  nlohmann::json& linux_ = oci["linux"];
+  if (!linux_.is_object()) linux_ = nlohmann::json::object();
+  nlohmann::json& ro = linux_["readonlyPaths"];
+  if (!ro.is_array()) ro = nlohmann::json::array();
+  for (const auto& p : paths) {
+    // Already read-only if an entry is the path or one of its folders (/proc/sys).
+    bool covered = false;
+    for (const auto& e : ro) {
+      if (!e.is_string()) continue;
+      const std::string d = e.get<std::string>();
+      if (p == d || (p.size() > d.size() && p.compare(0, d.size(), d) == 0 && p[d.size()] == '/')) {
+        covered = true;
+      }
+    }
+    if (!covered) ro.push_back(p);
+  }
+}
+
 InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, const std::string& via,
                             const std::string& container) {
   InjectOutcome out;
@@ -95,6 +115,7 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
     }
     return out;
   }
+  if (cfg.mode == config::Mode::kEnforce) add_readonly_paths(oci, cfg.readonly_paths);
   seccomp::InjectionPlan plan;
   plan.syscalls = result.rules->syscalls();
   plan.listener_path = cfg.listener_socket;

@@ -18,11 +18,16 @@ struct InjectOutcome {
 };
 
 // Edits `oci` in place (or leaves it, when the daemon is down and the policy allows): the
-// seccomp merge, plus createRuntime and poststop hooks that run `vigil hook` so the daemon
-// hears of the container's start and end. `via` and `container` describe the caller for
-// the note left when the container runs unmonitored.
+// seccomp merge, createRuntime and poststop hooks that run `vigil hook` so the daemon
+// hears of the container's start and end, and (enforce mode) cfg.readonly_paths. `via`
+// and `container` describe the caller for the note left when the container runs
+// unmonitored.
 InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, const std::string& via,
                             const std::string& container);
+
+// Adds each path to linux.readonlyPaths unless an entry already covers it (the path itself
+// or a folder of it).
+void add_readonly_paths(nlohmann::json& oci, const std::vector<std::string>& paths);
 
 // Leaves a note for the daemon (read when it starts again) that a container runs
 // unmonitored because it was down.

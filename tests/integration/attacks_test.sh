@@ -87,6 +87,23 @@ out=$(attack memfd '/usr/bin/probe memfd-exec')
 it_expect_in "fexecve of a memfd is blocked" "memfd-exec: Operation not permitted" "$out"
 it_expect_eq "fd exec alert flags" "$(it_alert 'Execution from a file descriptor in container' evt.arg.flags)" "AT_EMPTY_PATH"
 
+echo "== core_pattern in a container without a read-only /proc/sys (as privileged ones run)"
+b=$(it_bundle bundle-core sh -c '/usr/bin/probe open-write /proc/sys/kernel/core_pattern')
+python3 - "$b/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["readonlyPaths"] = [p for p in c["linux"].get("readonlyPaths", []) if not p.startswith("/proc/sys")]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+before=$(cat /proc/sys/kernel/core_pattern)
+it_inject "$b"
+it_expect_in "injection made core_pattern read-only" "/proc/sys/kernel/core_pattern" \
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["linux"]["readonlyPaths"])' "$b/config.json")"
+out=$(it_run runc "vigil-a-$$-core" "$b")
+it_expect_in "writing core_pattern fails with EROFS" "open-write: Read-only file system" "$out"
+it_expect_eq "the host's core_pattern is unchanged" "$(cat /proc/sys/kernel/core_pattern)" "$before"
+it_expect_eq "core_pattern alert" "$(it_alert 'Write to core_pattern in container' fd.name)" "/proc/sys/kernel/core_pattern"
+
 echo "== release_agent on a writable cgroup v1 root"
 # A named hierarchy of its own (no controller): its release_agent is real and harmless.
 cg="$it_dir/cg"

@@ -29,6 +29,7 @@ on_daemon_unavailable: deny
 permission_deadline_ms: 50
 permission_fallback: deny
 decision_cache: file
+readonly_paths: [/proc/sys/kernel/core_pattern, /proc/sysrq-trigger]
 )");
   rules::Diagnostics d;
   auto c = load_config(path, d);
@@ -49,6 +50,8 @@ decision_cache: file
   EXPECT_EQ(c->permission_deadline_ms, 50);
   EXPECT_FALSE(c->permission_fallback_allow);
   EXPECT_EQ(c->decision_cache, DecisionCache::kFile);
+  EXPECT_EQ(c->readonly_paths,
+            (std::vector<std::string>{"/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"}));
 }
 
 TEST(Config, DefaultsAreDesignsDefaults) {
@@ -75,6 +78,17 @@ TEST(Config, ErrorsHavePositionsAndUnknownKeysWarn) {
             path + ":2:16: error: 'rule_matching' must be a string");
   EXPECT_EQ(rules::format_diagnostic(d.all()[2]),
             path + ":3:1: warning: unknown key 'colour'; the key is ignored");
+}
+
+TEST(Config, ReadonlyPathsMustBeAbsoluteAndDecisionCacheKnown) {
+  auto path = write("ro.yaml", "readonly_paths: [proc/x]\ndecision_cache: inode\n");
+  rules::Diagnostics d;
+  EXPECT_FALSE(load_config(path, d));
+  ASSERT_EQ(d.all().size(), 2u);
+  EXPECT_EQ(rules::format_diagnostic(d.all()[0]),
+            path + ":1:18: error: 'readonly_paths' entries must be absolute paths");
+  EXPECT_EQ(rules::format_diagnostic(d.all()[1]),
+            path + ":2:17: error: 'decision_cache' must be directory, file or off");
 }
 
 TEST(Config, MissingAndMalformedFiles) {
