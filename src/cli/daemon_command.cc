@@ -1,6 +1,10 @@
 // Subcommands that run the engine or inject it into containers.
 #include "src/cli/daemon_command.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
@@ -15,14 +19,22 @@
 namespace vigil::cli {
 namespace {
 
-constexpr const char* kDaemonHelp = R"(usage: vigil daemon [-c CONFIG]
+constexpr const char* kDaemonHelp = R"(usage: vigil daemon [-c CONFIG] [--no-keeper]
 
-Runs the engine: listens on the config's listener_socket for runtimes (runc, crun) that
-hand over a container's seccomp notify fd, answers every intercepted syscall according to
-the rules (CONTINUE, or an errno for action: block, SIGKILL for action: kill; in mode:
-monitor nothing is blocked and alerts say what would have been), and writes alerts to
-stdout, syslog and/or a JSON-lines file. SIGHUP reloads the rules (a broken rule set keeps
-the old one); SIGINT or SIGTERM stop. Default config: /etc/vigil/vigil.yaml.
+Runs vigil: listens on the config's listener_socket for runtimes (runc, crun) that hand
+over a container's seccomp notify fd, and on control_socket for the hooks; answers every
+intercepted syscall and watched open according to the rules (CONTINUE, or an errno for
+action: block, SIGKILL for action: kill; in mode: monitor nothing is blocked and alerts say
+what would have been), and writes alerts to stdout, syslog and/or a JSON-lines file.
+
+The process started is the keeper: it binds both sockets, starts the engine (the process
+that evaluates) and holds a copy of every container's listener and fanotify fds, so an
+engine that crashes is replaced and no container sees ENOSYS or a frozen open
+(docs/keeper.md). --no-keeper runs the engine alone (tests, debugging).
+
+Signals to the keeper: SIGHUP reloads the rules (a broken rule set keeps the old one);
+SIGUSR2 upgrades (the engine is replaced by the binary now at this path, sessions kept);
+SIGINT or SIGTERM stop. Default config: /etc/vigil/vigil.yaml.
 )";
 
 constexpr const char* kHookHelp = R"(usage: vigil hook precreate|createRuntime|poststop [-c CONFIG]
@@ -64,9 +76,47 @@ std::optional<config::Config> config_from(const std::vector<std::string>& args, 
 }  // namespace
 
 int daemon_command(const std::vector<std::string>& args) {
-  auto cfg = config_from(args, 0, kDaemonHelp);
+  std::vector<std::string> rest;
+  bool engine_mode = false, no_keeper = false;
+  for (const auto& a : args) {
+    if (a == "--engine") {
+      engine_mode = true;  // started by a keeper, with fds 3, 4 and 5 (not for users)
+    } else if (a == "--no-keeper") {
+      no_keeper = true;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  auto cfg = config_from(rest, 0, kDaemonHelp);
   if (!cfg) return 1;
-  engine::Daemon daemon(*cfg);
+  if (!engine_mode && !no_keeper) {
+    char exe[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+      std::cerr << "vigil: cannot find its own binary (/proc/self/exe)\n";
+      return 1;
+    }
+    // The path, not the inode: an upgrade (SIGUSR2) starts whatever binary is there then.
+    std::string path(exe, size_t(n));
+    return engine::run_keeper(path, cfg->path, *cfg);
+  }
+  engine::EngineLink link;
+  if (engine_mode) {
+    link.channel = engine::kEngineChannelFd;
+    link.listener = engine::kEngineListenerFd;
+    link.control = engine::kEngineControlFd;
+    for (int fd : {link.channel, link.listener, link.control}) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (int fd : {link.listener, link.control}) {
+      int listening = 0;
+      socklen_t len = sizeof(listening);
+      if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+        std::cerr << "vigil: --engine is started by `vigil daemon`: fd " << fd
+                  << " is not a listening socket\n";
+        return 1;
+      }
+    }
+  }
+  engine::Daemon daemon(*cfg, link);
   if (!daemon.start()) return 1;
   daemon.run();
   return 0;

@@ -32,6 +32,17 @@ bool ControlServer::listen(const std::string& path, std::string& error) {
   return true;
 }
 
+bool ControlServer::adopt(int fd, std::string& error) {
+  boost::system::error_code bec;
+  acceptor_.assign(boost::asio::local::stream_protocol(), fd, bec);
+  if (bec) {
+    error = bec.message();
+    return false;
+  }
+  accept();
+  return true;
+}
+
 void ControlServer::accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec,
                                 boost::asio::local::stream_protocol::socket sock) {

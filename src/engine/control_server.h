@@ -18,6 +18,8 @@ class ControlServer {
   ControlServer(boost::asio::io_context& io, Handler handler);
   // Binds `path` (mode 0600) and starts accepting; false with `error` on failure.
   bool listen(const std::string& path, std::string& error);
+  // Serves an already listening socket (the keeper's).
+  bool adopt(int fd, std::string& error);
 
  private:
   void accept();

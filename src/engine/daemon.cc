@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "src/engine/keeper_channel.h"
 #include "src/fields/file_event.h"
 #include "src/fields/proc_reader.h"
 #include "src/fields/syscall_event.h"
@@ -33,8 +34,9 @@ void log(const std::string& msg) { std::cerr << "vigil: " << msg << std::endl; }
 
 }  // namespace
 
-Daemon::Daemon(config::Config cfg)
+Daemon::Daemon(config::Config cfg, EngineLink link)
     : cfg_(std::move(cfg)),
+      link_(link),
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
       acceptor_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
@@ -91,27 +93,37 @@ bool Daemon::start() {
                          " ms, longer than permission_deadline_ms; answered " +
                          (cfg_.permission_fallback_allow ? "allow" : "deny") + " by the watchdog");
       });
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(cfg_.listener_socket).parent_path(),
-                                      ec);
-  ::unlink(cfg_.listener_socket.c_str());
   boost::system::error_code bec;
-  acceptor_.open(boost::asio::local::stream_protocol(), bec);
-  if (!bec)
-    acceptor_.bind(boost::asio::local::stream_protocol::endpoint(cfg_.listener_socket), bec);
-  if (!bec) ::chmod(cfg_.listener_socket.c_str(), 0600);
-  if (!bec) acceptor_.listen(128, bec);
+  if (link_.attached()) {
+    // The keeper bound both sockets: they outlive engines, so runtimes and hooks that
+    // connect while no engine runs wait in the backlog instead of failing.
+    acceptor_.assign(boost::asio::local::stream_protocol(), link_.listener, bec);
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(cfg_.listener_socket).parent_path(),
+                                        ec);
+    ::unlink(cfg_.listener_socket.c_str());
+    acceptor_.open(boost::asio::local::stream_protocol(), bec);
+    if (!bec)
+      acceptor_.bind(boost::asio::local::stream_protocol::endpoint(cfg_.listener_socket), bec);
+    if (!bec) ::chmod(cfg_.listener_socket.c_str(), 0600);
+    if (!bec) acceptor_.listen(128, bec);
+  }
   if (bec) {
     log("cannot listen on " + cfg_.listener_socket + ": " + bec.message());
     return false;
   }
   log("listening for runtimes on " + cfg_.listener_socket);
-  accept();
   std::string control_error;
-  if (!control_.listen(cfg_.control_socket, control_error)) {
+  const bool control_ok = link_.attached() ? control_.adopt(link_.control, control_error)
+                                           : control_.listen(cfg_.control_socket, control_error);
+  if (!control_ok) {
     log("cannot listen on " + cfg_.control_socket + ": " + control_error);
     return false;
   }
+  // What a predecessor left is answered before anything new is accepted.
+  if (link_.attached()) adopt_kept();
+  accept();
   report_unmonitored();
   return true;
 }
@@ -207,36 +219,114 @@ void Daemon::read_runtime_message(std::shared_ptr<boost::asio::local::stream_pro
       log("runtime message for " + state->container_id + " came without a seccomp fd");
       return;
     }
-    auto info =
-        fields::ContainerInfo::from_state(state->container_id, state->bundle, state->annotations);
-    info.read_bundle_config();
-    std::shared_ptr<seccomp::NotifySession> session;
-    try {
-      session = std::make_shared<seccomp::NotifySession>(
-          io_, std::move(*fd), std::move(info),
-          [this](seccomp::NotifySession& s, const seccomp_notif& req) { handle(s, req); },
-          [this](seccomp::NotifySession& s) {
-            log("container " + s.container().id + ": session ended after " +
-                std::to_string(s.notifications()) + " notifications");
-            // Every process of the container is gone: its file watch can go too.
-            unwatch(s.container().full_id);
-            sessions_.erase(&s);
-          });
-    } catch (const std::exception& e) {
-      // The io_context cannot watch this fd: there is no way to answer its notifications.
-      log("container " + state->container_id + ": cannot watch its seccomp fd: " + e.what());
+    nlohmann::json meta = {{"id", state->container_id},
+                           {"bundle", state->bundle},
+                           {"annotations", state->annotations},
+                           {"status", state->status},
+                           {"pid", state->pid}};
+    start_session(std::move(*fd), meta, seccomp::NotifyJournal::create(), "");
+  });
+}
+
+void Daemon::start_session(UniqueFd fd, const nlohmann::json& meta, seccomp::NotifyJournal journal,
+                           const std::string& adopted_key) {
+  const std::string id = meta.value("id", std::string());
+  std::map<std::string, std::string> annotations;
+  if (meta.contains("annotations") && meta["annotations"].is_object()) {
+    for (auto it = meta["annotations"].begin(); it != meta["annotations"].end(); ++it) {
+      if (it.value().is_string()) annotations[it.key()] = it.value().get<std::string>();
+    }
+  }
+  auto info =
+      fields::ContainerInfo::from_state(id, meta.value("bundle", std::string()), annotations);
+  info.read_bundle_config();
+  const int notify_fd = fd.get();
+  std::shared_ptr<seccomp::NotifySession> session;
+  try {
+    session = std::make_shared<seccomp::NotifySession>(
+        io_, std::move(fd), std::move(info),
+        [this](seccomp::NotifySession& s, const seccomp_notif& req) { handle(s, req); },
+        [this](seccomp::NotifySession& s) {
+          log("container " + s.container().id + ": session ended after " +
+              std::to_string(s.notifications()) + " notifications");
+          // Every process of the container is gone: its file watch can go too.
+          unwatch(s.container().full_id);
+          if (auto k = session_keys_.find(&s); k != session_keys_.end()) {
+            forget(k->second);
+            session_keys_.erase(k);
+          }
+          sessions_.erase(&s);
+        },
+        std::move(journal));
+  } catch (const std::exception& e) {
+    // The io_context cannot watch this fd: there is no way to answer its notifications.
+    log("container " + id + ": cannot watch its seccomp fd: " + e.what());
+    return;
+  }
+  if (auto w = watched_.find(id); w != watched_.end()) {
+    session->mutable_container().passwd = w->second->info.passwd;
+    session->mutable_container().group = w->second->info.group;
+    session->mutable_container().files_watched = true;
+  }
+  std::string key = adopted_key;
+  if (link_.attached() && key.empty()) {
+    // The keeper holds a duplicate before the first RECV: from here on, this engine's
+    // death leaves the container waiting for a successor, never with ENOSYS.
+    key = "seccomp/" + std::to_string(::getpid()) + "/" + std::to_string(++next_key_);
+    std::vector<int> fds = {notify_fd};
+    if (session->journal().valid()) fds.push_back(session->journal().fd());
+    keep(key, meta, fds);
+  }
+  if (!key.empty()) session_keys_[session.get()] = key;
+  if (!adopted_key.empty() && session->recover_orphan()) {
+    log("container " + session->container().id +
+        ": answered a notification its previous engine "
+        "had received");
+  }
+  log("container " + session->container().id + " (" + meta.value("status", std::string()) +
+      ", pid " + std::to_string(meta.value("pid", 0)) + "): seccomp session " +
+      (adopted_key.empty() ? "started" : "taken over"));
+  sessions_[session.get()] = session;
+  session->start();
+}
+
+void Daemon::keep(const std::string& key, const nlohmann::json& meta, const std::vector<int>& fds) {
+  if (!link_.attached()) return;
+  if (!send_message(link_.channel, {{"op", "keep"}, {"key", key}, {"meta", meta}}, fds)) {
+    log("the keeper is gone: if this engine dies, containers get ENOSYS (" + key + ")");
+  }
+}
+
+void Daemon::forget(const std::string& key) {
+  if (link_.attached()) send_message(link_.channel, {{"op", "forget"}, {"key", key}});
+}
+
+void Daemon::adopt_kept() {
+  for (;;) {
+    nlohmann::json msg;
+    std::vector<UniqueFd> fds;
+    const Received r = receive_message(link_.channel, msg, fds);
+    if (r == Received::kMalformed) continue;
+    if (r != Received::kMessage) {
+      log("the keeper channel closed before 'ready'");
       return;
     }
-    if (auto w = watched_.find(state->container_id); w != watched_.end()) {
-      session->mutable_container().passwd = w->second->info.passwd;
-      session->mutable_container().group = w->second->info.group;
-      session->mutable_container().files_watched = true;
+    const std::string op = msg.value("op", "");
+    if (op == "ready") return;
+    if (op == "kept") {
+      adopt_session(msg.value("key", std::string()), msg.value("meta", nlohmann::json::object()),
+                    fds);
     }
-    log("container " + session->container().id + " (" + state->status + ", pid " +
-        std::to_string(state->pid) + "): seccomp session started");
-    sessions_[session.get()] = session;
-    session->start();
-  });
+  }
+}
+
+void Daemon::adopt_session(const std::string& key, const nlohmann::json& meta,
+                           std::vector<UniqueFd>& fds) {
+  if (key.rfind("seccomp/", 0) == 0 && !fds.empty()) {
+    seccomp::NotifyJournal journal;
+    if (fds.size() > 1) journal = seccomp::NotifyJournal::adopt(std::move(fds[1]));
+    start_session(std::move(fds[0]), meta, std::move(journal), key);
+  }
 }
 
 void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
@@ -379,6 +469,13 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   w->info.passwd = fields::read_small_file(rootfs + "/etc/passwd").value_or("");
   w->info.group = fields::read_small_file(rootfs + "/etc/group").value_or("");
   w->info.files_watched = true;
+  {
+    // The start, on the clock file systems stamp inodes with (the coarse real-time clock):
+    // a file written after this moment has a ctime at or after it (proc.is_exe_upper_layer).
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    w->info.start_ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
   const fields::ContainerInfo* info = &w->info;
   std::string error;
   w->group = fanotify::FanotifyGroup::create(
@@ -495,6 +592,10 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
         if (it->second->container().full_id == id) {
           log("container " + id.substr(0, 12) + ": stopped; session closed");
           UniqueFd done = it->second->release_fd();
+          if (auto k = session_keys_.find(it->first); k != session_keys_.end()) {
+            forget(k->second);
+            session_keys_.erase(k);
+          }
           it = sessions_.erase(it);
         } else {
           ++it;

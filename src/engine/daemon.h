@@ -13,6 +13,7 @@
 
 #include "src/config/config.h"
 #include "src/engine/control_server.h"
+#include "src/engine/keeper.h"
 #include "src/fanotify/fanotify_group.h"
 #include "src/outputs/alert.h"
 #include "src/rules/compiled_rules.h"
@@ -22,7 +23,9 @@ namespace vigil::engine {
 
 class Daemon {
  public:
-  explicit Daemon(config::Config cfg);
+  // With `link` attached, the daemon is a keeper's engine: it serves the keeper's sockets,
+  // takes over the sessions the keeper kept, and hands it every new one.
+  explicit Daemon(config::Config cfg, EngineLink link = {});
   ~Daemon();
   // Loads the rules and listens; returns false (with the reason on stderr) if it cannot.
   bool start();
@@ -33,6 +36,15 @@ class Daemon {
 
  private:
   void accept();
+  // Takes over what the keeper kept (after a predecessor engine died or was upgraded).
+  void adopt_kept();
+  void adopt_session(const std::string& key, const nlohmann::json& meta,
+                     std::vector<UniqueFd>& fds);
+  void start_session(UniqueFd fd, const nlohmann::json& state, seccomp::NotifyJournal journal,
+                     const std::string& key);
+  // Tells the keeper to hold (or let go of) a session's fds. Logged if the keeper is gone.
+  void keep(const std::string& key, const nlohmann::json& meta, const std::vector<int>& fds);
+  void forget(const std::string& key);
   void read_runtime_message(std::shared_ptr<boost::asio::local::stream_protocol::socket> sock,
                             std::shared_ptr<std::string> buf, std::shared_ptr<UniqueFd> fd);
   void handle(seccomp::NotifySession& s, const seccomp_notif& req);
@@ -56,6 +68,9 @@ class Daemon {
   void alert_engine(Priority p, const std::string& rule, const std::string& output);
 
   config::Config cfg_;
+  EngineLink link_;
+  uint64_t next_key_ = 0;
+  std::map<seccomp::NotifySession*, std::string> session_keys_;
   // One thread runs everything; nothing is posted from other threads (the output thread
   // has its own queue), so the io_context needs no locking.
   boost::asio::io_context io_;

@@ -153,7 +153,8 @@ Value FileEvent::extract(const FieldRef& ref) {
   if (channel_ == Channel::kFileExec &&
       (name == "proc.is_exe_upper_layer" || name.rfind("proc.exe_ino", 0) == 0)) {
     // The file being executed, from the event's own fd. "Upper layer" (written by the
-    // container) is decided by the inode's ctime against the container's start: no
+    // container) is decided by the inode's ctime against the container's start (both on
+    // the coarse real-time clock that stamps inodes): no
     // system call can set a ctime, and copying, creating, renaming over or chmod-ing a
     // file after the start all move it past. Files of the image keep older ctimes.
     struct stat st;
@@ -166,7 +167,7 @@ Value FileEvent::extract(const FieldRef& ref) {
     }
     if (name == "proc.is_exe_upper_layer") {
       if (container_.start_ns <= 0) return Value::none();
-      return Value::of_bool(ctime_ns > container_.start_ns);
+      return Value::of_bool(ctime_ns >= container_.start_ns);
     }
     return Value::none();
   }

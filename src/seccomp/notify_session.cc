@@ -2,19 +2,58 @@
 #include "src/seccomp/notify_session.h"
 
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 namespace vigil::seccomp {
 
+namespace {
+constexpr size_t kJournalSize = 4096;
+}
+
+NotifyJournal NotifyJournal::create() {
+  UniqueFd fd(::memfd_create("vigil-seccomp-journal", MFD_CLOEXEC));
+  if (!fd || ::ftruncate(fd.get(), kJournalSize) != 0) return {};
+  return adopt(std::move(fd));
+}
+
+NotifyJournal NotifyJournal::adopt(UniqueFd memfd) {
+  NotifyJournal j;
+  void* p = ::mmap(nullptr, kJournalSize, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
+  if (p == MAP_FAILED) return j;
+  j.memfd_ = std::move(memfd);
+  j.slot_ = static_cast<seccomp_notif*>(p);
+  return j;
+}
+
+NotifyJournal::NotifyJournal(NotifyJournal&& o) noexcept
+    : memfd_(std::move(o.memfd_)), slot_(std::exchange(o.slot_, nullptr)) {}
+
+NotifyJournal& NotifyJournal::operator=(NotifyJournal&& o) noexcept {
+  if (this != &o) {
+    if (slot_) ::munmap(slot_, kJournalSize);
+    memfd_ = std::move(o.memfd_);
+    slot_ = std::exchange(o.slot_, nullptr);
+  }
+  return *this;
+}
+
+NotifyJournal::~NotifyJournal() {
+  if (slot_) ::munmap(slot_, kJournalSize);
+}
+
 NotifySession::NotifySession(boost::asio::io_context& io, UniqueFd fd,
-                             fields::ContainerInfo container, Handler handler, Closed closed)
+                             fields::ContainerInfo container, Handler handler, Closed closed,
+                             NotifyJournal journal)
     : stream_(io, fd.release()),
       fd_(stream_.native_handle()),
       container_(std::move(container)),
       handler_(std::move(handler)),
-      closed_(std::move(closed)) {
+      closed_(std::move(closed)),
+      journal_(std::move(journal)) {
   // Wake the target on the CPU that answers (halves the round trip where supported).
   ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 }
@@ -57,14 +96,7 @@ void NotifySession::close() {
   closed_(*this);
 }
 
-void NotifySession::on_ready() {
-  seccomp_notif req;
-  std::memset(&req, 0, sizeof(req));
-  if (::ioctl(fd_, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
-    // ENOENT: the target died between the wakeup and RECV. Nothing to answer.
-    wait();
-    return;
-  }
+void NotifySession::decide(const seccomp_notif& req) {
   ++count_;
   current_id_ = req.id;
   answered_ = false;
@@ -74,6 +106,34 @@ void NotifySession::on_ready() {
     // The event path should not throw; if it does, the syscall still gets its answer.
   }
   if (!answered_) allow();
+}
+
+bool NotifySession::recover_orphan() {
+  seccomp_notif* slot = journal_.slot();
+  if (!slot || slot->id == 0) return false;
+  const seccomp_notif req = *slot;
+  uint64_t id = req.id;
+  // Answered already (the predecessor died after SEND), or the target is gone: nothing.
+  const bool pending = ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  if (pending) decide(req);
+  std::memset(slot, 0, sizeof(*slot));
+  return pending;
+}
+
+void NotifySession::on_ready() {
+  // RECV straight into the journal, when there is one: the kernel's write is the record.
+  seccomp_notif local;
+  seccomp_notif* buf = journal_.slot() ? journal_.slot() : &local;
+  std::memset(buf, 0, sizeof(*buf));
+  if (::ioctl(fd_, SECCOMP_IOCTL_NOTIF_RECV, buf) != 0) {
+    // ENOENT: the target died between the wakeup and RECV. Nothing to answer.
+    std::memset(buf, 0, sizeof(*buf));
+    wait();
+    return;
+  }
+  const seccomp_notif req = *buf;
+  decide(req);
+  std::memset(buf, 0, sizeof(*buf));  // answered: nothing for a successor to do
   wait();
 }
 

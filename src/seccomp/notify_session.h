@@ -25,15 +25,43 @@ namespace vigil::seccomp {
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
+// The journal of one session: a page of shared memory (a memfd the keeper also holds)
+// whose first bytes are the RECV buffer itself, so the kernel's own write of a
+// notification is its record. Zeroed after each answer. An engine that dies between RECV
+// and SEND leaves the notification there for its successor (DESIGN.md, "Surviving the
+// engine's death").
+class NotifyJournal {
+ public:
+  // A new journal; an invalid one (no memfd) if the kernel refuses.
+  static NotifyJournal create();
+  // Maps an existing journal memfd (from the keeper).
+  static NotifyJournal adopt(UniqueFd memfd);
+  NotifyJournal() = default;
+  NotifyJournal(NotifyJournal&& o) noexcept;
+  NotifyJournal& operator=(NotifyJournal&& o) noexcept;
+  ~NotifyJournal();
+  bool valid() const { return slot_ != nullptr; }
+  int fd() const { return memfd_.get(); }
+  seccomp_notif* slot() const { return slot_; }
+
+ private:
+  UniqueFd memfd_;
+  seccomp_notif* slot_ = nullptr;
+};
+
 class NotifySession : public std::enable_shared_from_this<NotifySession> {
  public:
   using Handler = std::function<void(NotifySession&, const seccomp_notif&)>;
   using Closed = std::function<void(NotifySession&)>;
 
   NotifySession(boost::asio::io_context& io, UniqueFd fd, fields::ContainerInfo container,
-                Handler handler, Closed closed);
+                Handler handler, Closed closed, NotifyJournal journal = {});
   ~NotifySession();
 
+  // A notification a dead predecessor received but never answered (still pending in the
+  // kernel: SECCOMP_IOCTL_NOTIF_ID_VALID) is decided and answered now. Returns true if there
+  // was one. Call before start().
+  bool recover_orphan();
   void start();
   // Answers the notification being handled. Each returns false if it was already answered
   // or the target is gone (ENOENT: normal, the process died or the call was interrupted).
@@ -42,6 +70,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   int fd() const { return fd_; }
   UniqueFd release_fd();
   const fields::ContainerInfo& container() const { return container_; }
+  const NotifyJournal& journal() const { return journal_; }
   fields::ContainerInfo& mutable_container() { return container_; }
   uint64_t notifications() const { return count_; }
 
@@ -50,6 +79,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   void on_ready();
   void close();
   bool send(int error, uint32_t flags);
+  void decide(const seccomp_notif& req);
 
   boost::asio::posix::stream_descriptor stream_;
   int fd_;
@@ -61,6 +91,7 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   uint64_t count_ = 0;
   bool closed_called_ = false;
   bool hung_up_ = false;
+  NotifyJournal journal_;
 };
 
 }  // namespace vigil::seccomp

@@ -6,6 +6,8 @@
 #include <linux/filter.h>
 #include <sys/syscall.h>
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <future>
 #include <thread>
 
@@ -241,6 +244,45 @@ TEST(NotifySession, NotificationsArrivingDuringHandlingAreAllAnswered) {
   io.poll();
   handed.reset();
   t.join();
+}
+
+TEST(NotifyJournal, ASuccessorAnswersWhatADeadReaderReceived) {
+  // The "dead engine": RECV into the journal, then nothing (as if SIGKILLed before SEND).
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/orphan";
+  Filtered f;
+  std::thread t(filtered_thread, &f, dir);
+  const int fd = f.listener.get_future().get();
+  ASSERT_GE(fd, 0);
+  NotifyJournal dead = NotifyJournal::create();
+  ASSERT_TRUE(dead.valid());
+  UniqueFd journal_copy(::fcntl(dead.fd(), F_DUPFD_CLOEXEC, 0));  // what the keeper holds
+  f.go.set_value();
+  std::memset(dead.slot(), 0, sizeof(seccomp_notif));
+  ASSERT_EQ(::ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, dead.slot()), 0);
+  EXPECT_NE(dead.slot()->id, 0u) << "the kernel's write is the record";
+  auto result = f.result.get_future();
+  EXPECT_EQ(result.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
+      << "the target waits for an answer";
+
+  // The successor: same listener (the keeper's copy), the journal mapped anew.
+  boost::asio::io_context io;
+  int decided = 0;
+  auto session = std::make_shared<NotifySession>(
+      io, UniqueFd(fd), fields::ContainerInfo{},
+      [&](NotifySession& s, const seccomp_notif& req) {
+        ++decided;
+        EXPECT_TRUE(req.data.nr == __NR_mkdir || req.data.nr == __NR_mkdirat);
+        s.deny(EACCES);
+      },
+      [](NotifySession&) {}, NotifyJournal::adopt(std::move(journal_copy)));
+  EXPECT_TRUE(session->recover_orphan());
+  EXPECT_EQ(decided, 1);
+  EXPECT_EQ(result.get(), EACCES) << "the successor's answer reached the target";
+  EXPECT_EQ(session->journal().slot()->id, 0u) << "the journal is cleared";
+  EXPECT_FALSE(session->recover_orphan()) << "nothing left";
+  t.join();
+  UniqueFd done = session->release_fd();
+  io.poll();
 }
 
 }  // namespace

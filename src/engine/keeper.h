@@ -1,0 +1,36 @@
+// The keeper: the process `vigil daemon` runs as. It is kept small enough not to fail:
+// it binds the daemon's two sockets, starts the engine (`vigil daemon --engine`, the
+// process that evaluates), holds a duplicate of every container's seccomp listener fd,
+// fanotify group fd and journal that the engine hands it, never reads them, and starts a
+// successor engine with all of them when the engine dies or is upgraded. Holding them is
+// what keeps a container's intercepted syscalls waiting (not ENOSYS) and its watched opens
+// waiting (not allowed) while no engine runs; the journals let the successor answer what
+// its predecessor had received but not answered. docs/keeper.md has the protocol and the
+// cases this cannot cover.
+//
+// Signals: SIGTERM/SIGINT stop (engine first), SIGHUP is passed to the engine (reload),
+// SIGUSR2 upgrades: the engine is stopped and the binary now at the keeper's path starts.
+#pragma once
+
+#include <string>
+
+#include "src/config/config.h"
+
+namespace vigil::engine {
+
+// The engine's end of the keeper channel and the two listening sockets, as the keeper
+// passes them (fds 3, 4 and 5 of `vigil daemon --engine`).
+struct EngineLink {
+  int channel = -1;
+  int listener = -1;
+  int control = -1;
+  bool attached() const { return channel >= 0; }
+};
+inline constexpr int kEngineChannelFd = 3;
+inline constexpr int kEngineListenerFd = 4;
+inline constexpr int kEngineControlFd = 5;
+
+// Runs the keeper until SIGTERM/SIGINT. `exe` is the vigil binary to start engines from.
+int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg);
+
+}  // namespace vigil::engine

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Crash survival (issue 6): a runc container execs a real binary 10,000 times, every
+# execve intercepted by seccomp, while the engine is SIGKILLed at random moments 20 times.
+# The keeper holds the container's listener fd and the session's journal, and starts a
+# successor each time: the container must see no failed exec at all (no ENOSYS, no
+# error), and a block rule must still block after the last restart.
+set -uo pipefail
+VIGIL="$(realpath "$1")"
+PROBE="$(realpath "$2")"
+source "$(dirname "$0")/lib.sh"
+
+EXECS=${CRASH_EXECS:-10000}
+KILLS=${CRASH_KILLS:-20}
+
+cat >"$it_dir/rules.yaml" <<'YAML'
+- rule: Exec of forbidden
+  desc: makes every execve a seccomp notification (evt.arg is seccomp's)
+  condition: evt.type = execve and evt.arg.filename = /forbidden
+  output: forbidden exec (file=%evt.arg.filename)
+  priority: WARNING
+  action: block
+- rule: Block mkdir of /blocked
+  desc: the block that must hold after every restart
+  condition: evt.type in (mkdir, mkdirat) and fd.name = /blocked
+  output: mkdir blocked (file=%fd.name)
+  priority: WARNING
+  action: block
+YAML
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+
+engine_pid() { pgrep -P "$it_daemon_pid" -f -- '--engine' | head -1; }
+
+b=$(it_bundle bundle-crash sh -c "i=0; fails=0; while [ \$i -lt $EXECS ]; do
+  /usr/bin/probe x >/dev/null 2>/tmp/err || { fails=\$((fails+1)); cat /tmp/err; }; i=\$((i+1)); done
+echo execs=\$i fails=\$fails; mkdir /blocked; echo mkdir-rc=\$?")
+it_inject "$b"
+id="vigil-crash-$$"
+it_containers+=("$id")
+timeout 600 runc run -b "$b" "$id" >"$it_dir/container.out" 2>&1 &
+container=$!
+
+# Kill the engine at random moments while the loop runs; wait for each successor.
+kills=0
+sleep 1
+while [ "$kills" -lt "$KILLS" ] && kill -0 "$container" 2>/dev/null; do
+  e=$(engine_pid)
+  if [ -n "$e" ]; then
+    kill -9 "$e" && kills=$((kills + 1))
+    for _ in $(seq 100); do
+      n=$(engine_pid)
+      [ -n "$n" ] && [ "$n" != "$e" ] && break
+      sleep 0.02
+    done
+  fi
+  sleep "0.0$((RANDOM % 9 + 1))"
+done
+wait "$container"
+out=$(cat "$it_dir/container.out")
+echo "$out" | tail -3
+it_expect_eq "the engine was killed $KILLS times during the loop" "$kills" "$KILLS"
+it_expect_in "all execs ran, none failed" "execs=$EXECS fails=0" "$out"
+it_expect_in "the block still holds after the restarts" "mkdir: can't create directory '/blocked': Operation not permitted" "$out"
+it_expect_in "the block was vigil's (alert)" "mkdir blocked" "$(cat "$it_dir/alerts.json")"
+orphans=$(grep -c "answered a notification its previous engine had received" "$it_dir/daemon.log")
+echo "orphans answered by a successor: $orphans; successors: $(grep -c 'starting a successor' "$it_dir/daemon.log")"
+
+if [ "$it_failures" -ne 0 ]; then
+  echo "--- daemon log"; tail -50 "$it_dir/daemon.log"
+  echo "$it_failures failure(s)"
+  exit 1
+fi
+echo "all crash checks passed"
