@@ -322,6 +322,10 @@ void Daemon::adopt_kept() {
 
 void Daemon::adopt_session(const std::string& key, const nlohmann::json& meta,
                            std::vector<UniqueFd>& fds) {
+  if (key.rfind("fanotify/", 0) == 0 && !fds.empty()) {
+    adopt_watch(key, meta, fds);
+    return;
+  }
   if (key.rfind("seccomp/", 0) == 0 && !fds.empty()) {
     seccomp::NotifyJournal journal;
     if (fds.size() > 1) journal = seccomp::NotifyJournal::adopt(std::move(fds[1]));
@@ -397,10 +401,37 @@ Daemon::Verdict Daemon::verdict(const rules::CompiledRuleSet& rules, const uint3
 }
 
 fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInfo& c,
-                                                      const fanotify_event_metadata& m) {
+                                                      const fanotify::FanotifyGroup::Input& in) {
+  const fanotify_event_metadata& m = in.m;
+  std::optional<std::string> recovered;
+  if (in.orphan && !in.path) {
+    // The predecessor died between reading the event and journaling its file (a window of
+    // one readlink). The opener is still blocked in its open call: its arguments name the
+    // file. They are caller memory, so this is a last resort (docs/keeper.md).
+    recovered = fields::read_blocked_open_path(pid_t(m.pid));
+    if (recovered) {
+      log("container " + c.id +
+          ": a file event without a journaled path was decided from the "
+          "opener's arguments (" +
+          *recovered + ")");
+      fanotify::FanotifyGroup::Input again{m, &*recovered, true};
+      return handle_file(c, again);
+    }
+  }
+  if (in.orphan && !in.path) {
+    // A predecessor engine read this event and died before journaling its file: the rules
+    // cannot be asked. The watchdog's fallback answers it, and says so.
+    fanotify::FanotifyGroup::Decision d;
+    d.allow = cfg_.permission_fallback_allow;
+    alert_engine(Priority::kCritical, "vigil: file event answered by the fallback after a restart",
+                 "Container " + c.id + ": a permission event of pid " + std::to_string(m.pid) +
+                     " was read by an engine that died before journaling its file; answered " +
+                     (d.allow ? "allow" : "deny") + " (permission_fallback)");
+    return d;
+  }
   const rules::CompiledRuleSet* rules = rules_.get();
   // The event lives until the group is done with this event (answer, cache, alerts).
-  auto event = std::make_shared<fields::FileEvent>(m, c, ++events_);
+  auto event = std::make_shared<fields::FileEvent>(m, c, ++events_, in.path, in.orphan);
   uint32_t matched[32];
   const size_t n = rules->evaluate(*event, matched, 32);
   fanotify::FanotifyGroup::Decision d;
@@ -479,7 +510,9 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
   const fields::ContainerInfo* info = &w->info;
   std::string error;
   w->group = fanotify::FanotifyGroup::create(
-      io_, [this, info](const fanotify_event_metadata& m) { return handle_file(*info, m); }, error);
+      io_,
+      [this, info](const fanotify::FanotifyGroup::Input& in) { return handle_file(*info, in); },
+      error);
   if (!w->group) return error;
   // Before pivot_root the container's mounts are reached through the rootfs path in its
   // mount namespace; marking them marks exactly those mounts, not the host's view. The root
@@ -501,12 +534,41 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
       log("container " + id.substr(0, 12) + ": " + mark_error);
     }
   }
+  w->group->use_journal(fanotify::EventJournal::create());
+  nlohmann::json meta = {
+      {"id", id}, {"state", state}, {"rootfs", rootfs}, {"start_ns", w->info.start_ns}};
+  serve_watch(id, std::move(w), meta, "");
+  log("container " + id.substr(0, 12) + ": watching its root file system (" + rootfs + ") and " +
+      std::to_string(marked - 1) + " other mounts");
+  return {};
+}
+
+void Daemon::serve_watch(const std::string& id, std::unique_ptr<Watched> w,
+                         const nlohmann::json& meta, const std::string& adopted_key) {
+  std::string key = adopted_key;
+  if (link_.attached() && key.empty()) {
+    // The keeper holds the group (and its journal) before the first read: if this engine
+    // dies, opens wait for a successor instead of being allowed with the marks gone.
+    key = "fanotify/" + std::to_string(::getpid()) + "/" + std::to_string(++next_key_);
+    std::vector<int> fds = {w->group->fd()};
+    fds.push_back(w->group->journal().valid() ? w->group->journal().fd() : -1);
+    if (w->group->root_fd() >= 0) fds.push_back(w->group->root_fd());
+    if (fds[1] < 0) fds.erase(fds.begin() + 1);
+    keep(key, meta, fds);
+  }
+  w->key = key;
   watchdog_->watch(w->group->in_flight());
   w->group->on_overflow([this, id] {
     alert_engine(
         Priority::kCritical, "vigil: fanotify queue overflow",
         "The kernel dropped file events of container " + id.substr(0, 12) + " (FAN_Q_OVERFLOW)");
   });
+  if (!adopted_key.empty()) {
+    if (size_t n = w->group->recover_orphans()) {
+      log("container " + id.substr(0, 12) + ": answered " + std::to_string(n) +
+          " file events its previous engine had read");
+    }
+  }
   w->group->start();
   // The seccomp session of the same container must not read its files either.
   for (auto& [ptr, session] : sessions_) {
@@ -516,15 +578,50 @@ std::string Daemon::watch(const std::string& id, const nlohmann::json& state) {
       session->mutable_container().files_watched = true;
     }
   }
-  log("container " + id.substr(0, 12) + ": watching its root file system (" + rootfs + ") and " +
-      std::to_string(marked - 1) + " other mounts");
   watched_[id] = std::move(w);
-  return {};
+}
+
+void Daemon::adopt_watch(const std::string& key, const nlohmann::json& meta,
+                         std::vector<UniqueFd>& fds) {
+  const std::string id = meta.value("id", std::string());
+  const nlohmann::json state = meta.value("state", nlohmann::json::object());
+  std::map<std::string, std::string> annotations;
+  if (state.contains("annotations") && state["annotations"].is_object()) {
+    for (auto it = state["annotations"].begin(); it != state["annotations"].end(); ++it) {
+      if (it.value().is_string()) annotations[it.key()] = it.value().get<std::string>();
+    }
+  }
+  auto w = std::make_unique<Watched>();
+  const std::string rootfs = meta.value("rootfs", std::string());
+  w->info =
+      fields::ContainerInfo::from_state(id, state.value("bundle", std::string()), annotations);
+  w->info.rootfs = rootfs;
+  w->info.read_bundle_config();
+  w->info.passwd = fields::read_small_file(rootfs + "/etc/passwd").value_or("");
+  w->info.group = fields::read_small_file(rootfs + "/etc/group").value_or("");
+  w->info.files_watched = true;
+  w->info.start_ns = meta.value("start_ns", int64_t(0));
+  const fields::ContainerInfo* info = &w->info;
+  std::string error;
+  w->group = fanotify::FanotifyGroup::adopt(
+      io_, std::move(fds[0]),
+      [this, info](const fanotify::FanotifyGroup::Input& in) { return handle_file(*info, in); },
+      error);
+  if (!w->group) {
+    log("container " + id.substr(0, 12) + ": cannot take over its file watch: " + error);
+    forget(key);
+    return;
+  }
+  if (fds.size() > 1) w->group->use_journal(fanotify::EventJournal::adopt(std::move(fds[1])));
+  if (fds.size() > 2) w->group->set_root(std::move(fds[2]));
+  log("container " + id.substr(0, 12) + ": file watch taken over");
+  serve_watch(id, std::move(w), meta, key);
 }
 
 void Daemon::unwatch(const std::string& id) {
   auto it = watched_.find(id);
   if (it == watched_.end()) return;
+  if (!it->second->key.empty()) forget(it->second->key);
   const auto& g = *it->second->group;
   log("container " + id.substr(0, 12) + ": file watch ended after " + std::to_string(g.events()) +
       " events; cached " + std::to_string(g.cached()) + " files and " +

@@ -55,7 +55,7 @@ class Daemon {
   // Starts watching a registered container's root mount with fanotify, if the rules need it.
   std::string watch(const std::string& id, const nlohmann::json& state);
   fanotify::FanotifyGroup::Decision handle_file(const fields::ContainerInfo& c,
-                                                const fanotify_event_metadata& m);
+                                                const fanotify::FanotifyGroup::Input& in);
   // The verdict of `n` matched rules and their alerts (fields read now, before the answer).
   struct Verdict {
     Action action = Action::kAlert;
@@ -85,7 +85,13 @@ class Daemon {
   struct Watched {
     fields::ContainerInfo info;  // events point at it: stable address (unique_ptr)
     std::shared_ptr<fanotify::FanotifyGroup> group;
+    std::string key;  // the keeper's name for it ("" without a keeper)
   };
+  // Starts serving a watch (new, or adopted under `adopted_key`): keeper, watchdog,
+  // orphans, reads.
+  void serve_watch(const std::string& id, std::unique_ptr<Watched> w, const nlohmann::json& meta,
+                   const std::string& adopted_key);
+  void adopt_watch(const std::string& key, const nlohmann::json& meta, std::vector<UniqueFd>& fds);
   std::map<std::string, std::unique_ptr<Watched>> watched_;
   ControlServer control_;
   std::vector<std::string> last_reload_errors_;

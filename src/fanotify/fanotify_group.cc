@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace vigil::fanotify {
 
@@ -26,6 +27,21 @@ std::shared_ptr<FanotifyGroup> FanotifyGroup::create(boost::asio::io_context& io
     return nullptr;
   }
   return std::shared_ptr<FanotifyGroup>(new FanotifyGroup(io, UniqueFd(fd), std::move(handler)));
+}
+
+std::shared_ptr<FanotifyGroup> FanotifyGroup::adopt(boost::asio::io_context& io, UniqueFd fd,
+                                                    Handler handler, std::string& error) {
+  if (!fd) {
+    error = "no group fd";
+    return nullptr;
+  }
+  // The keeper's copy is blocking or not as the predecessor left it: make sure.
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    error = std::string("fcntl: ") + std::strerror(errno);
+    return nullptr;
+  }
+  return std::shared_ptr<FanotifyGroup>(new FanotifyGroup(io, std::move(fd), std::move(handler)));
 }
 
 FanotifyGroup::FanotifyGroup(boost::asio::io_context& io, UniqueFd fd, Handler handler)
@@ -129,26 +145,92 @@ bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
   return true;
 }
 
+namespace {
+
+// The kernel's name for one of this process's fds. /proc/self/fd is opened once, so each
+// lookup walks one component (this is on every file event's path).
+std::optional<std::string> fd_path(int fd) {
+  static const int fd_dir = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char buf[4096];
+  const std::string name = std::to_string(fd);
+  const ssize_t n = fd_dir >= 0 ? ::readlinkat(fd_dir, name.c_str(), buf, sizeof(buf))
+                                : ::readlink(("/proc/self/fd/" + name).c_str(), buf, sizeof(buf));
+  if (n < 0 || size_t(n) >= sizeof(buf)) return std::nullopt;
+  return std::string(buf, size_t(n));
+}
+
+bool is_permission(const fanotify_event_metadata& m) {
+  return m.mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM);
+}
+
+}  // namespace
+
+size_t FanotifyGroup::recover_orphans() {
+  if (!journal_.valid()) return 0;
+  char* buf = journal_.buffer();
+  size_t recovered = 0;
+  for (size_t i = 0; i < EventJournal::kMaxEvents; ++i) {
+    fanotify_event_metadata m;
+    std::memcpy(&m, buf + i * FAN_EVENT_METADATA_LEN, sizeof(m));
+    if (m.vers != FANOTIFY_METADATA_VERSION || m.event_len != FAN_EVENT_METADATA_LEN) break;
+    if (journal_.answered(i) || !is_permission(m) || m.fd < 0) continue;
+    const std::string path = journal_.path(i);
+    Decision d;
+    try {
+      d = handler_(Input{m, path.empty() ? nullptr : &path, /*orphan=*/true});
+    } catch (...) {
+      d = Decision{};
+    }
+    respond(m.fd, d.allow);  // the dead reader's number: the kernel matches it
+    journal_.set_answered(i);
+    ++recovered;
+    if (d.after) d.after();
+  }
+  journal_.begin_batch();
+  return recovered;
+}
+
 void FanotifyGroup::on_ready() {
-  alignas(fanotify_event_metadata) char buf[8192];
+  alignas(fanotify_event_metadata) char local[8192];
+  // With a journal, the kernel writes the events straight into it.
+  char* buf = journal_.valid() ? journal_.buffer() : local;
+  const size_t size = journal_.valid() ? EventJournal::buffer_size() : sizeof(local);
   for (;;) {
-    ssize_t n = ::read(fd_, buf, sizeof(buf));
+    if (journal_.valid()) journal_.begin_batch();
+    ssize_t n = ::read(fd_, buf, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       break;  // EAGAIN: drained (the group is non-blocking)
     }
     if (n == 0) break;
+    // First the paths of the whole batch, into the journal: a successor can decide an
+    // event it finds there only with its path.
+    paths_.clear();
+    ssize_t left = n;  // FAN_EVENT_NEXT counts down the length it is given
+    for (auto* m = reinterpret_cast<fanotify_event_metadata*>(buf); FAN_EVENT_OK(m, left);
+         m = FAN_EVENT_NEXT(m, left)) {
+      std::optional<std::string> path;
+      if (m->vers == FANOTIFY_METADATA_VERSION && m->fd >= 0 && m->pid != self_pid_) {
+        path = fd_path(m->fd);
+        if (path && journal_.valid()) journal_.set_path(EventJournal::index_of(buf, m), *path);
+      }
+      paths_.push_back(std::move(path));
+    }
+    size_t k = 0;
+    left = n;
     auto* m = reinterpret_cast<fanotify_event_metadata*>(buf);
-    for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+    for (; FAN_EVENT_OK(m, left); m = FAN_EVENT_NEXT(m, left), ++k) {
+      const size_t index = EventJournal::index_of(buf, m);
       if (m->vers != FANOTIFY_METADATA_VERSION) continue;
       if (m->mask & FAN_Q_OVERFLOW) {
         ++overflows_;
+        if (journal_.valid()) journal_.set_answered(index);
         if (on_overflow_) on_overflow_();
         continue;
       }
       ++events_;
       UniqueFd event_fd(m->fd);
-      const bool perm = m->mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM);
+      const bool perm = is_permission(*m);
       Decision d;
       if (perm) {
         std::lock_guard<std::mutex> lock(in_flight_->mu);
@@ -157,14 +239,16 @@ void FanotifyGroup::on_ready() {
         in_flight_->event_fd = m->fd;
       }
       if (m->pid != self_pid_) {  // the daemon's own accesses are always allowed
+        const std::optional<std::string>& path = paths_[k];
         try {
-          d = handler_(*m);
+          d = handler_(Input{*m, path ? &*path : nullptr, /*orphan=*/false});
         } catch (...) {
           d = Decision{};  // the stated fallback: allow; the event path should not throw
         }
       }
       // Answer first, then log. If the watchdog already answered, its answer stands.
       if (perm && in_flight_->claim()) respond(m->fd, d.allow);
+      if (journal_.valid()) journal_.set_answered(index);
       if (perm) {
         std::lock_guard<std::mutex> lock(in_flight_->mu);  // the watchdog is done with it
         in_flight_->event_fd = -1;
@@ -175,7 +259,7 @@ void FanotifyGroup::on_ready() {
     // Room for another event was left: the queue was empty when the kernel copied. Events
     // queued since then wake the reactor again (Asio re-arms with EPOLL_CTL_MOD, which
     // re-checks readiness), so the read that would only return EAGAIN is skipped.
-    if (size_t(n) + FAN_EVENT_METADATA_LEN <= sizeof(buf)) break;
+    if (size_t(n) + FAN_EVENT_METADATA_LEN <= size) break;
   }
   wait();
 }

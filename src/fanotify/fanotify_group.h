@@ -9,9 +9,12 @@
 #include <boost/asio.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "src/common/unique_fd.h"
+#include "src/fanotify/event_journal.h"
 #include "src/fanotify/watchdog.h"
 
 namespace vigil::fanotify {
@@ -35,13 +38,32 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
     std::function<CacheRequest()> cacheable;
     std::function<void()> after;
   };
-  // The handler gets the event (its fd is the file being opened or executed). It runs on
-  // the io thread and must not open files on watched mounts.
-  using Handler = std::function<Decision(const fanotify_event_metadata& event)>;
+  // What the handler gets. For a live event, m.fd is the file being opened or executed and
+  // `path` the kernel's name for it (null if unreadable). For an orphan (an event a dead
+  // predecessor read and never answered) m.fd names nothing of this process and `path` is
+  // the journaled name, or null if the predecessor died before writing it.
+  struct Input {
+    const fanotify_event_metadata& m;
+    const std::string* path;
+    bool orphan;
+  };
+  // Runs on the io thread and must not open files on watched mounts.
+  using Handler = std::function<Decision(const Input& event)>;
 
   // Creates the group; nullptr (and `error`) if the kernel refuses.
   static std::shared_ptr<FanotifyGroup> create(boost::asio::io_context& io, Handler handler,
                                                std::string& error);
+  // Serves an existing group (a predecessor engine's, from the keeper): its marks are in
+  // the kernel already.
+  static std::shared_ptr<FanotifyGroup> adopt(boost::asio::io_context& io, UniqueFd fd,
+                                              Handler handler, std::string& error);
+  int fd() const { return fd_; }
+  // Reads go through `journal` from now on.
+  void use_journal(EventJournal journal) { journal_ = std::move(journal); }
+  const EventJournal& journal() const { return journal_; }
+  // Answers the journal's unanswered permission events (a dead predecessor's), deciding
+  // each with the handler; returns how many. Call before start().
+  size_t recover_orphans();
   ~FanotifyGroup();
 
   // Marks the mount that `path` is on for `mask` (FAN_OPEN_PERM | ...).
@@ -49,6 +71,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   // The container's root directory (an O_PATH fd), against which container paths are
   // resolved to cache whole directories. Without it only files are cached.
   void set_root(UniqueFd root) { root_ = std::move(root); }
+  int root_fd() const { return root_.get(); }
   void start();
   void stop();
   // The slot a PermissionWatchdog watches for this group.
@@ -81,6 +104,8 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   uint64_t cached_dirs_ = 0;
   bool directory_marks_work_ = true;  // false once the kernel refused FAN_MARK_IGNORE
   UniqueFd root_;
+  EventJournal journal_;
+  std::vector<std::optional<std::string>> paths_;  // of the batch being decided
   std::function<void()> on_overflow_;
   bool stopped_ = false;
 };

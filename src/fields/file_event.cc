@@ -27,8 +27,14 @@ EventTypeId FileEvent::write_type() {
 }
 
 FileEvent::FileEvent(const fanotify_event_metadata& m, const ContainerInfo& container,
-                     uint64_t number)
-    : ProcessEvent(pid_t(m.pid), container, number), fd_(m.fd) {
+                     uint64_t number, const std::string* raw_path, bool orphan)
+    : ProcessEvent(pid_t(m.pid), container, number), fd_(orphan ? -1 : m.fd) {
+  if (raw_path) {
+    raw_path_ = *raw_path;
+  } else if (orphan) {
+    raw_path_ = std::nullopt;
+    raw_path_known_ = true;
+  }
   if (m.mask & FAN_OPEN_EXEC_PERM) {
     channel_ = Channel::kFileExec;
     type_ = exec_type();
@@ -59,7 +65,8 @@ std::optional<std::string> fd_path(int fd) {
 
 const std::optional<std::string>& FileEvent::path() {
   if (!path_) {
-    std::optional<std::string> p = fd_path(fd_);
+    std::optional<std::string> p =
+        raw_path_ ? raw_path_ : (raw_path_known_ || fd_ < 0 ? std::nullopt : fd_path(fd_));
     // A path through the host's view of the root file system becomes the container's.
     const std::string& root = container_.rootfs;
     if (p && !root.empty() && p->compare(0, root.size(), root) == 0 &&

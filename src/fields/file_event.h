@@ -14,7 +14,11 @@ namespace vigil::fields {
 
 class FileEvent final : public ProcessEvent {
  public:
-  FileEvent(const fanotify_event_metadata& m, const ContainerInfo& container, uint64_t number);
+  // `raw_path`: the kernel's name for the event's file in the daemon's mount namespace, as
+  // the group read it (null: read it here, or unknown for an orphan). An orphan's fd is not
+  // this process's: only its path, pid and mask are known.
+  FileEvent(const fanotify_event_metadata& m, const ContainerInfo& container, uint64_t number,
+            const std::string* raw_path = nullptr, bool orphan = false);
   EventTypeId type() const override { return type_; }
   Channel channel() const override { return channel_; }
 
@@ -42,6 +46,8 @@ class FileEvent final : public ProcessEvent {
   Channel channel_;
   EventTypeId type_;
   std::optional<std::optional<std::string>> path_;
+  std::optional<std::string> raw_path_;  // given by the group
+  bool raw_path_known_ = false;          // true: the (absent) raw path is final
 };
 
 }  // namespace vigil::fields

@@ -3,6 +3,7 @@
 #include "src/fields/proc_reader.h"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -93,6 +94,51 @@ std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid) {
   auto text = read_small_file("/proc/" + std::to_string(tid) + "/syscall", 512);
   if (!text) return std::nullopt;
   return parse_blocked_syscall(*text);
+}
+
+std::optional<std::string> read_blocked_open_path(pid_t tid) {
+  const auto sc = read_blocked_syscall(tid);
+  if (!sc) return std::nullopt;
+  int path_arg = -1, dirfd = AT_FDCWD;
+  switch (sc->nr) {
+    case SYS_open:
+    case SYS_creat:
+      path_arg = 0;
+      break;
+    case SYS_openat:
+    case SYS_openat2:
+      path_arg = 1;
+      dirfd = int(int32_t(sc->args[0]));
+      break;
+    default:
+      return std::nullopt;
+  }
+  const std::string proc = "/proc/" + std::to_string(tid);
+  UniqueFd mem(::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mem) return std::nullopt;
+  std::string path;
+  char buf[256];
+  for (;;) {
+    const ssize_t n = ::pread(mem.get(), buf, sizeof(buf), off_t(sc->args[path_arg] + path.size()));
+    if (n <= 0) return std::nullopt;
+    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
+    path.append(buf, nul ? size_t(nul - buf) : size_t(n));
+    if (nul) break;
+    if (path.size() >= 4096) return std::nullopt;
+  }
+  if (path.empty()) return std::nullopt;
+  if (path[0] != '/') {
+    auto base =
+        read_link(dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd));
+    if (!base || base->empty() || (*base)[0] != '/') return std::nullopt;
+    path = *base + "/" + path;
+  }
+  // Still blocked in the same call: the thread (and its memory) were the right ones.
+  const auto again = read_blocked_syscall(tid);
+  if (!again || again->nr != sc->nr || std::memcmp(again->args, sc->args, sizeof(sc->args)) != 0) {
+    return std::nullopt;
+  }
+  return normalize_path(path);
 }
 
 std::optional<ProcStat> read_stat(pid_t pid) {

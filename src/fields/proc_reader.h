@@ -48,6 +48,12 @@ std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid);
 // Parses the text of /proc/<tid>/syscall.
 std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text);
 
+// The path a thread blocked in open/openat/creat passed, read from its memory and made
+// absolute with its cwd or dirfd; nullopt if it is in no such call (or it changed while
+// reading). Caller memory: another thread can rewrite it, so this is a last resort (a
+// fanotify event whose journaled path was lost), never a basis for a sound decision.
+std::optional<std::string> read_blocked_open_path(pid_t tid);
+
 std::optional<std::string> read_comm(pid_t pid);
 std::vector<std::string> read_cmdline(pid_t pid);  // argv, bounded
 

@@ -64,6 +64,51 @@ it_expect_in "the block was vigil's (alert)" "mkdir blocked" "$(cat "$it_dir/ale
 orphans=$(grep -c "answered a notification its previous engine had received" "$it_dir/daemon.log")
 echo "orphans answered by a successor: $orphans; successors: $(grep -c 'starting a successor' "$it_dir/daemon.log")"
 
+echo "== crash during watched opens"
+cat >"$it_dir/rules2.yaml" <<'YAML'
+- rule: Block reading shadow
+  desc: the file block that must hold through every restart
+  condition: evt.type in (open, openat) and fd.name = /etc/shadow
+  output: shadow opened (file=%fd.name)
+  priority: WARNING
+  action: block
+YAML
+# No decision cache: every open of /etc/passwd reaches the engine too.
+it_start_daemon enforce "$it_dir/rules2.yaml" "decision_cache: off" || exit 1
+OPENS=${CRASH_OPENS:-50000}
+b=$(it_bundle bundle-crash-open sh -c "i=0; allowed=0; denied=0; while [ \$i -lt $OPENS ]; do
+  { read l </etc/passwd; } 2>/dev/null || denied=\$((denied+1))
+  { read l </etc/shadow; } 2>/dev/null && allowed=\$((allowed+1)); i=\$((i+1)); done
+echo opens=\$i wrongly_denied=\$denied wrongly_allowed=\$allowed")
+echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
+it_inject "$b"
+id="vigil-crash-open-$$"
+it_containers+=("$id")
+timeout 600 runc run -b "$b" "$id" >"$it_dir/container2.out" 2>&1 &
+container=$!
+kills=0
+sleep 0.5
+while [ "$kills" -lt "$KILLS" ] && kill -0 "$container" 2>/dev/null; do
+  e=$(engine_pid)
+  if [ -n "$e" ]; then
+    kill -9 "$e" && kills=$((kills + 1))
+    for _ in $(seq 100); do
+      n=$(engine_pid)
+      [ -n "$n" ] && [ "$n" != "$e" ] && break
+      sleep 0.02
+    done
+  fi
+  sleep "0.0$((RANDOM % 9 + 1))"
+done
+wait "$container"
+out=$(cat "$it_dir/container2.out")
+echo "$out" | tail -2
+it_expect_eq "the engine was killed $KILLS times during the opens" "$kills" "$KILLS"
+it_expect_in "no open was wrongly denied or allowed" "opens=$OPENS wrongly_denied=0 wrongly_allowed=0" "$out"
+echo "file events answered by a successor: $(grep -o 'answered [0-9]* file events' "$it_dir/daemon.log" | awk '{s+=$2} END {print s+0}');" \
+  "of them decided from the opener's arguments: $(grep -c "decided from the opener's arguments" "$it_dir/daemon.log");" \
+  "answered by the fallback: $(grep -c 'answered by the fallback' "$it_dir/alerts.json")"
+
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; tail -50 "$it_dir/daemon.log"
   echo "$it_failures failure(s)"

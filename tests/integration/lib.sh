@@ -55,8 +55,8 @@ PY
 }
 
 # it_start_daemon MODE RULES_FILE: writes a config and starts the daemon.
-it_start_daemon() {
-  local mode="$1" rules="$2"
+it_start_daemon() {  # MODE RULES [EXTRA-CONFIG-LINES]
+  local mode="$1" rules="$2" extra="${3:-}"
   if [ -n "$it_daemon_pid" ]; then
     kill "$it_daemon_pid" 2>/dev/null
     wait "$it_daemon_pid" 2>/dev/null
@@ -71,6 +71,7 @@ file_output: {enabled: true, filename: $it_dir/alerts.json}
 listener_socket: $it_dir/seccomp.sock
 control_socket: $it_dir/control.sock
 on_daemon_unavailable: deny
+$extra
 YAML
   : >"$it_dir/alerts.json"
   "$VIGIL" daemon -c "$it_dir/vigil.yaml" 2>>"$it_dir/daemon.log" &

@@ -64,7 +64,7 @@ TEST_F(Mounted, DenyAndAllowReachTheOpener) {
   bool allow = false;
   auto g = FanotifyGroup::create(
       io,
-      [&](const fanotify_event_metadata&) {
+      [&](const FanotifyGroup::Input&) {
         FanotifyGroup::Decision d;
         d.allow = allow;
         return d;
@@ -88,7 +88,7 @@ TEST_F(Mounted, TheWatchdogAnswersAStuckHandler) {
                               [&](int64_t) { ++fallbacks; });
   auto g = FanotifyGroup::create(
       io,
-      [&](const fanotify_event_metadata&) {
+      [&](const FanotifyGroup::Input&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // stuck
         return FanotifyGroup::Decision{};
       },
@@ -113,7 +113,7 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
   int seen = 0;
   auto g = FanotifyGroup::create(
       io,
-      [&](const fanotify_event_metadata&) {
+      [&](const FanotifyGroup::Input&) {
         ++seen;
         FanotifyGroup::Decision d;
         d.cacheable = [] { return CacheRequest{true, ""}; };
@@ -151,8 +151,8 @@ TEST_F(Mounted, CachedDirectoriesKeepAllTheirFilesInTheKernel) {
   std::vector<std::string> seen;
   auto g = FanotifyGroup::create(
       io,
-      [&](const fanotify_event_metadata& m) {
-        seen.push_back(container_path(m.fd, dir_));
+      [&](const FanotifyGroup::Input& in) {
+        seen.push_back(container_path(in.m.fd, dir_));
         FanotifyGroup::Decision d;
         d.cacheable = [path = seen.back()] { return CacheRequest{false, path}; };
         return d;
@@ -191,7 +191,7 @@ TEST_F(Mounted, ADirectoryIsCachedOnlyIfItsPathLeadsToTheEventsFileWithoutSymlin
   std::string claimed;
   auto g = FanotifyGroup::create(
       io,
-      [&](const fanotify_event_metadata&) {
+      [&](const FanotifyGroup::Input&) {
         ++seen;
         FanotifyGroup::Decision d;
         d.cacheable = [&] { return CacheRequest{false, claimed}; };
@@ -211,6 +211,59 @@ TEST_F(Mounted, ADirectoryIsCachedOnlyIfItsPathLeadsToTheEventsFileWithoutSymlin
   EXPECT_EQ(g->cached_dirs(), 0u);
   EXPECT_EQ(g->cached(), 0u);
   EXPECT_EQ(seen, 3);
+  g->stop();
+  io.poll();
+}
+
+TEST_F(Mounted, ASuccessorAnswersEventsADeadReaderRead) {
+  // The "dead engine": its group reads an event into the journal (with the file's path),
+  // then nothing more, as if SIGKILLed before answering. The keeper's copies of the group
+  // fd and the journal keep the opener waiting.
+  int group =
+      ::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE, O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(group, 0);
+  ASSERT_EQ(
+      ::fanotify_mark(group, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_PERM, AT_FDCWD, dir_.c_str()),
+      0);
+  EventJournal dead = EventJournal::create();
+  ASSERT_TRUE(dead.valid());
+  UniqueFd journal_copy(::fcntl(dead.fd(), F_DUPFD_CLOEXEC, 0));
+  pid_t child = fork();
+  if (child == 0) {
+    int fd = ::open((dir_ + "/file").c_str(), O_RDONLY);
+    _exit(fd < 0 ? errno : 0);
+  }
+  dead.begin_batch();
+  ssize_t n = ::read(group, dead.buffer(), EventJournal::buffer_size());
+  ASSERT_EQ(n, ssize_t(FAN_EVENT_METADATA_LEN));
+  auto* m = reinterpret_cast<fanotify_event_metadata*>(dead.buffer());
+  dead.set_path(0, dir_ + "/file");
+  ::close(m->fd);  // the dead reader's fd table goes with it
+  usleep(100000);
+  int status = 0;
+  EXPECT_EQ(waitpid(child, &status, WNOHANG), 0) << "the opener waits for an answer";
+
+  boost::asio::io_context io;
+  std::string error, seen_path;
+  bool orphan = false;
+  auto g = FanotifyGroup::adopt(
+      io, UniqueFd(group),
+      [&](const FanotifyGroup::Input& in) {
+        orphan = in.orphan;
+        seen_path = in.path ? *in.path : "";
+        FanotifyGroup::Decision d;
+        d.allow = false;
+        return d;
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  g->use_journal(EventJournal::adopt(std::move(journal_copy)));
+  EXPECT_EQ(g->recover_orphans(), 1u);
+  EXPECT_TRUE(orphan);
+  EXPECT_EQ(seen_path, dir_ + "/file") << "decided from the journaled path";
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_EQ(WEXITSTATUS(status), EPERM) << "the successor's answer reached the opener";
+  EXPECT_EQ(g->recover_orphans(), 0u) << "nothing left";
   g->stop();
   io.poll();
 }
