@@ -205,11 +205,15 @@ int state_hook(const std::vector<std::string>& args) {
 
 constexpr const char* kControlHelp = R"(usage: vigil status [--json] [-c CONFIG]
        vigil reload [-c CONFIG]
+       vigil upgrade [-c CONFIG]
 
 status  what the daemon is doing: mode, rules in force, events answered, dropped alerts,
         the containers it holds a seccomp session for (from its control socket)
 reload  make the daemon reload its rules (as SIGHUP does); prints the errors of a broken
         rule set, which leaves the previous one in force. Exit 1 if the reload failed.
+upgrade replace the engine by the vigil binary now installed at the daemon's path (as
+        SIGUSR2 to the keeper does); every container's session and file watch is handed
+        over, none sees ENOSYS or a frozen open (docs/keeper.md).
 )";
 
 int control_command(const std::string& op, const std::vector<std::string>& args) {
@@ -239,6 +243,11 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
   }
   if (op == "reload") {
     std::cout << "rules reloaded\n";
+    return 0;
+  }
+  if (op == "upgrade") {
+    std::cout << "engine " << resp->value("engine_pid", 0)
+              << " is being replaced; its sessions are handed over\n";
     return 0;
   }
   std::cout << "mode: " << resp->value("mode", std::string()) << "\n"

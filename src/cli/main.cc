@@ -17,13 +17,16 @@ evaluated on each container's seccomp user notifications and fanotify permission
 (opens and execs on its mounts), that alert or block.
 
 commands:
-  daemon [-c CONFIG]                the engine: answers containers' intercepted syscalls
+  daemon [-c CONFIG]                the keeper and its engine: answers containers'
+                                    intercepted syscalls and watched opens
   hook precreate [-c CONFIG]        OCI config on stdin -> config with vigil's seccomp
                                     NOTIFY rules, listenerPath and hooks on stdout
   hook createRuntime|poststop       OCI state on stdin -> tell the daemon of a container's
                                     start or end
   status [--json] [-c CONFIG]       what the daemon is doing
   reload [-c CONFIG]                reload the daemon's rules (as SIGHUP)
+  upgrade [-c CONFIG]               replace the engine by the binary now installed, keeping
+                                    every container's sessions (as SIGUSR2)
   runtime [--runtime PATH] -- ARGS  runtime shim (also as vigil-runc): injects vigil into
                                     the bundle on create/run, then execs runc/crun
   rules validate [--json] PATH...   load and compile rules files; report every rule's
@@ -64,7 +67,9 @@ int main(int argc, char** argv) {
   if (cmd == "daemon") return vigil::cli::daemon_command(args);
   if (cmd == "hook") return vigil::cli::hook_command(args);
   if (cmd == "runtime") return vigil::cli::runtime_command(args);
-  if (cmd == "status" || cmd == "reload") return vigil::cli::control_command(cmd, args);
+  if (cmd == "status" || cmd == "reload" || cmd == "upgrade") {
+    return vigil::cli::control_command(cmd, args);
+  }
   std::cerr << "vigil: unknown command '" << cmd << "'\n\n" << kHelp;
   return 2;
 }

@@ -668,6 +668,19 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
     const bool ok = reload();
     return {{"ok", ok}, {"errors", last_reload_errors_}};
   }
+  if (op == "upgrade") {
+    // The keeper stops this engine and starts the binary now at its path, which takes over
+    // every session and watch (docs/keeper.md).
+    if (!link_.attached()) return {{"ok", false}, {"error", "no keeper (--no-keeper)"}};
+    // Asked a moment later, so this answer reaches the caller before the engine stops.
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(100));
+    timer->async_wait([this, timer](const boost::system::error_code& ec) {
+      if (!ec && !send_message(link_.channel, {{"op", "upgrade"}})) {
+        log("upgrade: the keeper is gone");
+      }
+    });
+    return {{"ok", true}, {"engine_pid", ::getpid()}};
+  }
   if (op == "container_created" || op == "container_stopped") {
     const auto state = req.value("state", nlohmann::json::object());
     const std::string id = state.is_object() ? state.value("id", std::string()) : "";

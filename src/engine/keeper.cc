@@ -142,7 +142,18 @@ class Keeper {
       kept_[key] = Kept{msg.value("meta", nlohmann::json::object()), std::move(fds)};
     } else if (op == "forget") {
       kept_.erase(key);
+    } else if (op == "upgrade") {
+      upgrade();
     }
+  }
+
+  // The engine stops (answering nothing half-way: it decides each event in one go) and the
+  // binary now at exe_ starts with everything kept.
+  void upgrade() {
+    if (engine_ <= 0 || upgrading_) return;
+    log("upgrade: stopping engine " + std::to_string(engine_) + ", starting " + exe_);
+    upgrading_ = true;
+    ::kill(engine_, SIGTERM);
   }
 
   // True when the keeper should exit.
@@ -177,11 +188,7 @@ class Keeper {
       return false;
     }
     if (sig == SIGUSR2) {
-      if (engine_ > 0) {
-        log("upgrade: stopping engine " + std::to_string(engine_) + ", starting " + exe_);
-        upgrading_ = true;
-        ::kill(engine_, SIGTERM);
-      }
+      upgrade();
       return false;
     }
     // SIGTERM, SIGINT: stop the engine, then let go of everything.

@@ -109,6 +109,59 @@ echo "file events answered by a successor: $(grep -o 'answered [0-9]* file event
   "of them decided from the opener's arguments: $(grep -c "decided from the opener's arguments" "$it_dir/daemon.log");" \
   "answered by the fallback: $(grep -c 'answered by the fallback' "$it_dir/alerts.json")"
 
+echo "== upgrade in place during the exec and open loops"
+# The daemon runs from a copy; each upgrade installs a new file there (a new inode, as a
+# package upgrade does) and asks for it: once with \`vigil upgrade\`, then with SIGUSR2.
+mkdir -p "$it_dir/bin"
+cp "$VIGIL" "$it_dir/bin/vigil"
+real_vigil="$VIGIL"
+VIGIL="$it_dir/bin/vigil"
+cat "$it_dir/rules.yaml" "$it_dir/rules2.yaml" >"$it_dir/rules3.yaml"
+it_start_daemon enforce "$it_dir/rules3.yaml" "decision_cache: off" || exit 1
+b=$(it_bundle bundle-upgrade sh -c "i=0; fails=0; allowed=0; denied=0; while [ \$i -lt $EXECS ]; do
+  /usr/bin/probe x >/dev/null 2>/tmp/err || { fails=\$((fails+1)); cat /tmp/err; }
+  for j in 1 2 3 4; do
+    { read l </etc/passwd; } 2>/dev/null || denied=\$((denied+1))
+    { read l </etc/shadow; } 2>/dev/null && allowed=\$((allowed+1))
+  done; i=\$((i+1)); done
+echo execs=\$i fails=\$fails wrongly_denied=\$denied wrongly_allowed=\$allowed; mkdir /blocked; echo mkdir-rc=\$?")
+echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
+it_inject "$b"
+id="vigil-upgrade-$$"
+it_containers+=("$id")
+timeout 600 runc run -b "$b" "$id" >"$it_dir/container3.out" 2>&1 &
+container=$!
+sleep 0.5
+upgrades=0
+inodes_changed=0
+while [ "$upgrades" -lt 5 ] && kill -0 "$container" 2>/dev/null; do
+  e=$(engine_pid)
+  [ -z "$e" ] && { sleep 0.05; continue; }
+  cp "$real_vigil" "$it_dir/bin/vigil.new" && mv -f "$it_dir/bin/vigil.new" "$it_dir/bin/vigil"
+  if [ "$upgrades" -eq 0 ]; then
+    "$VIGIL" upgrade -c "$it_dir/vigil.yaml" >/dev/null || it_fail "vigil upgrade refused"
+  else
+    kill -USR2 "$it_daemon_pid"
+  fi
+  upgrades=$((upgrades + 1))
+  for _ in $(seq 100); do
+    n=$(engine_pid)
+    [ -n "$n" ] && [ "$n" != "$e" ] && break
+    sleep 0.02
+  done
+  [ "$(stat -L -c %i "/proc/$n/exe" 2>/dev/null)" = "$(stat -c %i "$it_dir/bin/vigil")" ] &&
+    inodes_changed=$((inodes_changed + 1))
+  sleep 0.2
+done
+wait "$container"
+out=$(cat "$it_dir/container3.out")
+echo "$out" | tail -2
+it_expect_eq "5 upgrades during the loop" "$upgrades" "5"
+it_expect_eq "each new engine runs the newly installed binary" "$inodes_changed" "5"
+it_expect_in "all execs and opens ran through the upgrades as decided" \
+  "execs=$EXECS fails=0 wrongly_denied=0 wrongly_allowed=0" "$out"
+it_expect_in "the block holds after the upgrades" "mkdir: can't create directory '/blocked': Operation not permitted" "$out"
+
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; tail -50 "$it_dir/daemon.log"
   echo "$it_failures failure(s)"
