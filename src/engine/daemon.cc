@@ -32,6 +32,10 @@ int64_t now_ns() {
 
 void log(const std::string& msg) { std::cerr << "vigil: " << msg << std::endl; }
 
+// The keeper's key for the alert journal; sorts before "fanotify/" and "seccomp/", so a
+// successor has it before it decides any orphan.
+constexpr const char* kAlertJournalKey = "alerts/journal";
+
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, EngineLink link)
@@ -122,7 +126,16 @@ bool Daemon::start() {
     return false;
   }
   // What a predecessor left is answered before anything new is accepted.
-  if (link_.attached()) adopt_kept();
+  if (link_.attached()) {
+    adopt_kept();
+    if (!outputs_->has_journal()) {
+      auto journal = outputs::AlertJournal::create();
+      if (journal.valid()) {
+        keep(kAlertJournalKey, nlohmann::json::object(), {journal.fd()});
+        outputs_->use_journal(std::move(journal));
+      }
+    }
+  }
   accept();
   report_unmonitored();
   return true;
@@ -322,6 +335,13 @@ void Daemon::adopt_kept() {
 
 void Daemon::adopt_session(const std::string& key, const nlohmann::json& meta,
                            std::vector<UniqueFd>& fds) {
+  if (key == kAlertJournalKey && !fds.empty()) {
+    outputs_->use_journal(outputs::AlertJournal::adopt(std::move(fds[0])));
+    if (size_t n = outputs_->replay()) {
+      log("writing " + std::to_string(n) + " alerts the previous engine had not written");
+    }
+    return;
+  }
   if (key.rfind("fanotify/", 0) == 0 && !fds.empty()) {
     adopt_watch(key, meta, fds);
     return;
@@ -344,11 +364,16 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     return;
   }
   Verdict v = verdict(*rules, matched, n, event, s.container());
+  // Queued (and recorded in the alert journal) before the answer, written after it by the
+  // output thread: if this engine dies in between, its successor writes them.
+  const Action action = v.action;
+  const int error = v.error;
+  for (auto& a : v.alerts) outputs_->push(std::move(a));
   const bool enforce = cfg_.mode == config::Mode::kEnforce;
-  if (!enforce || v.action == Action::kAlert) {
+  if (!enforce || action == Action::kAlert) {
     s.allow();
-  } else if (v.action == Action::kBlock) {
-    s.deny(v.error);
+  } else if (action == Action::kBlock) {
+    s.deny(error);
   } else {
     // Kill through a pidfd, checked against the notification so a recycled pid is never hit.
     UniqueFd pidfd(int(::syscall(SYS_pidfd_open, req.pid, 0)));
@@ -358,7 +383,6 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
     }
     s.deny(EPERM);
   }
-  for (auto& a : v.alerts) outputs_->push(std::move(a));
 }
 
 Daemon::Verdict Daemon::verdict(const rules::CompiledRuleSet& rules, const uint32_t* matched,
@@ -465,9 +489,8 @@ fanotify::FanotifyGroup::Decision Daemon::handle_file(const fields::ContainerInf
     UniqueFd pidfd(int(::syscall(SYS_pidfd_open, st && st->tgid > 0 ? st->tgid : m.pid, 0)));
     if (pidfd) ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
   }
-  d.after = [this, v] {
-    for (auto& a : v->alerts) outputs_->push(std::move(a));
-  };
+  // Queued (and journaled) before the group answers; written after it.
+  for (auto& a : v->alerts) outputs_->push(std::move(a));
   return d;
 }
 

@@ -2,6 +2,7 @@
 #include "src/outputs/alert.h"
 
 #include <syslog.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -38,7 +39,43 @@ std::string to_json_line(const Alert& a) {
       {"container",
        {{"id", a.container_id}, {"name", a.container_name}, {"image", a.container_image}}},
   };
+  if (!a.id.empty()) j["id"] = a.id;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string to_record(const Alert& a) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& [k, v] : a.output_fields) fields.push_back({k, v});
+  nlohmann::json j = {{"t", a.time_ns},          {"r", a.rule},          {"p", int(a.priority)},
+                      {"o", a.output},           {"f", fields},          {"g", a.tags},
+                      {"a", a.action},           {"ci", a.container_id}, {"cn", a.container_name},
+                      {"cm", a.container_image}, {"h", a.hostname},      {"id", a.id}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<Alert> from_record(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  try {
+    Alert a;
+    a.time_ns = j.at("t").get<int64_t>();
+    a.rule = j.at("r").get<std::string>();
+    a.priority = Priority(j.at("p").get<int>());
+    a.output = j.at("o").get<std::string>();
+    for (const auto& f : j.at("f")) {
+      a.output_fields.emplace_back(f.at(0).get<std::string>(), f.at(1).get<std::string>());
+    }
+    a.tags = j.at("g").get<std::vector<std::string>>();
+    a.action = j.at("a").get<std::string>();
+    a.container_id = j.at("ci").get<std::string>();
+    a.container_name = j.at("cn").get<std::string>();
+    a.container_image = j.at("cm").get<std::string>();
+    a.hostname = j.at("h").get<std::string>();
+    a.id = j.at("id").get<std::string>();
+    return a;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 std::string to_text_line(const Alert& a) {
@@ -73,9 +110,35 @@ void AsyncOutputs::push(Alert a) {
       ++dropped_;
       return;
     }
-    queue_.push_back(std::move(a));
+    if (a.id.empty()) a.id = std::to_string(::getpid()) + "-" + std::to_string(++next_id_);
+    const int slot = journal_.record(a);
+    queue_.push_back(Queued{std::move(a), slot, journal_gen_});
   }
   cv_.notify_one();
+}
+
+void AsyncOutputs::use_journal(AlertJournal journal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  journal_ = std::move(journal);
+  ++journal_gen_;
+}
+
+bool AsyncOutputs::has_journal() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return journal_.valid();
+}
+
+size_t AsyncOutputs::replay() {
+  size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [slot, alert] : journal_.pending()) {
+      queue_.push_back(Queued{std::move(alert), slot, journal_gen_});
+      ++n;
+    }
+  }
+  cv_.notify_one();
+  return n;
 }
 
 void AsyncOutputs::flush() {
@@ -93,8 +156,9 @@ void AsyncOutputs::run() {
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
     if (queue_.empty() && stop_) return;
-    Alert a = std::move(queue_.front());
+    Queued q = std::move(queue_.front());
     queue_.pop_front();
+    const Alert& a = q.alert;
     busy_ = true;
     const uint64_t newly_dropped = dropped_ - reported_dropped_;
     reported_dropped_ = dropped_;
@@ -110,6 +174,8 @@ void AsyncOutputs::run() {
     }
     write(a);
     lock.lock();
+    // Every sink has it: no successor writes it again.
+    if (q.gen == journal_gen_) journal_.done(q.slot);
     busy_ = false;
     if (queue_.empty()) idle_.notify_all();
   }

@@ -1,5 +1,5 @@
-// An alert, in Falco's JSON shape (time, rule, priority, source, hostname, output,
-// output_fields, tags) plus vigil's action and container, and the sinks that write it.
+// The sinks that write alerts (alert_record.h has the alert itself), from a thread of
+// their own, through the alert journal when there is one.
 #pragma once
 
 #include <condition_variable>
@@ -11,24 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "vigil/verdict.h"
+#include "src/outputs/alert_journal.h"
+#include "src/outputs/alert_record.h"
 
 namespace vigil::outputs {
-
-struct Alert {
-  int64_t time_ns = 0;
-  std::string rule;
-  Priority priority = Priority::kWarning;
-  std::string output;
-  std::vector<std::pair<std::string, std::string>> output_fields;
-  std::vector<std::string> tags;
-  std::string action;  // alert, block, kill, "would block", "would kill"
-  std::string container_id, container_name, container_image;
-  std::string hostname;
-};
-
-std::string to_json_line(const Alert& a);  // one line, no newline
-std::string to_text_line(const Alert& a);  // Falco's stdout shape
 
 struct OutputConfig {
   bool json = true;
@@ -45,18 +31,31 @@ class AsyncOutputs {
  public:
   explicit AsyncOutputs(OutputConfig cfg, size_t capacity = 65536);
   ~AsyncOutputs();
-  void push(Alert a);  // never blocks
+  void push(Alert a);  // never blocks; gives the alert its id
   void flush();        // waits until everything queued so far is written (tests)
   uint64_t dropped() const;
+  // Alerts are recorded in `journal` when queued and marked done once written.
+  void use_journal(AlertJournal journal);
+  bool has_journal() const;
+  // Queues the journal's alerts that a dead predecessor never wrote; returns how many.
+  size_t replay();
 
  private:
+  struct Queued {
+    Alert alert;
+    int slot;      // in the journal, or -1
+    uint64_t gen;  // which journal (one adopted later has other slots)
+  };
   void run();
   void write(const Alert& a);
   OutputConfig cfg_;
   size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable cv_, idle_;
-  std::deque<Alert> queue_;
+  std::deque<Queued> queue_;
+  AlertJournal journal_;  // guarded by mu_
+  uint64_t journal_gen_ = 0;
+  uint64_t next_id_ = 0;
   bool stop_ = false;
   bool busy_ = false;
   uint64_t dropped_ = 0, reported_dropped_ = 0;

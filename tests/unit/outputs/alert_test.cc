@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -88,4 +90,51 @@ TEST(AsyncOutputs, OverflowIsCountedAndReported) {
 }
 
 }  // namespace
+TEST(AlertJournal, RecordsRoundTripAndASuccessorWritesWhatWasNotWritten) {
+  AlertJournal dead = AlertJournal::create();
+  ASSERT_TRUE(dead.valid());
+  UniqueFd keeper_copy(::fcntl(dead.fd(), F_DUPFD_CLOEXEC, 0));
+  Alert written = sample();
+  written.id = "1-1";
+  written.output = "written before the death";
+  Alert lost = sample();
+  lost.id = "1-2";
+  lost.output = "queued, never written";
+  lost.output_fields = {{"fd.name", "/etc/shadow"}, {"proc.name", "cat"}};
+  const int a = dead.record(written);
+  const int b = dead.record(lost);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  dead.done(a);  // the output thread wrote the first; the engine died before the second
+
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/replayed.json";
+  OutputConfig cfg;
+  cfg.stdout_enabled = false;
+  cfg.syslog_enabled = false;
+  cfg.file_enabled = true;
+  cfg.file_path = path;
+  {
+    AsyncOutputs successor(cfg);
+    successor.use_journal(AlertJournal::adopt(std::move(keeper_copy)));
+    EXPECT_EQ(successor.replay(), 1u);
+    successor.flush();
+    EXPECT_EQ(successor.replay(), 0u) << "written once, marked done";
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::vector<nlohmann::json> lines;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["id"], "1-2");
+  EXPECT_EQ(lines[0]["output"], "queued, never written");
+  EXPECT_EQ(lines[0]["output_fields"]["fd.name"], "/etc/shadow");
+  EXPECT_EQ(lines[0]["rule"], lost.rule);
+
+  auto back = from_record(to_record(lost));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(to_json_line(*back), to_json_line(lost));
+  EXPECT_FALSE(from_record("{\"t\": 1}"));
+  EXPECT_FALSE(from_record("not json"));
+}
+
 }  // namespace vigil::outputs
