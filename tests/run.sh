@@ -22,7 +22,8 @@ grep -qE "^ERROR" "$log" && failed=$((failed + 1))
 [ "$failed" -eq 0 ] || status=1
 
 echo "== fuzz (${fuzz_seconds}s each)"
-for target in condition_parser_fuzz rules_loader_fuzz; do
+for target in condition_parser_fuzz rules_loader_fuzz runtime_message_fuzz oci_config_fuzz \
+  proc_files_fuzz; do
   if bash tests/fuzz/run.sh "$target" "$fuzz_seconds"; then
     passed=$((passed + 1))
   else

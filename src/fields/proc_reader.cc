@@ -40,8 +40,12 @@ std::optional<std::string> read_link(const std::string& path) {
 std::optional<ProcStatus> read_status(pid_t pid) {
   auto text = read_small_file("/proc/" + std::to_string(pid) + "/status");
   if (!text) return std::nullopt;
+  return parse_status(*text);
+}
+
+ProcStatus parse_status(const std::string& text) {
   ProcStatus s;
-  std::istringstream in(*text);
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     auto colon = line.find(':');
@@ -249,10 +253,15 @@ std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned
 }
 
 std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs) {
-  std::vector<std::string> out;
   auto text = read_small_file("/proc/" + std::to_string(pid) + "/mountinfo", 1 << 20);
-  if (!text) return out;
-  std::istringstream in(*text);
+  if (!text) return {};
+  return parse_container_mounts(*text, rootfs);
+}
+
+std::vector<std::string> parse_container_mounts(const std::string& mountinfo,
+                                                const std::string& rootfs) {
+  std::vector<std::string> out;
+  std::istringstream in(mountinfo);
   std::string line;
   while (std::getline(in, line)) {
     // id parent major:minor root mountpoint options [optional...] - fstype source superopts
@@ -272,8 +281,11 @@ std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs) 
     // Octal escapes (\040 for a space) are how mountinfo writes special characters.
     std::string mp;
     for (size_t i = 0; i < mountpoint.size(); ++i) {
-      if (mountpoint[i] == '\\' && i + 3 < mountpoint.size()) {
-        mp += char(std::stoi(mountpoint.substr(i + 1, 3), nullptr, 8));
+      auto octal = [&](size_t k) { return mountpoint[k] >= '0' && mountpoint[k] <= '7'; };
+      if (mountpoint[i] == '\\' && i + 3 < mountpoint.size() && octal(i + 1) && octal(i + 2) &&
+          octal(i + 3)) {
+        mp += char(((mountpoint[i + 1] - '0') << 6) | ((mountpoint[i + 2] - '0') << 3) |
+                   (mountpoint[i + 3] - '0'));
         i += 3;
       } else {
         mp += mountpoint[i];

@@ -27,6 +27,7 @@ struct ProcStatus {
   uint64_t cap_inheritable = 0;
 };
 std::optional<ProcStatus> read_status(pid_t pid);
+ProcStatus parse_status(const std::string& text);  // the text of /proc/<pid>/status
 
 struct ProcStat {
   pid_t ppid = 0;
@@ -67,6 +68,8 @@ std::optional<std::string> lookup_id_name(const std::string& file_text, unsigned
 // files a container can open: binds, volumes, tmpfs such as /dev/shm, cgroupfs. proc,
 // sysfs, devpts and mqueue are left out.
 std::vector<std::string> container_mounts(pid_t pid, const std::string& rootfs);
+std::vector<std::string> parse_container_mounts(const std::string& mountinfo,
+                                                const std::string& rootfs);
 
 // Lexically normalises an absolute path ("/a/./b/../c" -> "/a/c").
 std::string normalize_path(const std::string& path);

@@ -60,6 +60,20 @@ TEST(ProcReader, TheSystemCallAThreadIsBlockedIn) {
   EXPECT_FALSE(parse_blocked_syscall(""));
 }
 
+TEST(ProcReader, MountinfoEscapesAndWhatIsMarked) {
+  const std::string mi =
+      "22 1 0:21 / /run/rootfs rw - overlay overlay rw\n"
+      "23 22 0:22 / /run/rootfs/data\\040dir rw - ext4 /dev/sda rw\n"
+      "24 22 0:23 / /run/rootfs/proc rw - proc proc rw\n"
+      "25 22 0:24 / /run/rootfs/sys/fs/cgroup rw - cgroup cgroup rw,pids\n"
+      "26 22 0:25 / /run/rootfs/odd\\9zz rw - tmpfs tmpfs rw\n"
+      "27 1 0:26 / /elsewhere rw - tmpfs tmpfs rw\n"
+      "garbage line\n";
+  EXPECT_EQ(parse_container_mounts(mi, "/run/rootfs"),
+            (std::vector<std::string>{"/run/rootfs/data dir", "/run/rootfs/sys/fs/cgroup",
+                                      "/run/rootfs/odd\\9zz"}));
+}
+
 TEST(ProcReader, DeadProcessesAreMissingNotErrors) {
   EXPECT_FALSE(read_status(0x7ffffff0));
   EXPECT_FALSE(read_stat(0x7ffffff0));
