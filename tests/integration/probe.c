@@ -15,6 +15,8 @@
  *   open-write PATH    open(PATH, O_WRONLY|O_CREAT|O_APPEND), then writes a line (the
  *                      two results are reported apart)
  *   open-read PATH     open(PATH, O_RDONLY)
+ *   latency N          N intercepted mkdir()s (each followed by rmdir), each timed;
+ *                      prints the median, 99th percentile and worst in microseconds
  *   run PATH ARGS...   forks, execve()s PATH with argv PATH ARGS... and waits. busybox sh
  *                      runs many applets (grep, nc) without any execve; this makes the
  *                      exec real, as a full shell would */
@@ -27,9 +29,16 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+static int cmp_double(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
+  return x < y ? -1 : x > y;
+}
 
 static int report(const char* what, long r) {
   printf("%s: %s\n", what, r >= 0 ? "ok" : strerror(errno));
@@ -81,6 +90,24 @@ int main(int argc, char** argv) {
   }
   if (argc > 2 && strcmp(argv[1], "open-read") == 0) {
     return report("open-read", open(argv[2], O_RDONLY));
+  }
+  if (argc > 2 && strcmp(argv[1], "latency") == 0) {
+    int n = atoi(argv[2]);
+    if (n <= 0 || n > 1000000) return report("latency", -1);
+    double* us = malloc(sizeof(double) * (size_t)n);
+    for (int i = 0; i < n; ++i) {
+      struct timespec a, b;
+      clock_gettime(CLOCK_MONOTONIC, &a);
+      mkdir("/tmp/vigil-latency", 0755);
+      clock_gettime(CLOCK_MONOTONIC, &b);
+      rmdir("/tmp/vigil-latency");
+      us[i] = (double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3;
+    }
+    qsort(us, (size_t)n, sizeof(double), cmp_double);
+    printf("latency: n=%d p50=%.0fus p99=%.0fus max=%.0fus\n", n, us[n / 2], us[(n * 99) / 100],
+           us[n - 1]);
+    free(us);
+    return 0;
   }
   if (argc > 2 && strcmp(argv[1], "run") == 0) {
     pid_t child = fork();
