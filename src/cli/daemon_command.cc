@@ -186,7 +186,14 @@ int state_hook(const std::vector<std::string>& args) {
       {"state", state}};
   std::string error;
   auto resp = runtime::control_request(cfg->control_socket, req, error);
-  if (resp && resp->value("ok", false)) return 0;
+  if (resp && resp->value("ok", false)) {
+    // Registered, but the daemon could not do all of it (say, the files are not watched).
+    if (resp->contains("warning")) {
+      std::cerr << "vigil hook " << stage << ": WARNING: " << resp->value("warning", std::string())
+                << "\n";
+    }
+    return 0;
+  }
   if (!resp) {
     if (stage == "poststop") return 0;  // nothing to protect any more
     if (cfg->on_daemon_unavailable == config::Unavailable::kDeny) {

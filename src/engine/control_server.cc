@@ -8,6 +8,14 @@
 #include <filesystem>
 
 namespace vigil::engine {
+namespace {
+
+// A refusal, in the same form as every other answer.
+std::string error_line(const std::string& message) {
+  return nlohmann::json{{"ok", false}, {"error", message}}.dump() + "\n";
+}
+
+}  // namespace
 
 ControlServer::ControlServer(boost::asio::io_context& io, Handler handler)
     : io_(io), acceptor_(io), handler_(std::move(handler)) {}
@@ -54,12 +62,11 @@ void ControlServer::accept() {
           cred.uid == 0;
       auto s = std::make_shared<boost::asio::local::stream_protocol::socket>(std::move(sock));
       if (!root) {
-        // The mode 0600 already keeps others out; this also refuses a root-opened fd
-        // passed to an unprivileged process.
-        const std::string reply = R"({"ok":false,"error":"only root may use the control socket"})"
-                                  "\n";
+        // The mode 0600 already keeps others out; this holds should the mode or the
+        // directory ever be widened (SO_PEERCRED names whoever connected).
         boost::system::error_code ignored;
-        boost::asio::write(*s, boost::asio::buffer(reply), ignored);
+        boost::asio::write(
+            *s, boost::asio::buffer(error_line("only root may use the control socket")), ignored);
       } else {
         serve(s, std::make_shared<std::string>());
       }
@@ -97,10 +104,8 @@ void ControlServer::serve(std::shared_ptr<boost::asio::local::stream_protocol::s
                                    [out, sock](const boost::system::error_code&, size_t) {});
         }
         if (buf->size() > kMaxControlRequest) {
-          const std::string reply = R"({"ok":false,"error":"request too large"})"
-                                    "\n";
           boost::system::error_code ignored;
-          boost::asio::write(*sock, boost::asio::buffer(reply), ignored);
+          boost::asio::write(*sock, boost::asio::buffer(error_line("request too large")), ignored);
           return;
         }
         serve(sock, buf);

@@ -709,9 +709,22 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
     const std::string id = state.is_object() ? state.value("id", std::string()) : "";
     if (id.empty()) return {{"ok", false}, {"error", "state has no container id"}};
     if (op == "container_created") {
+      // A runtime's state always has both; anything else is refused whole, never kept half
+      // registered.
+      const auto pid = state.find("pid");
+      const auto bundle = state.find("bundle");
+      if (pid == state.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 ||
+          bundle == state.end() || !bundle->is_string() || bundle->get<std::string>().empty()) {
+        return {{"ok", false}, {"error", "state needs a pid (a positive number) and a bundle"}};
+      }
       registered_[id] = state;
       log("container " + id.substr(0, 12) + ": registered by its createRuntime hook");
-      const std::string error = watch(id, state);
+      std::string error;
+      try {
+        error = watch(id, state);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
       if (!error.empty()) {
         log("container " + id.substr(0, 12) + ": its files are NOT watched: " + error);
         return {{"ok", true}, {"warning", "files not watched: " + error}};

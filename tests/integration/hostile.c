@@ -2,6 +2,7 @@
  * and non-UTF-8 paths, and dies in the middle of notifications. Prints what it saw. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,21 @@ int main(int argc, char** argv) {
   memset(big + 13, 'a', n - 13);
   big[n] = 0;
   report("huge", mkdir(big, 0755));
+  /* Paths at PATH_MAX: the longest the kernel accepts (4095 bytes and the NUL) must be
+   * read whole, so a rule on its end still matches; one byte more is the kernel's
+   * ENAMETOOLONG. Built of short components, so only the total length is extreme. */
+  char at_max[PATH_MAX + 1];
+  const char* end = "/pathmax-end";
+  strcpy(at_max, "/tmp");
+  size_t len = strlen(at_max);
+  while (len + 2 + strlen(end) <= PATH_MAX - 1) len += (size_t)sprintf(at_max + len, "/d");
+  while (len + strlen(end) < PATH_MAX - 1) at_max[len++] = 'd';
+  strcpy(at_max + len, end);
+  printf("pathmax-len: %zu\n", strlen(at_max));
+  report("pathmax", mkdir(at_max, 0755));
+  memmove(at_max + 5, at_max + 4, strlen(at_max + 4) + 1); /* one byte longer */
+  at_max[4] = '/';
+  report("pathmax+1", mkdir(at_max, 0755));
   /* A non-UTF-8 name below the blocked folder: blocked like any other. */
   report("non-utf8", mkdir("/tmp/blocked/\xff\xfe\x80", 0755));
   /* Children killed while their mkdir is being decided. */

@@ -16,6 +16,12 @@ cat >"$it_dir/rules.yaml" <<'YAML'
   output: mkdir blocked (path=%fd.name proc=%proc.name user=%user.name uid=%user.uid container=%container.id)
   priority: WARNING
   action: block
+- rule: Block mkdir of a path ending in /pathmax-end
+  desc: test rule (the hostile process's PATH_MAX paths)
+  condition: evt.type in (mkdir, mkdirat) and fd.name endswith /pathmax-end
+  output: long path blocked (path=%fd.name)
+  priority: WARNING
+  action: block
 - rule: Alert on mkdir below /tmp/seen
   desc: test rule
   condition: evt.type in (mkdir, mkdirat) and fd.name startswith /tmp/seen/
@@ -164,6 +170,11 @@ it_inject "$b"
 out=$(it_run runc "vigil-it-$$-hostile" "$b")
 it_expect_in "hostile: unmapped pointer gets the kernel's EFAULT" "unmapped: Bad address" "$out"
 it_expect_in "hostile: a 64 KiB path gets the kernel's ENAMETOOLONG" "huge: File name too long" "$out"
+it_expect_in "hostile: a path of PATH_MAX-1 bytes is built" "pathmax-len: 4095" "$out"
+it_expect_in "hostile: a PATH_MAX-1 path is read whole and blocked" "pathmax: Operation not permitted" "$out"
+it_expect_eq "hostile: its alert carries all 4095 bytes" \
+  "$(it_alert 'Block mkdir of a path ending in /pathmax-end' fd.name | tr -d '\n' | wc -c)" "4095"
+it_expect_in "hostile: one byte more gets the kernel's ENAMETOOLONG" "pathmax+1: File name too long" "$out"
 it_expect_in "hostile: a non-UTF-8 path is still blocked" "non-utf8: Operation not permitted" "$out"
 it_expect_in "hostile: 200 children killed mid-notification" "killed: 200" "$out"
 it_expect_in "hostile: answers continue after that" "after: Operation not permitted" "$out"
