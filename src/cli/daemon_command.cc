@@ -2,6 +2,7 @@
 #include "src/cli/daemon_command.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,6 +88,13 @@ int daemon_command(const std::vector<std::string>& args) {
       rest.push_back(a);
     }
   }
+  // Held until a handler is in place (the keeper's signalfd, the engine's signal set): a
+  // SIGHUP or SIGTERM that arrives while starting is then handled, never fatal. The engine
+  // inherits the mask across exec and lets them in once it can handle them.
+  sigset_t held;
+  sigemptyset(&held);
+  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGUSR2}) sigaddset(&held, s);
+  ::sigprocmask(SIG_BLOCK, &held, nullptr);
   auto cfg = config_from(rest, 0, kDaemonHelp);
   if (!cfg) return 1;
   if (!engine_mode && !no_keeper) {

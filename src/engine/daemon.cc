@@ -157,6 +157,11 @@ void Daemon::run() {
     });
   };
   arm();
+  // `vigil daemon` held these until now (a signal while starting waits for this handler).
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : {SIGHUP, SIGINT, SIGTERM}) sigaddset(&handled, s);
+  ::pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   io_.run();
   outputs_->flush();
 }
