@@ -6,8 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 #include <sstream>
+#include <string_view>
 
 #include "src/common/unique_fd.h"
 
@@ -43,34 +45,61 @@ std::optional<ProcStatus> read_status(pid_t pid) {
   return parse_status(*text);
 }
 
+namespace {
+
+// The next whitespace-separated word of `v`, consumed.
+std::string_view next_word(std::string_view& v) {
+  size_t b = v.find_first_not_of(" \t");
+  if (b == std::string_view::npos) {
+    v = {};
+    return {};
+  }
+  size_t e = v.find_first_of(" \t", b);
+  if (e == std::string_view::npos) e = v.size();
+  std::string_view w = v.substr(b, e - b);
+  v.remove_prefix(e);
+  return w;
+}
+
+template <typename T>
+bool parse_number(std::string_view w, T& out, int base = 10) {
+  if (w.empty()) return false;
+  auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), out, base);
+  return ec == std::errc() && ptr == w.data() + w.size();
+}
+
+}  // namespace
+
 ProcStatus parse_status(const std::string& text) {
+  // Read for every event that needs a parent or a uid: parsed in place, allocating nothing.
   ProcStatus s;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const std::string key = line.substr(0, colon);
-    std::istringstream v(line.substr(colon + 1));
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view key = line.substr(0, colon);
+    std::string_view v = line.substr(colon + 1);
     if (key == "Tgid") {
-      v >> s.tgid;
+      parse_number(next_word(v), s.tgid);
     } else if (key == "PPid") {
-      v >> s.ppid;
+      parse_number(next_word(v), s.ppid);
     } else if (key == "Uid") {
-      unsigned real = 0, eff = 0;
-      v >> real >> eff;
-      s.euid = eff;
+      next_word(v);  // real
+      parse_number(next_word(v), s.euid);
     } else if (key == "Gid") {
-      unsigned real = 0, eff = 0;
-      v >> real >> eff;
-      s.egid = eff;
+      next_word(v);
+      parse_number(next_word(v), s.egid);
     } else if (key == "NSpid") {
       pid_t p = 0;
-      while (v >> p) s.vpid = p;
+      for (auto w = next_word(v); !w.empty(); w = next_word(v)) {
+        if (parse_number(w, p)) s.vpid = p;
+      }
     } else if (key == "CapEff" || key == "CapPrm" || key == "CapInh") {
-      std::string hex;
-      v >> hex;
-      uint64_t mask = std::strtoull(hex.c_str(), nullptr, 16);
+      uint64_t mask = 0;
+      parse_number(next_word(v), mask, 16);
       (key == "CapEff"   ? s.cap_effective
        : key == "CapPrm" ? s.cap_permitted
                          : s.cap_inheritable) = mask;

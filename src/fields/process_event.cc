@@ -76,13 +76,22 @@ Value ProcessEvent::image_field(std::string_view name) {
   return Value::of(img.cmdline);
 }
 
-Value ProcessEvent::ancestor(int32_t index, int what) {
-  pid_t p = pid_;
-  for (int32_t i = 0; i < index && p > 1; ++i) {
-    auto st = read_status(p);
-    if (!st) return Value::none();
-    p = st->ppid;
+pid_t ProcessEvent::ancestor_pid(int32_t index) {
+  if (chain_len_ == 0) chain_[chain_len_++] = pid_;
+  while (size_t(index) >= chain_len_ && !chain_complete_) {
+    const pid_t last = chain_[chain_len_ - 1];
+    auto st = last > 1 && chain_len_ < chain_.size() ? read_status(last) : std::nullopt;
+    if (!st || st->ppid <= 0) {
+      chain_complete_ = true;
+      break;
+    }
+    chain_[chain_len_++] = st->ppid;
   }
+  return index >= 0 && size_t(index) < chain_len_ ? chain_[size_t(index)] : -1;
+}
+
+Value ProcessEvent::ancestor(int32_t index, int what) {
+  const pid_t p = ancestor_pid(index);
   if (p <= 0) return Value::none();
   if (index == 0 && what != 3) {
     const auto& img = image(what == 0 ? kName : what == 1 ? kArgs : kExePath);
@@ -147,11 +156,11 @@ Value ProcessEvent::common_field(const FieldRef& ref, std::string_view name) {
   if (name == "proc.pexe") return ancestor(1, 1);
   if (name == "proc.pexepath") return ancestor(1, 2);
   if (name == "proc.pcmdline") {
-    auto st = read_status(pid_);
-    if (!st) return Value::none();
-    auto comm = read_comm(st->ppid);
+    const pid_t parent = ancestor_pid(1);
+    if (parent <= 0) return Value::none();
+    auto comm = read_comm(parent);
     if (!comm) return Value::none();
-    auto argv = read_cmdline(st->ppid);
+    auto argv = read_cmdline(parent);
     std::string out = *comm;
     for (size_t i = 1; i < argv.size(); ++i) out += " " + argv[i];
     return str(std::move(out));

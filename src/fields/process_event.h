@@ -44,6 +44,9 @@ class ProcessEvent : public Event {
 
   Value str(std::string s);
   Value ancestor(int32_t index, int what);  // what: 0 name, 1 exe, 2 exepath, 3 pid
+  // The pid of ancestor `index` (0 = the process), or -1 past the top of the tree. The
+  // chain is read once per event, as far as a rule asks, however many fields ask.
+  pid_t ancestor_pid(int32_t index);
 
   pid_t pid_;
   const ContainerInfo& container_;
@@ -60,6 +63,9 @@ class ProcessEvent : public Event {
   // Fields extracted so far; a fixed array, so that an event allocates nothing for it.
   std::array<Cached, 24> cache_;
   size_t cached_ = 0;
+  std::array<pid_t, 33> chain_{};  // chain_[0] = the process, [1] its parent, ...
+  size_t chain_len_ = 0;
+  bool chain_complete_ = false;  // reached the top (pid 1), or a process that is gone
   // Stable addresses for the string_views returned; allocates nothing until used.
   std::forward_list<std::string> storage_;
   std::vector<std::string_view> list_;
