@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: unit and golden tests, the CLI against real rule files, the fuzzers
-# for a bounded time each, and the format check. Installs what it needs first.
+# The whole test suite: unit and golden tests, the CLI against real rule files, the
+# container integration tests, the fuzzers for a bounded time each, the whole suite again
+# under ASan+UBSan (VIGIL_SKIP_ASAN=1 leaves that out), and the format check. Installs
+# what it needs first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh || exit 1
@@ -14,12 +16,18 @@ if ! bazel build //... >"$log" 2>&1; then
   status=1
 fi
 
+passed=0
+failed=0
+run_tests() {  # BAZEL-FLAGS...: runs every test, adds to the counts
+  bazel test "$@" //tests/... 2>&1 | tee "$log" | grep -E "PASSED|FAILED|TIMEOUT|NO STATUS|ERROR|Executed" || true
+  passed=$((passed + $(grep -cE "^//.* PASSED" "$log")))
+  failed=$((failed + $(grep -cE "^//.* (FAILED|TIMEOUT|NO STATUS)" "$log")))
+  if grep -qE "^ERROR" "$log"; then failed=$((failed + 1)); fi
+  [ "$failed" -eq 0 ] || status=1
+}
+
 echo "== tests"
-bazel test //tests/... 2>&1 | tee "$log" | grep -E "PASSED|FAILED|TIMEOUT|NO STATUS|ERROR|Executed" || true
-passed=$(grep -cE "^//.* PASSED" "$log")
-failed=$(grep -cE "^//.* (FAILED|TIMEOUT|NO STATUS)" "$log")
-grep -qE "^ERROR" "$log" && failed=$((failed + 1))
-[ "$failed" -eq 0 ] || status=1
+run_tests
 
 echo "== fuzz (${fuzz_seconds}s each)"
 for target in condition_parser_fuzz rules_loader_fuzz runtime_message_fuzz oci_config_fuzz \
@@ -32,6 +40,11 @@ for target in condition_parser_fuzz rules_loader_fuzz runtime_message_fuzz oci_c
     status=1
   fi
 done
+
+if [ "${VIGIL_SKIP_ASAN:-0}" != 1 ]; then
+  echo "== tests again under ASan+UBSan (--config=asan)"
+  run_tests --config=asan
+fi
 
 echo "== clang-format"
 unformatted=$(git ls-files '*.cc' '*.h' | xargs clang-format --dry-run 2>&1 | grep -c "warning:" || true)

@@ -106,8 +106,10 @@ echo "== 200 containers started and stopped: the daemon's fds and memory return 
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
 b=$(it_bundle bundle-loop sh -c 'cat /etc/passwd >/dev/null; mkdir -p /tmp/x')
 it_inject "$b"
-daemon_fds() { ls "/proc/$it_daemon_pid/fd" | wc -l; }
-daemon_rss() { awk '/VmRSS/ {print $2}' "/proc/$it_daemon_pid/status"; }
+# Both processes: the keeper holds a copy of every container's fds, the engine evaluates.
+engine_pid() { pgrep -P "$it_daemon_pid" -f -- '--engine' | head -1; }
+daemon_fds() { echo "keeper $(ls "/proc/$it_daemon_pid/fd" | wc -l), engine $(ls "/proc/$(engine_pid)/fd" | wc -l)"; }
+daemon_rss() { awk '/VmRSS/ {print $2}' "/proc/$(engine_pid)/status"; }
 run_one() {
   local id="vigil-loop-$$-$1"
   timeout 30 runc run -b "$b" "$id" >/dev/null 2>&1 || echo "container $1 failed" >>"$it_dir/loop.err"
@@ -115,14 +117,21 @@ run_one() {
 }
 for i in $(seq 1 10); do run_one "w$i"; done  # warm up allocators and caches
 sleep 0.3
-fds0=$(daemon_fds); rss0=$(daemon_rss)
+fds0=$(daemon_fds); rss0=$(daemon_rss); engine0=$(engine_pid)
 for i in $(seq 1 200); do run_one "$i"; done
 sleep 0.5
 fds1=$(daemon_fds); rss1=$(daemon_rss)
 [ ! -s "$it_dir/loop.err" ] && it_ok "200 containers ran" || { it_fail "some containers failed"; head "$it_dir/loop.err"; }
+it_expect_eq "the same engine served them all" "$(engine_pid)" "$engine0"
 it_expect_eq "open fds back to baseline ($fds0)" "$fds1" "$fds0"
-[ $((rss1 - rss0)) -le 1024 ] && it_ok "memory back to baseline (${rss0} -> ${rss1} KiB)" \
-  || it_fail "memory grew from ${rss0} to ${rss1} KiB"
+if [ -n "${VIGIL_SANITIZER:-}" ]; then
+  # ASan's quarantine keeps freed memory on purpose, so RSS says nothing here; the leak
+  # check when this engine exits (it_cleanup fails the test on any report) replaces it.
+  it_ok "engine memory under $VIGIL_SANITIZER: ${rss0} -> ${rss1} KiB (leaks are checked at exit)"
+else
+  [ $((rss1 - rss0)) -le 1024 ] && it_ok "engine memory back to baseline (${rss0} -> ${rss1} KiB)" \
+    || it_fail "engine memory grew from ${rss0} to ${rss1} KiB"
+fi
 watches=$("$VIGIL" status --json -c "$it_dir/vigil.yaml" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["file_watches"]))')
 it_expect_eq "no file watch left behind" "$watches" "0"
 

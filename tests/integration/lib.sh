@@ -15,7 +15,17 @@ it_cleanup() {
   done
   [ -n "$it_daemon_pid" ] && kill "$it_daemon_pid" 2>/dev/null && wait "$it_daemon_pid" 2>/dev/null
   for m in "${it_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+  # Under --config=asan a sanitizer report fails the test even where the daemon survived
+  # it (the keeper restarts an engine that died; leaks are reported when the engine exits).
+  local sanitizer=""
+  [ -f "$it_dir/daemon.log" ] &&
+    sanitizer=$(grep -E -A12 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$it_dir/daemon.log")
   rm -rf "$it_dir"
+  if [ -n "$sanitizer" ]; then
+    echo "FAIL: a sanitizer reported in the daemon's log:"
+    echo "$sanitizer" | head -60
+    exit 1
+  fi
 }
 trap it_cleanup EXIT
 
@@ -74,10 +84,11 @@ on_daemon_unavailable: deny
 $extra
 YAML
   : >"$it_dir/alerts.json"
+  rm -f "$it_dir/seccomp.sock" "$it_dir/control.sock"  # a stopped daemon's: not a sign of this one
   "$VIGIL" daemon -c "$it_dir/vigil.yaml" 2>>"$it_dir/daemon.log" &
   it_daemon_pid=$!
   for _ in $(seq 50); do
-    [ -S "$it_dir/seccomp.sock" ] && return 0
+    [ -S "$it_dir/seccomp.sock" ] && [ -S "$it_dir/control.sock" ] && return 0
     sleep 0.1
   done
   it_fail "daemon did not start"; cat "$it_dir/daemon.log"
