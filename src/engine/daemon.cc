@@ -653,7 +653,8 @@ void Daemon::unwatch(const std::string& id) {
   const auto& g = *it->second->group;
   log("container " + id.substr(0, 12) + ": file watch ended after " + std::to_string(g.events()) +
       " events; cached " + std::to_string(g.cached()) + " files and " +
-      std::to_string(g.cached_dirs()) + " directories");
+      std::to_string(g.cached_dirs()) + " directories (" + std::to_string(g.settled_dirs()) +
+      " more settled into their files)");
   it->second->group->stop();
   watched_.erase(it);
 }
@@ -665,6 +666,7 @@ nlohmann::json Daemon::watches_json() const {
                    {"events", w->group->events()},
                    {"cached_files", w->group->cached()},
                    {"cached_directories", w->group->cached_dirs()},
+                   {"settled_directories", w->group->settled_dirs()},
                    {"overflows", w->group->overflows()}});
   }
   return out;

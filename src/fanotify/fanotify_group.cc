@@ -2,6 +2,7 @@
 // every event fd is closed; FAN_Q_OVERFLOW is counted.
 #include "src/fanotify/fanotify_group.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -76,6 +77,9 @@ void FanotifyGroup::clear_cache() {
   ::fanotify_mark(fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
   cached_files_ = 0;
   cached_dirs_ = 0;
+  settled_dirs_ = 0;
+  to_settle_.clear();
+  settled_.clear();
 }
 
 void FanotifyGroup::wait() {
@@ -128,7 +132,11 @@ bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   UniqueFd dir_fd(int(::syscall(SYS_openat2, root_.get(), dir.c_str(), &how, sizeof(how))));
   if (!dir_fd) return false;
-  struct stat opened, named;
+  struct stat opened, named, dir_st;
+  // A settled directory's files are cached one by one: this one is new since.
+  if (::fstat(dir_fd.get(), &dir_st) != 0 || settled_.count({dir_st.st_dev, dir_st.st_ino})) {
+    return false;
+  }
   if (name.empty() || ::fstat(event_fd, &opened) != 0 ||
       ::fstatat(dir_fd.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
       opened.st_dev != named.st_dev || opened.st_ino != named.st_ino) {
@@ -142,7 +150,71 @@ bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
     return false;
   }
   ++cached_dirs_;
+  if (settle_) {
+    to_settle_.push_back(std::move(dir_fd));
+    settle_soon();
+  }
   return true;
+}
+
+void FanotifyGroup::settle_soon() {
+  if (settle_posted_) return;
+  settle_posted_ = true;
+  // After the events already waiting: settling is never ahead of an opener.
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->settle_posted_ = false;
+    if (!self->stopped_) self->settle();
+  });
+}
+
+void FanotifyGroup::settle() {
+  // One directory per turn of the io loop, of at most kMaxEntries entries (a few ms).
+  constexpr size_t kMaxEntries = 2048;
+  if (to_settle_.empty()) return;
+  UniqueFd dir = std::move(to_settle_.front());
+  to_settle_.pop_front();
+  if (!to_settle_.empty()) settle_soon();
+  struct stat dir_st;
+  if (::fstat(dir.get(), &dir_st) != 0) return;
+  // Reading a directory is not an event (the marks have no FAN_ONDIR), so this thread
+  // cannot wait on its own group here.
+  DIR* d = ::fdopendir(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d) return;
+  std::vector<std::string> files;
+  bool keep_directory = false;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_type == DT_DIR) continue;  // judged on their own
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode)) continue;  // not cached: their opens reach vigil again
+    // A file with another name elsewhere would take its ignore mask there too; a very
+    // large directory would pin too many inodes. Either: the directory's mask stays.
+    if (st.st_nlink != 1 || files.size() == kMaxEntries) {
+      keep_directory = true;
+      break;
+    }
+    files.emplace_back(e->d_name);
+  }
+  if (!keep_directory) {
+    size_t marked = 0;
+    for (const auto& name : files) {
+      if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK | FAN_MARK_DONT_FOLLOW,
+                          FAN_OPEN_PERM, ::dirfd(d), name.c_str()) == 0) {
+        ++marked;
+      } else if (errno == ENOSPC) {
+        keep_directory = true;  // out of marks: the directory's mask keeps covering them
+        break;
+      }
+    }
+    cached_files_ += marked;
+  }
+  if (!keep_directory && ::fanotify_mark(fd_, FAN_MARK_REMOVE | FAN_MARK_IGNORE,
+                                         FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, dir.get(), ".") == 0) {
+    settled_.insert({dir_st.st_dev, dir_st.st_ino});
+    --cached_dirs_;
+    ++settled_dirs_;
+  }
+  ::closedir(d);
 }
 
 namespace {

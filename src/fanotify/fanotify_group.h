@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "src/common/unique_fd.h"
@@ -80,8 +83,11 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   void on_overflow(std::function<void()> f) { on_overflow_ = std::move(f); }
   // Forgets every cached decision (after a reload: the new rules may match those files).
   void clear_cache();
+  // Whether cached directories settle into their files' own ignore masks (see settle()).
+  void set_settle(bool on) { settle_ = on; }
   uint64_t cached() const { return cached_files_; }
   uint64_t cached_dirs() const { return cached_dirs_; }
+  uint64_t settled_dirs() const { return settled_dirs_; }
   uint64_t events() const { return events_; }
   uint64_t overflows() const { return overflows_; }
 
@@ -92,6 +98,11 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   void respond(int event_fd, bool allow);
   void cache(int event_fd, const Decision& d);
   bool cache_directory(int event_fd, const std::string& path);
+  // A directory in the ignore mask costs every open of its files a walk to the parent.
+  // Once the io thread is free, settle() gives the files of a cached directory ignore
+  // masks of their own and takes the directory's away (docs/fanotify.md).
+  void settle_soon();
+  void settle();
 
   boost::asio::posix::stream_descriptor stream_;
   int fd_;
@@ -103,6 +114,11 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   uint64_t cached_files_ = 0;
   uint64_t cached_dirs_ = 0;
   bool directory_marks_work_ = true;  // false once the kernel refused FAN_MARK_IGNORE
+  bool settle_ = true;
+  bool settle_posted_ = false;
+  uint64_t settled_dirs_ = 0;
+  std::deque<UniqueFd> to_settle_;             // O_PATH fds of cached directories
+  std::set<std::pair<dev_t, ino_t>> settled_;  // their files are cached one by one now
   UniqueFd root_;
   EventJournal journal_;
   std::vector<std::optional<std::string>> paths_;  // of the batch being decided

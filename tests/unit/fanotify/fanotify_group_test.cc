@@ -55,6 +55,17 @@ class Mounted : public ::testing::Test {
     ::close(timing[0]);
     return {WEXITSTATUS(status), ms};
   }
+  // Runs a shell command in a child (its opens on the mount wait for this io loop).
+  int run_while_running(boost::asio::io_context& io, const std::string& command) {
+    pid_t child = fork();
+    if (child == 0) {
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    while (waitpid(child, &status, WNOHANG) == 0) io.run_for(std::chrono::milliseconds(5));
+    return WEXITSTATUS(status);
+  }
   std::string dir_;
 };
 
@@ -159,6 +170,7 @@ TEST_F(Mounted, CachedDirectoriesKeepAllTheirFilesInTheKernel) {
       },
       error);
   ASSERT_TRUE(g) << error;
+  g->set_settle(false);  // the directory's own mask, as it is until it settles
   g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
   ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
   g->start();
@@ -176,6 +188,59 @@ TEST_F(Mounted, CachedDirectoriesKeepAllTheirFilesInTheKernel) {
   g->clear_cache();
   EXPECT_EQ(open_while_running(io, "a").first, 0);
   EXPECT_EQ(seen.size(), 3u) << "after a reload the directory is judged again";
+  g->stop();
+  io.poll();
+}
+
+TEST_F(Mounted, ACachedDirectorySettlesIntoItsFilesOwnMasks) {
+  std::filesystem::create_directory(dir_ + "/sub");
+  for (const char* f : {"a", "b", "sub/c"}) std::ofstream(dir_ + "/" + f) << "x";
+  std::filesystem::create_hard_link(dir_ + "/sub/c", dir_ + "/sub/c2");
+  boost::asio::io_context io;
+  std::string error;
+  std::vector<std::string> seen;
+  auto g = FanotifyGroup::create(
+      io,
+      [&](const FanotifyGroup::Input& in) {
+        seen.push_back(container_path(in.m.fd, dir_));
+        FanotifyGroup::Decision d;
+        d.cacheable = [path = seen.back()] { return CacheRequest{true, path}; };
+        return d;
+      },
+      error);
+  ASSERT_TRUE(g) << error;
+  g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
+  g->start();
+  EXPECT_EQ(open_while_running(io, "file").first, 0);
+  io.poll();  // the settling runs once the io thread is free
+  EXPECT_EQ(g->cached_dirs(), 0u);
+  EXPECT_EQ(g->settled_dirs(), 1u);
+  EXPECT_EQ(g->cached(), 3u) << "file, a and b have masks of their own; sub is not a file";
+  EXPECT_EQ(open_while_running(io, "a").first, 0);
+  EXPECT_EQ(open_while_running(io, "b").first, 0);
+  EXPECT_EQ(open_while_running(io, "file").first, 0);
+  EXPECT_EQ(seen.size(), 1u) << "settled files stay in the kernel";
+  // A file created since is judged (the directory's mask is gone), then cached on its own
+  // (once its writer is done: a write clears a file's mask).
+  EXPECT_EQ(run_while_running(io, "echo x > " + dir_ + "/later"), 0);
+  EXPECT_EQ(open_while_running(io, "later").first, 0);
+  EXPECT_EQ(seen[1], "/later");
+  const size_t judged = seen.size();
+  EXPECT_EQ(open_while_running(io, "later").first, 0);
+  EXPECT_EQ(seen.size(), judged) << "a file of a settled directory is cached as a file";
+  EXPECT_EQ(g->settled_dirs(), 1u) << "not settled twice";
+  // A directory with a hard-linked file keeps its own mask: the link's other name must
+  // not share an ignore mask.
+  EXPECT_EQ(open_while_running(io, "sub/c").first, 0);
+  io.poll();
+  EXPECT_EQ(g->cached_dirs(), 1u);
+  EXPECT_EQ(g->settled_dirs(), 1u);
+  g->clear_cache();
+  EXPECT_EQ(g->settled_dirs(), 0u);
+  const size_t before_reload = seen.size();
+  EXPECT_EQ(open_while_running(io, "a").first, 0);
+  EXPECT_EQ(seen.size(), before_reload + 1) << "after a reload the files are judged again";
   g->stop();
   io.poll();
 }
