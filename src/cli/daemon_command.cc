@@ -223,7 +223,8 @@ constexpr const char* kControlHelp = R"(usage: vigil status [--json] [-c CONFIG]
        vigil upgrade [-c CONFIG]
 
 status  what the daemon is doing: mode, rules in force, events answered, dropped alerts,
-        the containers it holds a seccomp session for (from its control socket)
+        whether its keeper is alive, the containers it holds a seccomp session for (from
+        its control socket)
 reload  make the daemon reload its rules (as SIGHUP does); prints the errors of a broken
         rule set, which leaves the previous one in force. Exit 1 if the reload failed.
 upgrade replace the engine by the vigil binary now installed at the daemon's path (as
@@ -269,6 +270,14 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
             << "rules in force: " << resp->value("rules_in_force", 0) << "\n"
             << "events answered: " << resp->value("events", 0) << "\n"
             << "alerts dropped: " << resp->value("alerts_dropped", 0) << "\n"
+            << "keeper: "
+            << (!resp->contains("keeper") || (*resp)["keeper"].is_null()
+                    ? std::string("none (--no-keeper)")
+                : (*resp)["keeper"].value("alive", false)
+                    ? "alive (pid " + std::to_string((*resp)["keeper"].value("pid", 0)) + ")"
+                    : "GONE: the engine is the last holder of the containers' fds; restart "
+                      "vigil daemon")
+            << "\n"
             << "seccomp sessions: " << (*resp)["seccomp_sessions"].size() << "\n";
   for (const auto& c : (*resp)["seccomp_sessions"]) {
     std::cout << "  " << c.value("id", std::string()) << "  " << c.value("name", std::string())

@@ -136,9 +136,49 @@ bool Daemon::start() {
       }
     }
   }
+  if (link_.attached()) watch_keeper();
   accept();
   report_unmonitored();
   return true;
+}
+
+void Daemon::watch_keeper() {
+  keeper_pid_ = ::getppid();
+  keeper_alive_ = true;
+  // The keeper sends nothing after "ready": the channel becomes readable when it closes.
+  const int fd = ::fcntl(link_.channel, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return;
+  keeper_watch_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, fd);
+  keeper_watch_->async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [this](const boost::system::error_code& ec) {
+        if (ec) return;
+        char byte;
+        const ssize_t n = ::recv(link_.channel, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) {  // not expected; drop it and keep watching
+          nlohmann::json msg;
+          std::vector<UniqueFd> fds;
+          receive_message(link_.channel, msg, fds);
+          keeper_watch_.reset();
+          watch_keeper();
+          return;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+          keeper_watch_.reset();
+          watch_keeper();
+          return;
+        }
+        keeper_alive_ = false;
+        const std::string what =
+            "the keeper (pid " + std::to_string(keeper_pid_) + ") is gone: this engine (pid " +
+            std::to_string(::getpid()) + ") is now the last holder of " +
+            std::to_string(sessions_.size()) + " seccomp sessions and " +
+            std::to_string(watched_.size()) +
+            " file watches; if it dies too, their intercepted syscalls return ENOSYS and "
+            "their watched opens are allowed. Restart vigil daemon for new containers";
+        log(what);
+        alert_engine(Priority::kCritical, "vigil: the keeper died", what);
+      });
 }
 
 void Daemon::run() {
@@ -684,15 +724,18 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
     }
     size_t in_force = 0;
     for (const auto& r : rules_->rules()) in_force += r.status == rules::RuleStatus::kCompiled;
-    return {{"ok", true},
-            {"mode", cfg_.mode == config::Mode::kEnforce ? "enforce" : "monitor"},
-            {"rules_in_force", in_force},
-            {"events", events_},
-            {"alerts_dropped", outputs_->dropped()},
-            {"watchdog_fallbacks", watchdog_->fallbacks()},
-            {"seccomp_sessions", containers},
-            {"file_watches", watches_json()},
-            {"registered_containers", registered_.size()}};
+    return {
+        {"ok", true},
+        {"mode", cfg_.mode == config::Mode::kEnforce ? "enforce" : "monitor"},
+        {"rules_in_force", in_force},
+        {"events", events_},
+        {"alerts_dropped", outputs_->dropped()},
+        {"watchdog_fallbacks", watchdog_->fallbacks()},
+        {"seccomp_sessions", containers},
+        {"file_watches", watches_json()},
+        {"registered_containers", registered_.size()},
+        {"keeper", link_.attached() ? nlohmann::json{{"pid", keeper_pid_}, {"alive", keeper_alive_}}
+                                    : nlohmann::json(nullptr)}};
   }
   if (op == "reload") {
     const bool ok = reload();

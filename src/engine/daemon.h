@@ -65,6 +65,10 @@ class Daemon {
   Verdict verdict(const rules::CompiledRuleSet& rules, const uint32_t* matched, size_t n,
                   Event& event, const fields::ContainerInfo& c);
   void report_unmonitored();
+  // Watches the channel to the keeper: if the keeper dies (the case docs/keeper.md says
+  // cannot be covered), this engine is the last holder of every container's fds; it keeps
+  // serving, says so loudly (log and a Critical alert) and in `vigil status`.
+  void watch_keeper();
   void alert_engine(Priority p, const std::string& rule, const std::string& output);
 
   config::Config cfg_;
@@ -97,6 +101,9 @@ class Daemon {
   std::vector<std::string> last_reload_errors_;
   uint64_t events_ = 0;
   std::string hostname_;
+  pid_t keeper_pid_ = 0;
+  bool keeper_alive_ = false;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> keeper_watch_;
 };
 
 }  // namespace vigil::engine

@@ -175,6 +175,35 @@ it_expect_in "all execs and opens ran through the upgrades as decided" \
   "execs=$EXECS fails=0 wrongly_denied=0 wrongly_allowed=0" "$out"
 it_expect_in "the block holds after the upgrades" "mkdir: can't create directory '/blocked': Operation not permitted" "$out"
 
+echo "== the keeper itself dies (the case that cannot be covered): the operator is told"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+sessions_before=$(grep -c "seccomp session started" "$it_dir/daemon.log")
+b=$(it_bundle bundle-keeper sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done
+mkdir /blocked 2>/tmp/result; echo rc=$? >>/tmp/result')
+it_inject "$b"
+it_containers+=("vigil-crash-$$-keeper")
+runc run -d -b "$b" "vigil-crash-$$-keeper" >/dev/null 2>&1 </dev/null || it_fail "keeper: container did not start"
+for _ in $(seq 100); do
+  [ "$(grep -c "seccomp session started" "$it_dir/daemon.log")" -gt "$sessions_before" ] && break
+  sleep 0.1
+done
+e=$(engine_pid)
+it_expect_in "status names the live keeper" "keeper: alive (pid $it_daemon_pid)" \
+  "$("$VIGIL" status -c "$it_dir/vigil.yaml")"
+kill -9 "$it_daemon_pid"
+wait "$it_daemon_pid" 2>/dev/null
+it_daemon_pid="$e"  # ours to stop at the end: the engine, orphaned
+for _ in $(seq 50); do grep -q "the keeper (pid" "$it_dir/daemon.log" && break; sleep 0.1; done
+it_expect_in "the engine logs that it is the last holder" "is now the last holder of 1 seccomp sessions" \
+  "$(cat "$it_dir/daemon.log")"
+it_expect_eq "and raises a Critical alert" "$(it_alert 'vigil: the keeper died' priority)" "Critical"
+it_expect_in "status says the keeper is gone" "keeper: GONE" "$("$VIGIL" status -c "$it_dir/vigil.yaml")"
+touch "$b/rootfs/tmp/go"
+for _ in $(seq 100); do grep -q "rc=" "$b/rootfs/tmp/result" 2>/dev/null && break; sleep 0.1; done
+result=$(cat "$b/rootfs/tmp/result" 2>/dev/null)
+it_expect_in "the engine alone still serves the container (its execs ran)" "rc=" "$result"
+it_expect_in "and still blocks" "Operation not permitted" "$result"
+
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; tail -50 "$it_dir/daemon.log"
   echo "$it_failures failure(s)"
