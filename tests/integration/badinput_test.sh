@@ -114,7 +114,10 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$it
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-s.sendall(b'{"op": "container_stopped", "state": {"id": "anything"}}\n')
+try:
+    s.sendall(b'{"op": "container_stopped", "state": {"id": "anything"}}\n')
+except OSError:
+    pass  # the daemon answers a refused peer at once and closes: its answer is still there
 s.settimeout(10)
 print(s.recv(4096).decode().strip())
 PY
