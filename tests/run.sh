@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash tests/setup.sh || exit 1
 fuzz_seconds="${VIGIL_FUZZ_SECONDS:-30}"
 log=$(mktemp)
+why=$(mktemp)
 status=0
 
 echo "== build"
@@ -24,6 +25,14 @@ run_tests() {  # BAZEL-FLAGS...: runs every test, adds to the counts
   failed=$((failed + $(grep -cE "^//.* (FAILED|TIMEOUT|NO STATUS)" "$log")))
   if grep -qE "^ERROR" "$log"; then failed=$((failed + 1)); fi
   [ "$failed" -eq 0 ] || status=1
+  # Why each failed, kept for the end of the output (where CI's excerpt is).
+  local testlog
+  for testlog in $(sed -nE 's/^(FAIL|TIMEOUT): .*\(see (.*test\.log)\)$/\2/p' "$log"); do
+    {
+      echo "--- ${testlog#*testlogs/} $*"
+      grep -E "^FAIL|Failure|Expected|Which is|actual|SUMMARY: |runtime error" "$testlog" | head -n 15
+    } >>"$why"
+  done
 }
 
 echo "== tests"
@@ -56,6 +65,10 @@ else
   failed=$((failed + 1))
   status=1
 fi
-rm -f "$log"
+if [ -s "$why" ]; then
+  echo "== why tests failed"
+  cat "$why"
+fi
+rm -f "$log" "$why"
 echo "tests: $passed passed, $failed failed"
 exit $status

@@ -101,9 +101,10 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
   // them in memory (struct open_how) that another thread may change after the kernel
   // copied it, and some opens come from no open call (io_uring workers): these count as
   // read and write, so a block on writes fails closed. An exec's opens (the interpreter)
-  // only read.
+  // only read. The event is queued before the opener sleeps, so for a moment it may still
+  // read "running": await it (open_intent_test).
   OpenIntent in;
-  if (auto sc = read_blocked_syscall(pid_)) {
+  if (auto sc = await_blocked_syscall(pid_)) {
     auto flags = [&](uint64_t f) {
       in.read = (f & O_ACCMODE) != O_WRONLY;
       in.write = (f & O_ACCMODE) != O_RDONLY || (f & (O_CREAT | O_TRUNC)) != 0;

@@ -3,6 +3,7 @@
 #include "src/fields/proc_reader.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <sstream>
 #include <string_view>
+#include <thread>
 
 #include "src/common/unique_fd.h"
 
@@ -129,8 +131,29 @@ std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid) {
   return parse_blocked_syscall(*text);
 }
 
+std::optional<BlockedSyscall> await_blocked_syscall(pid_t tid, std::chrono::microseconds budget) {
+  using Clock = std::chrono::steady_clock;
+  const std::string file = "/proc/" + std::to_string(tid) + "/syscall";
+  const auto deadline = Clock::now() + budget;
+  auto pause = std::chrono::microseconds(10);
+  for (int attempt = 0;; ++attempt) {
+    auto text = read_small_file(file, 512);
+    if (!text) return std::nullopt;
+    if (text->rfind("running", 0) != 0) return parse_blocked_syscall(*text);
+    if (Clock::now() >= deadline) return std::nullopt;
+    // Yield first: a thread preempted on this CPU by the wake-up that brought the event
+    // runs again at once. Then sleep, doubling up to 1 ms, to let it reach another CPU.
+    if (attempt < 8) {
+      ::sched_yield();
+    } else {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+  }
+}
+
 std::optional<std::string> read_blocked_open_path(pid_t tid) {
-  const auto sc = read_blocked_syscall(tid);
+  const auto sc = await_blocked_syscall(tid);
   if (!sc) return std::nullopt;
   int path_arg = -1, dirfd = AT_FDCWD;
   switch (sc->nr) {

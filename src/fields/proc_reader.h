@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +47,12 @@ struct BlockedSyscall {
   uint64_t args[6] = {};
 };
 std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid);
+// The same, for a thread that is waiting (or about to wait) for this process's answer. The
+// kernel queues a fanotify or seccomp event before the thread goes to sleep, so for a
+// moment, longer if it was preempted in between, it reads "running". This retries while it
+// reads "running", for at most `budget`; anything else (gone, not in a call) ends at once.
+std::optional<BlockedSyscall> await_blocked_syscall(
+    pid_t tid, std::chrono::microseconds budget = std::chrono::milliseconds(50));
 // Parses the text of /proc/<tid>/syscall.
 std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text);
 

@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -96,6 +98,44 @@ TEST(ProcReader, CapabilitiesAndPaths) {
   EXPECT_EQ(normalize_path("/a/./b/../c//d/"), "/a/c/d");
   EXPECT_EQ(normalize_path("/../.."), "/");
   EXPECT_EQ(normalize_path("/tmp/seen/b"), "/tmp/seen/b");
+}
+
+// The kernel queues an event before its thread sleeps: for that moment the thread reads
+// "running". A child that spins (runnable, as a preempted opener is) until told, then blocks
+// in read, stands for it: one read sees "running", the awaiting read sees the call.
+TEST(ProcReader, AwaitsAThreadThatIsAboutToBlock) {
+  auto* go =
+      static_cast<std::atomic<int>*>(mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE,
+                                          MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(go, MAP_FAILED);
+  new (go) std::atomic<int>(0);
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    while (go->load() == 0) {
+    }
+    char c;
+    _exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+  }
+  EXPECT_FALSE(read_blocked_syscall(child)) << "a spinning thread reads \"running\"";
+  EXPECT_FALSE(await_blocked_syscall(child, std::chrono::milliseconds(20)))
+      << "a thread that never blocks: the wait ends with the budget";
+  std::thread release([go] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    go->store(1);
+  });
+  auto sc = await_blocked_syscall(child, std::chrono::seconds(10));
+  release.join();
+  ASSERT_TRUE(sc);
+  EXPECT_EQ(sc->nr, SYS_read);
+  EXPECT_EQ(sc->args[0], uint64_t(p[0]));
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(await_blocked_syscall(child)) << "a reaped process ends the wait at once";
+  munmap(go, sizeof(std::atomic<int>));
 }
 
 }  // namespace
