@@ -149,6 +149,10 @@ void Daemon::watch_keeper() {
   const int fd = ::fcntl(link_.channel, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return;
   keeper_watch_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, fd);
+  arm_keeper_watch();
+}
+
+void Daemon::arm_keeper_watch() {
   keeper_watch_->async_wait(
       boost::asio::posix::stream_descriptor::wait_read,
       [this](const boost::system::error_code& ec) {
@@ -159,13 +163,11 @@ void Daemon::watch_keeper() {
           nlohmann::json msg;
           std::vector<UniqueFd> fds;
           receive_message(link_.channel, msg, fds);
-          keeper_watch_.reset();
-          watch_keeper();
+          arm_keeper_watch();
           return;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-          keeper_watch_.reset();
-          watch_keeper();
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {  // a spurious wake
+          arm_keeper_watch();
           return;
         }
         keeper_alive_ = false;

@@ -69,6 +69,7 @@ class Daemon {
   // cannot be covered), this engine is the last holder of every container's fds; it keeps
   // serving, says so loudly (log and a Critical alert) and in `vigil status`.
   void watch_keeper();
+  void arm_keeper_watch();
   void alert_engine(Priority p, const std::string& rule, const std::string& output);
 
   config::Config cfg_;

@@ -178,8 +178,10 @@ void FanotifyGroup::settle() {
   if (::fstat(dir.get(), &dir_st) != 0) return;
   // Reading a directory is not an event (the marks have no FAN_ONDIR), so this thread
   // cannot wait on its own group here.
-  DIR* d = ::fdopendir(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd listing(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  DIR* d = listing ? ::fdopendir(listing.get()) : nullptr;
   if (!d) return;
+  listing.release();  // closedir closes it
   std::vector<std::string> files;
   bool keep_directory = false;
   while (const dirent* e = ::readdir(d)) {
