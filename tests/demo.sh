@@ -37,7 +37,7 @@ for _ in $(seq 50); do [ -S "$dir/seccomp.sock" ] && break; sleep 0.1; done
 b="$dir/bundle"
 mkdir -p "$b/rootfs"/{bin,tmp,etc,proc,dev,sys,mnt}
 cp /bin/busybox "$b/rootfs/bin/"
-for a in sh mount ln echo ls cat cp; do ln -sf busybox "$b/rootfs/bin/$a"; done
+for a in sh mount ln echo ls cat cp mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$b/rootfs/etc/passwd"
 echo 'root:$6$demo:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
 (cd "$b" && runc spec)
@@ -57,6 +57,8 @@ echo '$ cp /bin/busybox /dev/shm/x && /dev/shm/x echo dropped'; cp /bin/busybox 
 echo '$ cp /bin/busybox /tmp/tool && /tmp/tool echo dropped'; cp /bin/busybox /tmp/tool && /tmp/tool echo dropped || true
 echo '$ echo evil::0:0::/:/bin/sh >>/etc/passwd'; (echo evil::0:0::/:/bin/sh >>/etc/passwd) 2>&1 && echo written || true
 echo '$ cat /etc/passwd'; cat /etc/passwd
+echo '$ echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload && cat /etc/ld.so.preload'
+(echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload && cat /etc/ld.so.preload) 2>&1 || true
 """]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY

@@ -61,6 +61,10 @@ std::optional<std::string> fd_path(int fd) {
   return std::string(buf, size_t(n));
 }
 
+int64_t ctime_ns(const struct stat& st) {
+  return int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+}
+
 }  // namespace
 
 const std::optional<std::string>& FileEvent::path() {
@@ -158,6 +162,13 @@ Value FileEvent::extract(const FieldRef& ref) {
     if (name == "fd.ino") return Value::of_int(int64_t(st.st_ino));
     return Value::of_int(int64_t(st.st_dev));
   }
+  if (name == "fd.is_upper_layer") {
+    // The event's own file changed after the container started (as for
+    // proc.is_exe_upper_layer below): a file renamed or hard-linked into place is one.
+    struct stat st;
+    if (container_.start_ns <= 0 || fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+    return Value::of_bool(ctime_ns(st) >= container_.start_ns);
+  }
   if (channel_ == Channel::kFileExec &&
       (name == "proc.is_exe_upper_layer" || name.rfind("proc.exe_ino", 0) == 0)) {
     // The file being executed, from the event's own fd. "Upper layer" (written by the
@@ -167,15 +178,14 @@ Value FileEvent::extract(const FieldRef& ref) {
     // file after the start all move it past. Files of the image keep older ctimes.
     struct stat st;
     if (::fstat(fd_, &st) != 0) return Value::none();
-    const int64_t ctime_ns = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
     if (name == "proc.exe_ino") return Value::of_int(int64_t(st.st_ino));
-    if (name == "proc.exe_ino.ctime") return Value::of_int(ctime_ns);
+    if (name == "proc.exe_ino.ctime") return Value::of_int(ctime_ns(st));
     if (name == "proc.exe_ino.mtime") {
       return Value::of_int(int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
     }
     if (name == "proc.is_exe_upper_layer") {
       if (container_.start_ns <= 0) return Value::none();
-      return Value::of_bool(ctime_ns >= container_.start_ns);
+      return Value::of_bool(ctime_ns(st) >= container_.start_ns);
     }
     return Value::none();
   }

@@ -194,6 +194,17 @@ std::pair<int, int> path_arg_positions(const EventTypeInfo& t) {
   return {path, dirfd};
 }
 
+// The second path of rename, link and symlink (where it goes) and its directory fd.
+std::pair<int, int> target_arg_positions(const EventTypeInfo& t) {
+  int path = -1, dirfd = -1;
+  for (size_t i = 0; i < t.args.size(); ++i) {
+    const auto& a = t.args[i];
+    if (a.from_memory && (a.name == "newpath" || a.name == "linkpath")) path = int(i);
+    if (a.name == "newdirfd" || a.name == "newdir" || a.name == "linkdirfd") dirfd = int(i);
+  }
+  return {path, dirfd};
+}
+
 }  // namespace
 
 std::optional<EventTypeId> event_type_of(uint32_t arch, int nr) {
@@ -348,6 +359,46 @@ std::optional<std::string> SyscallEvent::raw_path_arg() {
   return s;
 }
 
+Value SyscallEvent::fs_path_field(std::string_view name) {
+  if (!known_) return Value::none();
+  const EventTypeInfo& t = event_type(type_);
+  const auto [target, target_dirfd] = target_arg_positions(t);
+  const bool pair = target >= 0;
+  const bool raw = name.size() > 3 && name.substr(name.size() - 3) == "raw";
+  const std::string_view which = name.substr(8, name.size() - 8 - (raw ? 3 : 0));
+  if (which == "name") {
+    if (pair) return Value::none();  // source and target instead
+    if (raw) {
+      auto r = raw_path_arg();
+      return r ? str(*r) : Value::none();
+    }
+    auto p = path_arg();
+    return p ? str(*p) : Value::none();
+  }
+  if (!pair) return Value::none();
+  std::string target_raw;
+  if (!read_string(req_.data.args[target], kMaxPath, target_raw)) return Value::none();
+  const int dirfd = target_dirfd >= 0 ? int(int32_t(req_.data.args[target_dirfd])) : AT_FDCWD;
+  if (which == "target") {
+    if (raw) return str(target_raw);
+    auto p = resolve_path(dirfd, target_raw);
+    return p ? str(*p) : Value::none();
+  }
+  // The source: the first path, or a symlink's content.
+  auto source_raw = raw_path_arg();
+  if (!source_raw) return Value::none();
+  if (raw) return str(*source_raw);
+  if (t.name != "symlink" && t.name != "symlinkat") {
+    auto p = path_arg();
+    return p ? str(*p) : Value::none();
+  }
+  if (!source_raw->empty() && (*source_raw)[0] == '/') return str(normalize_path(*source_raw));
+  auto link = resolve_path(dirfd, target_raw);  // a relative content is read from its directory
+  if (!link) return Value::none();
+  const size_t slash = link->rfind('/');
+  return str(normalize_path(link->substr(0, slash + 1) + *source_raw));
+}
+
 std::optional<std::string> SyscallEvent::path_arg() {
   if (path_cache_) return *path_cache_;
   std::optional<std::string> out;
@@ -458,6 +509,7 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     if (name == "fd.filename") return str(p->substr(slash + 1));
     return str(slash == 0 ? "/" : p->substr(0, slash));
   }
+  if (name.rfind("fs.path.", 0) == 0) return fs_path_field(name);
   if (name == "fd.nameraw") {
     if (auto r = raw_path_arg()) return str(*r);
     return Value::none();

@@ -42,6 +42,9 @@ class SyscallEvent final : public ProcessEvent {
   std::optional<std::string> resolve_path(int dirfd, const std::string& path);
   std::optional<std::string> path_arg();  // the syscall's main path, resolved
   std::optional<std::string> raw_path_arg();
+  // fs.path.*: the path a one-path syscall works on, or the source and target of rename,
+  // link and symlink (a symlink's source is its content, taken from the link's directory).
+  Value fs_path_field(std::string_view name);
   Value arg_value(const std::string& key, int32_t index, bool raw);
   int arg_index(const std::string& key) const;
   bool still_valid() const;

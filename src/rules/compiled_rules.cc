@@ -37,8 +37,10 @@ class FileOnlyView final : public Event {
   Channel channel() const override { return e_.channel(); }
   Value field(const FieldRef& ref) override {
     const std::string_view name = fields::field_info(ref.id).name;
-    const bool known = name.rfind("fd.", 0) == 0 || name == "evt.type" ||
-                       name.rfind("container.", 0) == 0 || name.rfind("k8s.", 0) == 0;
+    // fd.is_upper_layer changes over the file's life (a chmod makes it true): unknown.
+    const bool known = (name.rfind("fd.", 0) == 0 && name != "fd.is_upper_layer") ||
+                       name == "evt.type" || name.rfind("container.", 0) == 0 ||
+                       name.rfind("k8s.", 0) == 0;
     return known ? e_.field(ref) : Value::unknown();
   }
 

@@ -14,7 +14,7 @@ attack() {  # NAME SCRIPT -> container output
   local b
   b=$(it_bundle "bundle-$1" sh -c "$2")
   echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
-  for a in mount ln cp cat; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  for a in mount ln cp cat mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
   python3 - "$b/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -65,17 +65,39 @@ it_expect_eq "symlink alert" "$(it_alert 'Create Symlink Over Sensitive Files' e
 
 out=$(attack write '/usr/bin/probe open-write /etc/ld.so.preload; /usr/bin/probe open-write /usr/bin/evil;
 /usr/bin/probe open-write /bin/evil; /usr/bin/probe open-write /etc/passwd; /usr/bin/probe open-read /etc/passwd;
-mkdir -p /var/lib/app; /usr/bin/probe open-write /var/lib/app/state; echo preload-bytes=$(wc -c </etc/ld.so.preload); grep -c root:x /etc/passwd')
+mkdir -p /var/lib/app; /usr/bin/probe open-write /var/lib/app/state; grep -c root:x /etc/passwd')
 it_expect_in "creating /etc/ld.so.preload is blocked" "open-write: Operation not permitted" "$out"
 it_expect_eq "every write below a system directory failed" "$(echo "$out" | grep -c 'open-write: Operation not permitted')" "4"
 it_expect_in "reading /etc/passwd is allowed" "open-read: ok" "$out"
 it_expect_in "writing below /var is allowed" "open-write: the open succeeded, then write: ok" "$out"
 it_expect_in "/etc/passwd is unchanged" "1" "$(echo "$out" | tail -1)"
 # fanotify judges an open after O_CREAT made the file: the denied create leaves it empty.
-it_expect_in "nothing was written to the denied new file" "preload-bytes=0" "$out"
+it_expect_eq "nothing was written to the denied new file" "$(wc -c <"$it_dir/bundle-write/rootfs/etc/ld.so.preload")" "0"
 it_expect_eq "write alert names the file" "$(it_alert 'Write below system directories in container' fd.name | head -1)" "/etc/ld.so.preload"
 it_expect_eq "write alert action" "$(it_alert 'Write below system directories in container' action | head -1)" "block"
 it_expect_eq "write alert process" "$(it_alert 'Write below system directories in container' proc.name | head -1)" "probe"
+
+# Written where writing is allowed, then renamed or hard-linked below /etc: never opened
+# for writing there, so the write rule cannot see it; its use is what is stopped.
+out=$(attack plant 'echo /tmp/evil.so >/tmp/preload; mv /tmp/preload /etc/ld.so.preload; echo mv-rc=$?;
+cat /etc/ld.so.preload; echo preload-rc=$?; echo "* * * * * root /tmp/x" >/tmp/job; ln /tmp/job /etc/crontab;
+echo ln-rc=$?; cat /etc/crontab; echo crontab-rc=$?; ln -s /tmp/job /etc/job-link; echo symlink-rc=$?;
+cat /etc/passwd >/dev/null; echo passwd-rc=$?')
+it_expect_in "the rename itself succeeds" "mv-rc=0" "$out"
+it_expect_in "reading the renamed-in file is blocked" "cat: can't open '/etc/ld.so.preload': Operation not permitted" "$out"
+it_expect_in "the hard link itself succeeds" "ln-rc=0" "$out"
+it_expect_in "reading the linked-in file is blocked" "cat: can't open '/etc/crontab': Operation not permitted" "$out"
+it_expect_in "an image file below /etc is read" "passwd-rc=0" "$out"
+it_expect_eq "planted file alerts" "$(it_alerts 'Read of a planted file below /etc in container' fd.name 2 | sort | tr '\n' ' ')" \
+  "/etc/crontab /etc/ld.so.preload "
+it_expect_eq "planted file alert action" "$(it_alert_last 'Read of a planted file below /etc in container' action)" "block"
+it_expect_in "the symlink is made" "symlink-rc=0" "$out"
+it_expect_eq "rename and link alerts name the new names" \
+  "$(it_alerts 'Rename or link into system directories in container' fs.path.target 3 | sort | tr '\n' ' ')" \
+  "/etc/crontab /etc/job-link /etc/ld.so.preload "
+it_expect_eq "rename and link alerts name the sources" \
+  "$(it_alerts 'Rename or link into system directories in container' fs.path.source 3 | sort | tr '\n' ' ')" \
+  "/tmp/job /tmp/job /tmp/preload "
 
 out=$(attack drop 'cp /usr/bin/probe /tmp/tool; /tmp/tool dropped; echo drop-rc=$?; /usr/bin/probe image; echo image-rc=$?')
 it_expect_in "executing a file written after the start is denied" "drop-rc=126" "$out"

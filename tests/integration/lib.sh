@@ -143,6 +143,27 @@ PY
   return 1
 }
 
+# The FIELD of every alert of RULE, one per line, once there are at least COUNT of them
+# (waits up to 3 s; then prints what there is).
+it_alerts() {
+  local rule="$1" field="$2" count="$3" v
+  for _ in $(seq 30); do
+    v=$(python3 - "$it_dir/alerts.json" "$rule" "$field" <<'PY'
+import json, sys
+path, rule, field = sys.argv[1:]
+for line in open(path):
+    a = json.loads(line)
+    if a["rule"] == rule:
+        v = a["output_fields"].get(field, a.get(field))
+        print(v.get("id") if isinstance(v, dict) else v)
+PY
+)
+    [ "$(printf '%s' "$v" | grep -c .)" -ge "$count" ] && break
+    sleep 0.1
+  done
+  printf '%s\n' "$v"
+}
+
 # The FIELD of the most recent alert of RULE (waits for it like it_alert).
 it_alert_last() {
   local rule="$1" field="$2"

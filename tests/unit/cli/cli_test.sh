@@ -26,7 +26,7 @@ expect_in() {  # expect_in NAME TEXT FILE
 }
 
 check "validate default rules" 0 "$vigil" rules validate rules/
-expect_in "default rules compiled" "14 compiled, 0 unsupported, 0 disabled, 0 with errors" "$TEST_TMPDIR/out"
+expect_in "default rules compiled" "16 compiled, 0 unsupported, 0 disabled, 0 with errors" "$TEST_TMPDIR/out"
 expect_in "soundness shown" "[block, sound, Critical]" "$TEST_TMPDIR/out"
 
 check "validate falco rules" 0 "$vigil" rules validate "$falco"
@@ -37,7 +37,7 @@ check "validate broken file exits 1" 1 "$vigil" rules validate tests/golden/unkn
 expect_in "error position" "tests/golden/unknown_macro.yaml:8:9: error: undefined macro 'shell_procs'" "$TEST_TMPDIR/out"
 
 check "validate several files, errors from each" 1 "$vigil" rules validate rules/ tests/golden/bad_operator.yaml tests/golden/non_utf8.yaml
-expect_in "first file ok" "rules/vigil_rules.yaml: 19 items" "$TEST_TMPDIR/out"
+expect_in "first file ok" "rules/vigil_rules.yaml: 22 items" "$TEST_TMPDIR/out"
 expect_in "second file" "bad_operator.yaml:3:44: error" "$TEST_TMPDIR/out"
 expect_in "third file" "non_utf8.yaml:2:12: error: file is not valid UTF-8" "$TEST_TMPDIR/out"
 
@@ -74,7 +74,7 @@ PY
 check "list with config" 0 "$vigil" rules list -c etc/vigil.yaml
 expect_in "list shows rules in force" "compiled    Kernel module load in container" "$TEST_TMPDIR/out"
 check "list json" 0 "$vigil" rules list --json -c etc/vigil.yaml
-python3 -c "import json,sys; j=json.load(open('$TEST_TMPDIR/out')); assert len(j['rules'])==14, j['rules']; print('ok   list json')" || failures=$((failures + 1))
+python3 -c "import json,sys; j=json.load(open('$TEST_TMPDIR/out')); assert len(j['rules'])==16, j['rules']; print('ok   list json')" || failures=$((failures + 1))
 
 printf 'rules_files: [x]\nmode: sometimes\n' > "$TEST_TMPDIR/bad.yaml"
 check "bad config exits 1" 1 "$vigil" rules list -c "$TEST_TMPDIR/bad.yaml"

@@ -304,6 +304,21 @@ TEST(DecisionCache, ProvesNoMatchForEveryFileOfADirectory) {
   EXPECT_FALSE(none_in("relative")) << "only absolute directories";
 }
 
+TEST(DecisionCache, WhetherAFileChangedAfterTheStartIsNeverCached) {
+  // False now, true after a chmod or a rename into place: never a basis for the cache.
+  auto r = load_yaml(rule_yaml(
+      "Planted", "evt.type = openat and fd.name startswith /etc/ and fd.is_upper_layer = true",
+      "block"));
+  ASSERT_EQ(errors(r), "");
+  FakeEvent e("openat", Channel::kFileOpen);
+  e.set("fd.name", "/etc/motd").set_bool("fd.is_upper_layer", false);
+  EXPECT_EQ(matches(r, e), (V{}));
+  EXPECT_FALSE(r.rules->provably_no_match(e));
+  FakeEvent other("openat", Channel::kFileOpen);
+  other.set("fd.name", "/srv/motd").set_bool("fd.is_upper_layer", false);
+  EXPECT_TRUE(r.rules->provably_no_match(other)) << "the path alone rules it out";
+}
+
 TEST(DecisionCache, ARuleOnTheProcessAloneMakesNothingCacheable) {
   auto r = load_yaml(rule_yaml("Any open by nc", "evt.type = openat and proc.name = nc"));
   FakeEvent e("openat", Channel::kFileOpen);
