@@ -71,6 +71,25 @@ class DirectoryView final : public Event {
   std::string dir_slash_;
 };
 
+// A read-only open (no O_WRONLY, O_RDWR, O_CREAT, O_TRUNC) of syscall `type`, everything
+// else about it unknown.
+class ReadOnlyOpenView final : public Event {
+ public:
+  explicit ReadOnlyOpenView(EventTypeId type) : type_(type) {}
+  EventTypeId type() const override { return type_; }
+  Channel channel() const override { return Channel::kSyscall; }
+  Value field(const FieldRef& ref) override {
+    const std::string_view name = fields::field_info(ref.id).name;
+    if (name == "evt.type") return Value::of(fields::event_type(type_).name);
+    if (name == "evt.is_open_write") return Value::of_bool(false);
+    if (name == "evt.is_open_read") return Value::of_bool(true);
+    return Value::unknown();
+  }
+
+ private:
+  EventTypeId type_;
+};
+
 bool no_rule_can_match(const std::vector<uint32_t>& candidates,
                        const std::vector<CompiledRule>& rules, Event& view) {
   for (uint32_t id : candidates) {
@@ -129,6 +148,21 @@ std::set<std::string> CompiledRuleSet::syscalls() const {
   for (const auto& r : rules_) {
     if (r.status != RuleStatus::kCompiled) continue;
     out.insert(r.syscalls.begin(), r.syscalls.end());
+  }
+  return out;
+}
+
+std::set<std::string> CompiledRuleSet::write_only_syscalls() const {
+  std::set<std::string> out;
+  const auto needed = syscalls();
+  // creat always writes; openat2's flags are in memory, out of the filter's reach.
+  for (const char* name : {"open", "openat"}) {
+    const auto type = fields::find_event_type(name);
+    if (!needed.count(name) || !type || *type >= fields::kMaxEventTypes) continue;
+    ReadOnlyOpenView view(*type);
+    if (no_rule_can_match(index_[size_t(Channel::kSyscall)][*type], rules_, view)) {
+      out.insert(name);
+    }
   }
   return out;
 }

@@ -71,6 +71,10 @@ class CompiledRuleSet final : public RuleSet {
   const std::vector<CompiledRule>& rules() const { return rules_; }
   // What the active (compiled, enabled) rules need from the kernel.
   std::set<std::string> syscalls() const;
+  // Those of syscalls() that every active rule needs only when the call asks to write: open
+  // and openat whose flags (a register) hold O_WRONLY, O_RDWR, O_CREAT or O_TRUNC. The
+  // seccomp filter then leaves read-only opens in the kernel.
+  std::set<std::string> write_only_syscalls() const;
   uint64_t fanotify_mask() const;
   RuleMatching matching() const { return matching_; }
 

@@ -143,8 +143,11 @@ std::string report_text(const LoadResult& r, bool list_only) {
   if (r.rules) {
     const auto sys_set = r.rules->syscalls();
     std::vector<std::string> sys(sys_set.begin(), sys_set.end());
-    out << "interception: syscalls: " << joined(sys)
-        << "; fanotify: " << joined(fanotify_names(r.rules->fanotify_mask())) << "\n";
+    const auto wo_set = r.rules->write_only_syscalls();
+    std::vector<std::string> wo(wo_set.begin(), wo_set.end());
+    out << "interception: syscalls: " << joined(sys);
+    if (!wo.empty()) out << " (" << joined(wo) << ": only calls that open for writing)";
+    out << "; fanotify: " << joined(fanotify_names(r.rules->fanotify_mask())) << "\n";
   }
   out << r.diagnostics.error_count() << " error(s), " << warnings << " warning(s)\n";
   return out.str();

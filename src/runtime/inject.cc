@@ -1,6 +1,7 @@
 // Injection policy around seccomp::inject.
 #include "src/runtime/inject.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -118,6 +119,10 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
   if (cfg.mode == config::Mode::kEnforce) add_readonly_paths(oci, cfg.readonly_paths);
   seccomp::InjectionPlan plan;
   plan.syscalls = result.rules->syscalls();
+  // Rules that only care about opens for writing: read-only opens stay in the kernel.
+  for (const auto& s : result.rules->write_only_syscalls()) {
+    plan.filters[s] = {s == "open" ? 1u : 2u, uint64_t(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)};
+  }
   plan.listener_path = cfg.listener_socket;
   seccomp::InjectionReport report;
   if (!seccomp::inject(oci, plan, report, out.error)) return out;

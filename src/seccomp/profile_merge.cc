@@ -6,6 +6,11 @@
 //    those arguments" without changing what is denied, so S is skipped and reported;
 //    when the default denies, S stays denied.
 //  - S not named: NOTIFY if the default action allows, else it stays denied.
+// A filter on S (notify only when argument i has one of some bits set) turns each NOTIFY
+// rule for S into one per bit ("args[i] & bit == bit"), and the calls with none of the
+// bits keep the allow rule's action ("args[i] & bits == 0"): the two sets are disjoint, so
+// no precedence between them matters. A rule that already tests argument i keeps S
+// notified whole.
 #include "src/seccomp/profile_merge.h"
 
 #include <algorithm>
@@ -27,6 +32,47 @@ std::vector<std::string> names_of(const nlohmann::json& rule) {
     out.push_back(it->get<std::string>());
   }
   return out;
+}
+
+bool tests_arg(const nlohmann::json& rule, unsigned index) {
+  auto it = rule.find("args");
+  if (it == rule.end() || !it->is_array()) return false;
+  for (const auto& a : *it) {
+    if (a.is_object() && a.value("index", ~0u) == index) return true;
+  }
+  return false;
+}
+
+nlohmann::json masked_eq(unsigned index, uint64_t mask, uint64_t value) {
+  // OCI: for SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the value.
+  return {{"index", index}, {"value", mask}, {"valueTwo", value}, {"op", "SCMP_CMP_MASKED_EQ"}};
+}
+
+// The NOTIFY rules for `name` (from `base`: its args and the rest), filtered or whole;
+// `keep_action` non-empty: also the rule that keeps that action for the calls left out.
+void notify_rules(nlohmann::json& merged, const std::string& name, const nlohmann::json& base,
+                  const NotifyFilter& f, const std::string& keep_action) {
+  nlohmann::json args = base.value("args", nlohmann::json::array());
+  if (!args.is_array()) args = nlohmann::json::array();
+  for (uint64_t bit = 1; bit; bit <<= 1) {
+    if (!(f.bits & bit)) continue;
+    nlohmann::json n = base;
+    n.erase("name");
+    n.erase("errnoRet");
+    n["names"] = {name};
+    n["action"] = "SCMP_ACT_NOTIFY";
+    n["args"] = args;
+    n["args"].push_back(masked_eq(f.index, bit, bit));
+    merged.push_back(n);
+  }
+  if (!keep_action.empty()) {
+    nlohmann::json k = base;
+    k.erase("name");
+    k["names"] = {name};
+    k["args"] = args;
+    k["args"].push_back(masked_eq(f.index, f.bits, 0));
+    merged.push_back(k);
+  }
 }
 
 }  // namespace
@@ -100,29 +146,47 @@ bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& 
       k["names"] = keep;
       merged.push_back(k);
     }
-    nlohmann::json m = rule;
-    m.erase("name");
-    m.erase("errnoRet");
-    m["names"] = moved;
-    m["action"] = "SCMP_ACT_NOTIFY";
-    merged.push_back(m);
+    std::vector<std::string> whole;
+    for (const auto& n : moved) {
+      auto f = plan.filters.find(n);
+      if (f == plan.filters.end() || !f->second.bits || tests_arg(rule, f->second.index)) {
+        whole.push_back(n);
+      } else {
+        notify_rules(merged, n, rule, f->second, action);
+      }
+    }
+    if (!whole.empty()) {
+      nlohmann::json m = rule;
+      m.erase("name");
+      m.erase("errnoRet");
+      m["names"] = whole;
+      m["action"] = "SCMP_ACT_NOTIFY";
+      merged.push_back(m);
+    }
     converted.insert(moved.begin(), moved.end());
   }
-  std::vector<std::string> added;
+  std::vector<std::string> added, whole;
   for (const auto& s : notify) {
     if (converted.count(s)) continue;
     if (denied.count(s)) {
       (allows(default_action) ? report.skipped : report.already_denied).push_back(s);
       continue;
     }
-    if (allows(default_action)) {
-      added.push_back(s);
-    } else {
+    if (!allows(default_action)) {
       report.already_denied.push_back(s);
+      continue;
+    }
+    added.push_back(s);
+    auto f = plan.filters.find(s);
+    if (f == plan.filters.end() || !f->second.bits) {
+      whole.push_back(s);
+    } else {
+      // The default action allows the calls left out.
+      notify_rules(merged, s, nlohmann::json::object(), f->second, std::string());
     }
   }
-  if (!added.empty()) {
-    merged.push_back({{"names", added}, {"action", "SCMP_ACT_NOTIFY"}});
+  if (!whole.empty()) {
+    merged.push_back({{"names", whole}, {"action", "SCMP_ACT_NOTIFY"}});
   }
   report.notified.assign(converted.begin(), converted.end());
   report.notified.insert(report.notified.end(), added.begin(), added.end());

@@ -1,8 +1,9 @@
 // Injection: merges the syscalls the rule set needs, as SCMP_ACT_NOTIFY, into a container's
 // OCI config (linux.seccomp) and points the runtime at vigil's listener socket. Syscalls
-// outside the NOTIFY set keep exactly the rules they had.
+// outside the NOTIFY set, and calls a filter leaves out, keep exactly the rules they had.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -10,8 +11,16 @@
 
 namespace vigil::seccomp {
 
+// NOTIFY a syscall only when argument `index` has any one of `bits` set; with none set,
+// the call keeps the profile's own action (open/openat and their write flags).
+struct NotifyFilter {
+  unsigned index = 0;
+  uint64_t bits = 0;
+};
+
 struct InjectionPlan {
-  std::set<std::string> syscalls;  // to NOTIFY
+  std::set<std::string> syscalls;               // to NOTIFY
+  std::map<std::string, NotifyFilter> filters;  // some of them only for some arguments
   std::string listener_path;
 };
 

@@ -304,6 +304,28 @@ TEST(DecisionCache, ProvesNoMatchForEveryFileOfADirectory) {
   EXPECT_FALSE(none_in("relative")) << "only absolute directories";
 }
 
+TEST(Interception, OpensOnlyForWritingWhenEveryRuleNeedsAWrite) {
+  const std::string writes =
+      rule_yaml("Core",
+                "evt.type in (open, openat) and evt.is_open_write = true and "
+                "fd.nameraw endswith /core_pattern") +
+      rule_yaml("Mkdir", "evt.type = mkdir");
+  auto r = load_yaml(writes);
+  ASSERT_EQ(errors(r), "");
+  EXPECT_EQ(r.rules->write_only_syscalls(), (std::set<std::string>{"open", "openat"}));
+  auto reads = load_yaml(writes + rule_yaml("Read", "evt.type = openat and fd.nameraw = /x"));
+  ASSERT_EQ(errors(reads), "");
+  EXPECT_EQ(reads.rules->write_only_syscalls(), (std::set<std::string>{"open"}))
+      << "a rule on openat that may match a read-only open";
+  auto negated = load_yaml(rule_yaml(
+      "Not read", "evt.type = openat and not evt.is_open_read = true and fd.nameraw = /x"));
+  EXPECT_EQ(negated.rules->write_only_syscalls(), (std::set<std::string>{"openat"}));
+  auto flags =
+      load_yaml(rule_yaml("Flags", "evt.type = openat and evt.arg.flags contains O_RDONLY"));
+  EXPECT_EQ(flags.rules->write_only_syscalls(), (std::set<std::string>{}))
+      << "anything else about the call is unknown";
+}
+
 TEST(DecisionCache, WhetherAFileChangedAfterTheStartIsNeverCached) {
   // False now, true after a chmod or a rename into place: never a basis for the cache.
   auto r = load_yaml(rule_yaml(

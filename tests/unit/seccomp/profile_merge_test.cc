@@ -9,7 +9,12 @@ namespace {
 
 using nlohmann::json;
 
-InjectionPlan plan(std::set<std::string> s) { return {std::move(s), "/run/vigil/seccomp.sock"}; }
+InjectionPlan plan(std::set<std::string> s) {
+  InjectionPlan p;
+  p.syscalls = std::move(s);
+  p.listener_path = "/run/vigil/seccomp.sock";
+  return p;
+}
 
 TEST(Merge, NoSeccompSectionGetsAnAllowProfile) {
   json c = {{"ociVersion", "1.0.2"}, {"linux", json::object()}};
@@ -38,6 +43,43 @@ TEST(Merge, AllowRulesSplitAndConditionalAllowsKeepTheirArguments) {
   ])"))
       << "write is never notified";
   EXPECT_EQ(c["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+}
+
+// openat only when its flags (argument 2) ask to write: one NOTIFY rule per flag bit, and
+// the calls with none of them keep the allow rule's action (or fall to an allowing default).
+TEST(Merge, AFilterNotifiesOnlyTheCallsWithOneOfItsBits) {
+  json c = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+    {"names":["read","openat","mkdir"],"action":"SCMP_ACT_ALLOW"},
+    {"names":["open"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]}
+  ]}}})");
+  InjectionPlan p = plan({"openat", "open", "mkdir"});
+  p.filters["openat"] = {2, 0x1 | 0x40};
+  p.filters["open"] = {1, 0x1 | 0x40};
+  InjectionReport r;
+  std::string err;
+  ASSERT_TRUE(inject(c, p, r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"], json::parse(R"([
+    {"names":["read"],"action":"SCMP_ACT_ALLOW"},
+    {"names":["openat"],"action":"SCMP_ACT_NOTIFY","args":[{"index":2,"value":1,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["openat"],"action":"SCMP_ACT_NOTIFY","args":[{"index":2,"value":64,"valueTwo":64,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["openat"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":65,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"},
+    {"names":["open"],"action":"SCMP_ACT_NOTIFY","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]}
+  ])"))
+      << "a rule that already tests the argument keeps the syscall notified whole";
+  EXPECT_EQ(r.notified, (std::vector<std::string>{"mkdir", "open", "openat"}));
+
+  json d = {{"linux", json::object()}};
+  InjectionReport r2;
+  ASSERT_TRUE(inject(d, p, r2, err)) << err;
+  EXPECT_EQ(d["linux"]["seccomp"]["syscalls"], json::parse(R"([
+    {"names":["open"],"action":"SCMP_ACT_NOTIFY","args":[{"index":1,"value":1,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["open"],"action":"SCMP_ACT_NOTIFY","args":[{"index":1,"value":64,"valueTwo":64,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["openat"],"action":"SCMP_ACT_NOTIFY","args":[{"index":2,"value":1,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["openat"],"action":"SCMP_ACT_NOTIFY","args":[{"index":2,"value":64,"valueTwo":64,"op":"SCMP_CMP_MASKED_EQ"}]},
+    {"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}
+  ])"))
+      << "under an allowing default, the calls left out are allowed by it";
 }
 
 TEST(Merge, DeniedSyscallsStayDenied) {
