@@ -404,6 +404,16 @@ void Daemon::handle(seccomp::NotifySession& s, const seccomp_notif& req) {
   // Reloads run on this same thread, so the rule set cannot change under this call.
   const rules::CompiledRuleSet* rules = rules_.get();
   fields::SyscallEvent event(req, s.fd(), s.container(), ++events_);
+  if (event.known() && cfg_.decision_cache != config::DecisionCache::kOff) {
+    // Before any answer: a rename or link let go on must not meet a cached decision.
+    auto w = watched_.find(s.container().full_id);
+    if (w != watched_.end() && barrier_.before_answer(w->first, w->second->group, req,
+                                                      fields::event_type(event.type()).name)) {
+      log("container " + s.container().id +
+          ": set up io_uring, which renames without system calls vigil sees: its file "
+          "decisions are no longer cached");
+    }
+  }
   uint32_t matched[32];
   const size_t n = event.known() ? rules->evaluate(event, matched, 32) : 0;
   if (n == 0) {
@@ -698,6 +708,7 @@ void Daemon::unwatch(const std::string& id) {
       std::to_string(g.cached_dirs()) + " directories (" + std::to_string(g.settled_dirs()) +
       " more settled into their files)");
   it->second->group->stop();
+  barrier_.forget(id);
   watched_.erase(it);
 }
 
@@ -709,6 +720,7 @@ nlohmann::json Daemon::watches_json() const {
                    {"cached_files", w->group->cached()},
                    {"cached_directories", w->group->cached_dirs()},
                    {"settled_directories", w->group->settled_dirs()},
+                   {"cache_held", w->group->cache_held()},
                    {"overflows", w->group->overflows()}});
   }
   return out;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "src/config/config.h"
+#include "src/engine/cache_barrier.h"
 #include "src/engine/control_server.h"
 #include "src/engine/keeper.h"
 #include "src/fanotify/fanotify_group.h"
@@ -105,6 +106,7 @@ class Daemon {
   pid_t keeper_pid_ = 0;
   bool keeper_alive_ = false;
   std::unique_ptr<boost::asio::posix::stream_descriptor> keeper_watch_;
+  CacheBarrier barrier_{io_};  // the decision cache against renames
 };
 
 }  // namespace vigil::engine

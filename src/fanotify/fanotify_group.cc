@@ -82,6 +82,11 @@ void FanotifyGroup::clear_cache() {
   settled_.clear();
 }
 
+void FanotifyGroup::hold_cache(bool held) {
+  if (held) clear_cache();
+  cache_held_ = held;
+}
+
 void FanotifyGroup::wait() {
   auto self = shared_from_this();
   stream_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
@@ -100,7 +105,7 @@ void FanotifyGroup::respond(int event_fd, bool allow) {
 }
 
 void FanotifyGroup::cache(int event_fd, const Decision& d) {
-  if (!d.cacheable) return;
+  if (!d.cacheable || cache_held_) return;
   const CacheRequest request = d.cacheable();
   if (!request.directory_of.empty() && directory_marks_work_ &&
       cache_directory(event_fd, request.directory_of)) {
@@ -108,8 +113,8 @@ void FanotifyGroup::cache(int event_fd, const Decision& d) {
   }
   if (!request.file) return;
   // Only files with one name: a hard link elsewhere would share the mask. The mask is
-  // cleared when the file is modified, so a changed file is judged again; renames are not
-  // seen (a known limit of path rules, see docs/fanotify.md).
+  // cleared when the file is modified, so a changed file is judged again. A rename or a
+  // new link holds the cache first (hold_cache; docs/fanotify.md, "Renames").
   struct stat st;
   if (::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) return;
   if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, event_fd,
@@ -170,7 +175,7 @@ void FanotifyGroup::settle_soon() {
 void FanotifyGroup::settle() {
   // One directory per turn of the io loop, of at most kMaxEntries entries (a few ms).
   constexpr size_t kMaxEntries = 2048;
-  if (to_settle_.empty()) return;
+  if (to_settle_.empty() || cache_held_) return;
   UniqueFd dir = std::move(to_settle_.front());
   to_settle_.pop_front();
   if (!to_settle_.empty()) settle_soon();

@@ -83,6 +83,10 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   void on_overflow(std::function<void()> f) { on_overflow_ = std::move(f); }
   // Forgets every cached decision (after a reload: the new rules may match those files).
   void clear_cache();
+  // While held, nothing is cached, and holding forgets every cached decision: a rename or
+  // link in the container may be giving a cached file a name the rules care about.
+  void hold_cache(bool held);
+  bool cache_held() const { return cache_held_; }
   // Whether cached directories settle into their files' own ignore masks (see settle()).
   void set_settle(bool on) { settle_ = on; }
   uint64_t cached() const { return cached_files_; }
@@ -116,6 +120,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   bool directory_marks_work_ = true;  // false once the kernel refused FAN_MARK_IGNORE
   bool settle_ = true;
   bool settle_posted_ = false;
+  bool cache_held_ = false;
   uint64_t settled_dirs_ = 0;
   std::deque<UniqueFd> to_settle_;             // O_PATH fds of cached directories
   std::set<std::pair<dev_t, ino_t>> settled_;  // their files are cached one by one now

@@ -2,6 +2,7 @@
 #include "src/runtime/inject.h"
 
 #include <fcntl.h>
+#include <sys/fanotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -119,6 +120,11 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
   if (cfg.mode == config::Mode::kEnforce) add_readonly_paths(oci, cfg.readonly_paths);
   seccomp::InjectionPlan plan;
   plan.syscalls = result.rules->syscalls();
+  // Cached file decisions must not follow a file through a rename or link (CacheBarrier).
+  if (cfg.decision_cache != config::DecisionCache::kOff &&
+      (result.rules->fanotify_mask() & FAN_OPEN_PERM)) {
+    for (const auto& s : config::cache_barrier_syscalls()) plan.syscalls.insert(s);
+  }
   // Rules that only care about opens for writing: read-only opens stay in the kernel.
   for (const auto& s : result.rules->write_only_syscalls()) {
     plan.filters[s] = {s == "open" ? 1u : 2u, uint64_t(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)};

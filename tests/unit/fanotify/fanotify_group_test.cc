@@ -142,6 +142,16 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
   g->clear_cache();
   EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 2) << "after a reload the file is judged again";
+  EXPECT_EQ(g->cached(), 1u);
+  // A rename or link is under way in the container (engine/cache_barrier.h).
+  g->hold_cache(true);
+  EXPECT_EQ(g->cached(), 0u) << "holding forgets what was cached";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(open_while_running(io).first, 0);
+  EXPECT_EQ(seen, 5) << "while held, every open is judged and nothing is cached";
+  EXPECT_EQ(g->cached(), 0u);
+  g->hold_cache(false);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(open_while_running(io).first, 0);
+  EXPECT_EQ(seen, 6) << "released: cached again on the next open";
   g->stop();
   io.poll();
 }

@@ -1,0 +1,88 @@
+#include "src/engine/cache_barrier.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "src/config/config.h"
+
+namespace vigil::engine {
+namespace {
+
+// Out of the call it was let go on: gone, in another call, or in no call at all. A thread
+// that reads "running" may still be in it: it is looked at again.
+bool moved_on(pid_t tid, const fields::BlockedSyscall& call) {
+  auto text = fields::read_small_file("/proc/" + std::to_string(tid) + "/syscall", 512);
+  if (!text) return true;
+  if (text->rfind("running", 0) == 0) return false;
+  auto now = fields::parse_blocked_syscall(*text);
+  return !now || now->nr != call.nr || std::memcmp(now->args, call.args, sizeof(call.args)) != 0;
+}
+
+}  // namespace
+
+bool CacheBarrier::before_answer(const std::string& id,
+                                 const std::shared_ptr<fanotify::FanotifyGroup>& group,
+                                 const seccomp_notif& req, std::string_view syscall) {
+  const auto& names = config::cache_barrier_syscalls();
+  if (!group || std::find(names.begin(), names.end(), syscall) == names.end()) return false;
+  const bool io_uring = syscall == "io_uring_setup";
+  Held& h = held_[id];
+  h.group = group;
+  group->hold_cache(true);
+  if (io_uring) {
+    const bool first = !h.forever;
+    h.forever = true;
+    return first;
+  }
+  fields::BlockedSyscall call;
+  call.nr = req.data.nr;
+  std::copy(std::begin(req.data.args), std::end(req.data.args), call.args);
+  h.movers[pid_t(req.pid)] = call;
+  if (!polling_) {
+    polling_ = true;
+    poll();
+  }
+  return false;
+}
+
+size_t CacheBarrier::movers() const {
+  size_t n = 0;
+  for (const auto& [id, h] : held_) n += h.movers.size();
+  return n;
+}
+
+void CacheBarrier::poll() {
+  timer_.expires_after(std::chrono::milliseconds(1));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) {
+      polling_ = false;
+      return;
+    }
+    bool waiting = false;
+    for (auto it = held_.begin(); it != held_.end();) {
+      Held& h = it->second;
+      for (auto m = h.movers.begin(); m != h.movers.end();) {
+        m = moved_on(m->first, m->second) ? h.movers.erase(m) : std::next(m);
+      }
+      auto group = h.group.lock();
+      if (!group) {
+        it = held_.erase(it);
+        continue;
+      }
+      if (h.movers.empty() && !h.forever) {
+        group->hold_cache(false);
+        it = held_.erase(it);
+        continue;
+      }
+      waiting |= !h.movers.empty();
+      ++it;
+    }
+    if (waiting) {
+      poll();
+    } else {
+      polling_ = false;
+    }
+  });
+}
+
+}  // namespace vigil::engine
