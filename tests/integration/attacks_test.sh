@@ -85,6 +85,7 @@ out=$(attack plant 'echo /tmp/evil.so >/tmp/preload; cat /tmp/preload /tmp/prelo
 mv /tmp/preload /etc/ld.so.preload; echo mv-rc=$?;
 cat /etc/ld.so.preload; echo preload-rc=$?; echo "* * * * * root /tmp/x" >/tmp/job; ln /tmp/job /etc/crontab;
 echo ln-rc=$?; cat /etc/crontab; echo crontab-rc=$?; ln -s /tmp/job /etc/job-link; echo symlink-rc=$?;
+cd /etc && ln -s ../tmp/job rel-link; cd /;
 cat /etc/passwd >/dev/null; echo passwd-rc=$?')
 it_expect_in "the rename itself succeeds" "mv-rc=0" "$out"
 it_expect_in "reading the renamed-in file is blocked" "cat: can't open '/etc/ld.so.preload': Operation not permitted" "$out"
@@ -96,11 +97,11 @@ it_expect_eq "planted file alerts" "$(it_alerts 'Read of a planted file below /e
 it_expect_eq "planted file alert action" "$(it_alert_last 'Read of a planted file below /etc in container' action)" "block"
 it_expect_in "the symlink is made" "symlink-rc=0" "$out"
 it_expect_eq "rename and link alerts name the new names" \
-  "$(it_alerts 'Rename or link into system directories in container' fs.path.target 3 | sort | tr '\n' ' ')" \
-  "/etc/crontab /etc/job-link /etc/ld.so.preload "
-it_expect_eq "rename and link alerts name the sources" \
-  "$(it_alerts 'Rename or link into system directories in container' fs.path.source 3 | sort | tr '\n' ' ')" \
-  "/tmp/job /tmp/job /tmp/preload "
+  "$(it_alerts 'Rename or link into system directories in container' fs.path.target 4 | sort | tr '\n' ' ')" \
+  "/etc/crontab /etc/job-link /etc/ld.so.preload /etc/rel-link "
+it_expect_eq "rename and link alerts name the sources (a relative symlink's from its directory)" \
+  "$(it_alerts 'Rename or link into system directories in container' fs.path.source 4 | sort | tr '\n' ' ')" \
+  "/tmp/job /tmp/job /tmp/job /tmp/preload "
 
 out=$(attack drop 'cp /usr/bin/probe /tmp/tool; /tmp/tool dropped; echo drop-rc=$?; /usr/bin/probe image; echo image-rc=$?')
 it_expect_in "executing a file written after the start is denied" "drop-rc=126" "$out"
