@@ -270,6 +270,8 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
             << "rules in force: " << resp->value("rules_in_force", 0) << "\n"
             << "events answered: " << resp->value("events", 0) << "\n"
             << "alerts dropped: " << resp->value("alerts_dropped", 0) << "\n"
+            << "opens whose flags were unreadable (judged as writes): "
+            << resp->value("open_intents_unknown", 0) << "\n"
             << "keeper: "
             << (!resp->contains("keeper") || (*resp)["keeper"].is_null()
                     ? std::string("none (--no-keeper)")

@@ -745,6 +745,7 @@ nlohmann::json Daemon::control(const nlohmann::json& req) {
         {"events", events_},
         {"alerts_dropped", outputs_->dropped()},
         {"watchdog_fallbacks", watchdog_->fallbacks()},
+        {"open_intents_unknown", fields::FileEvent::unknown_intents()},
         {"seccomp_sessions", containers},
         {"file_watches", watches_json()},
         {"registered_containers", registered_.size()},

@@ -98,6 +98,8 @@ const FileEvent::Image& FileEvent::image(ImagePart need) {
   return img;
 }
 
+std::atomic<uint64_t> FileEvent::unknown_intents_{0};
+
 const FileEvent::OpenIntent& FileEvent::open_intent() {
   if (intent_) return *intent_;
   // The opener is blocked in its system call until the answer: its registers hold the
@@ -108,6 +110,7 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
   // only read. The event is queued before the opener sleeps, so for a moment it may still
   // read "running": await it (open_intent_test).
   OpenIntent in;
+  bool known = true;
   if (auto sc = await_blocked_syscall(pid_)) {
     auto flags = [&](uint64_t f) {
       in.read = (f & O_ACCMODE) != O_WRONLY;
@@ -129,9 +132,13 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
         in.write = false;
         break;
       default:
+        known = false;
         break;
     }
+  } else {
+    known = false;
   }
+  if (!known) unknown_intents_.fetch_add(1, std::memory_order_relaxed);
   intent_ = in;
   return *intent_;
 }

@@ -5,6 +5,7 @@
 
 #include <sys/fanotify.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,9 @@ class FileEvent final : public ProcessEvent {
   static EventTypeId open_type();
   static EventTypeId exec_type();
   static EventTypeId write_type();
+  // Opens whose flags could not be read from the opener's system call (openat2, io_uring,
+  // an opener that never slept in reach): each counted as read and write (fail closed).
+  static uint64_t unknown_intents() { return unknown_intents_.load(std::memory_order_relaxed); }
 
   // The file's path as the container sees it.
   const std::optional<std::string>& path();
@@ -41,6 +45,7 @@ class FileEvent final : public ProcessEvent {
   };
   const OpenIntent& open_intent();
 
+  static std::atomic<uint64_t> unknown_intents_;
   int fd_;
   std::optional<OpenIntent> intent_;
   Channel channel_;
