@@ -34,11 +34,20 @@ std::vector<std::string> names_of(const nlohmann::json& rule) {
   return out;
 }
 
+// A string member, or "" when it is missing or not a string (never throws: a config's
+// types are untrusted).
+std::string string_member(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 bool tests_arg(const nlohmann::json& rule, unsigned index) {
   auto it = rule.find("args");
   if (it == rule.end() || !it->is_array()) return false;
   for (const auto& a : *it) {
-    if (a.is_object() && a.value("index", ~0u) == index) return true;
+    if (!a.is_object()) continue;
+    auto i = a.find("index");
+    if (i != a.end() && i->is_number_unsigned() && i->get<uint64_t>() == index) return true;
   }
   return false;
 }
@@ -104,9 +113,9 @@ bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& 
             "); only one listener per filter is possible, so vigil will not replace it";
     return false;
   }
-  const std::string default_action = sc.value("defaultAction", std::string());
+  const std::string default_action = string_member(sc, "defaultAction");
   if (default_action.empty()) {
-    error = "config.json: linux.seccomp has no defaultAction";
+    error = "config.json: linux.seccomp has no defaultAction (a string)";
     return false;
   }
   nlohmann::json rules = sc.value("syscalls", nlohmann::json::array());
@@ -123,7 +132,7 @@ bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& 
       error = "config.json: a linux.seccomp.syscalls entry is not an object";
       return false;
     }
-    const std::string action = rule.value("action", std::string());
+    const std::string action = string_member(rule, "action");
     if (action == "SCMP_ACT_NOTIFY") {
       error = "the profile already uses SCMP_ACT_NOTIFY; it belongs to another listener";
       return false;

@@ -7,13 +7,20 @@
 #     merged profile against the same profile without vigil (target 1.02x).
 #  3. the fanotify path: open+close of 1000 files bare, under a minimal C responder and
 #     under vigil (targets: repeated opens 1.15x bare, first opens 1.25x the responder).
-# Usage: tests/bench/run.sh [rules|seccomp|fanotify]   (all by default)
+#  4. read-only opens in a runc container: bare, under the default rules (target 1.15x
+#     bare), and with every openat notified (what the default rules cost before the filter).
+# Usage: tests/bench/run.sh [rules|seccomp|fanotify|container]   (all by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/setup.sh
 what="${1:-all}"
 bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench \
-  //tests/bench:fanotify_bench //:vigil >&2
+  //tests/bench:fanotify_bench //:vigil //tests/integration:probe_bin >&2
+if [ "$what" = container ] || [ "$what" = all ]; then
+  echo "== read-only opens in a container"
+  bash tests/bench/container_opens.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 5
+  echo
+fi
 if [ "$what" = fanotify ] || [ "$what" = all ]; then
   echo "== fanotify path"
   bazel-bin/tests/bench/fanotify_bench bazel-bin/src/cli/vigil 5

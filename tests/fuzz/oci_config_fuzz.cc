@@ -14,7 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto config = nlohmann::json::parse(data, data + size, nullptr, false);
   if (config.is_discarded()) return 0;
   vigil::seccomp::InjectionPlan plan;
-  plan.syscalls = {"mkdir", "execve", "openat", "ptrace", "socket"};
+  plan.syscalls = {"mkdir", "execve", "openat", "open", "ptrace", "socket"};
+  plan.filters["openat"] = {2, 0x243};  // O_WRONLY | O_RDWR | O_CREAT | O_TRUNC
+  plan.filters["open"] = {1, 0x243};
   plan.listener_path = "/run/vigil/seccomp.sock";
   vigil::seccomp::InjectionReport report;
   std::string error;

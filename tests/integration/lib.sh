@@ -115,36 +115,9 @@ it_inject() {
     mv "$1/config.json.new" "$1/config.json"
 }
 
-# it_alert RULE FIELD: the value of output field FIELD (or top-level key) in the first alert
-# of RULE; waits briefly for the output thread.
-it_alert() {
-  local rule="$1" field="$2"
-  for _ in $(seq 30); do
-    local v
-    v=$(python3 - "$it_dir/alerts.json" "$rule" "$field" <<'PY'
-import json, sys
-path, rule, field = sys.argv[1:]
-for line in open(path):
-    a = json.loads(line)
-    if a["rule"] == rule:
-        v = a["output_fields"].get(field, a.get(field))
-        if isinstance(v, dict):
-            v = v.get("id")
-        print(v)
-        break
-PY
-)
-    if [ -n "$v" ]; then
-      echo "$v"
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# The FIELD of every alert of RULE, one per line, once there are at least COUNT of them
-# (waits up to 3 s; then prints what there is).
+# it_alerts RULE FIELD COUNT: the FIELD (output field, or top-level key) of every alert of
+# RULE, one per line, once there are at least COUNT of them; waits up to 3 s for the output
+# thread, then prints what there is.
 it_alerts() {
   local rule="$1" field="$2" count="$3" v
   for _ in $(seq 30); do
@@ -161,35 +134,21 @@ PY
     [ "$(printf '%s' "$v" | grep -c .)" -ge "$count" ] && break
     sleep 0.1
   done
-  printf '%s\n' "$v"
+  [ -n "$v" ] && printf '%s\n' "$v"
 }
 
-# The FIELD of the most recent alert of RULE (waits for it like it_alert).
+# it_alert RULE FIELD: the FIELD of the first alert of RULE (fails if there is none).
+it_alert() {
+  local v
+  v=$(it_alerts "$1" "$2" 1) || return 1
+  printf '%s\n' "$v" | head -n 1
+}
+
+# it_alert_last RULE FIELD: the FIELD of the most recent alert of RULE.
 it_alert_last() {
-  local rule="$1" field="$2"
-  for _ in $(seq 30); do
-    local v
-    v=$(python3 - "$it_dir/alerts.json" "$rule" "$field" <<'PY'
-import json, sys
-path, rule, field = sys.argv[1:]
-last = None
-for line in open(path):
-    a = json.loads(line)
-    if a["rule"] == rule:
-        last = a["output_fields"].get(field, a.get(field))
-if isinstance(last, dict):
-    last = last.get("id")
-if last is not None:
-    print(last)
-PY
-)
-    if [ -n "$v" ]; then
-      echo "$v"
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
+  local v
+  v=$(it_alerts "$1" "$2" 1) || return 1
+  printf '%s\n' "$v" | tail -n 1
 }
 
 it_expect_eq() {  # NAME GOT WANT

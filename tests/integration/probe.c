@@ -15,6 +15,7 @@
  *   open-write PATH    open(PATH, O_WRONLY|O_CREAT|O_APPEND), then writes a line (the
  *                      two results are reported apart)
  *   open-read PATH     open(PATH, O_RDONLY)
+ *   open-loop N PATH   N open(PATH, O_RDONLY) + close, timed; prints microseconds per open
  *   latency N          N intercepted mkdir()s (each followed by rmdir), each timed;
  *                      prints the median, 99th percentile and worst in microseconds
  *   run PATH ARGS...   forks, execve()s PATH with argv PATH ARGS... and waits. busybox sh
@@ -90,6 +91,21 @@ int main(int argc, char** argv) {
   }
   if (argc > 2 && strcmp(argv[1], "open-read") == 0) {
     return report("open-read", open(argv[2], O_RDONLY));
+  }
+  if (argc > 3 && strcmp(argv[1], "open-loop") == 0) {
+    int n = atoi(argv[2]);
+    if (n <= 0 || n > 10000000) return report("open-loop", -1);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < n; ++i) {
+      int fd = open(argv[3], O_RDONLY);
+      if (fd < 0) return report("open-loop", fd);
+      close(fd);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("open-loop: %.3f us per open\n",
+           ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n);
+    return 0;
   }
   if (argc > 2 && strcmp(argv[1], "latency") == 0) {
     int n = atoi(argv[2]);

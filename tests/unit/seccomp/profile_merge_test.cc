@@ -82,6 +82,28 @@ TEST(Merge, AFilterNotifiesOnlyTheCallsWithOneOfItsBits) {
       << "under an allowing default, the calls left out are allowed by it";
 }
 
+// Found by oci_config_fuzz: ill-typed members are refused or skipped, never thrown on.
+TEST(Merge, IllTypedMembersAreRefusedNotThrown) {
+  json c =
+      json::parse(R"({"linux":{"seccomp":{"defaultAction":["SCMP_ARCH_X86_64"],"syscalls":[]}}})");
+  InjectionReport r;
+  std::string err;
+  EXPECT_FALSE(inject(c, plan({"mkdir"}), r, err));
+  EXPECT_EQ(err, "config.json: linux.seccomp has no defaultAction (a string)");
+  json d = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+    {"names":["openat"],"action":7},
+    {"names":["open"],"action":"SCMP_ACT_ALLOW","args":[{"index":"1","value":0,"op":"SCMP_CMP_EQ"}]}
+  ]}}})");
+  InjectionPlan p = plan({"openat", "open"});
+  p.filters["openat"] = {2, 0x1};
+  p.filters["open"] = {1, 0x1};
+  ASSERT_TRUE(inject(d, p, r, err)) << err;
+  EXPECT_EQ(d["linux"]["seccomp"]["syscalls"][0], json::parse(R"({"names":["openat"],"action":7})"))
+      << "an action that is not a string allows nothing: left as it is";
+  EXPECT_EQ(d["linux"]["seccomp"]["syscalls"].size(), 3u)
+      << "open: an index that is not a number tests no argument, so open is filtered";
+}
+
 TEST(Merge, DeniedSyscallsStayDenied) {
   json c = json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
     {"names":["bpf"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}}})");

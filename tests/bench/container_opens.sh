@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Read-only opens inside a runc container, per open, from one run: bare (no vigil), under
+# vigil's default rules (enforce; open/openat notified only with write flags, the file's
+# decision cached by fanotify), and under the same rules plus one rule that needs every
+# openat (so each open is a seccomp round trip, as every open was before the filter).
+# Target: the default rules within 1.15x bare. Usage: container_opens.sh VIGIL PROBE [ROUNDS]
+set -uo pipefail
+VIGIL="$(realpath "$1")"
+PROBE="$(realpath "$2")"
+rounds="${3:-5}"
+cd "$(dirname "$0")/../.."
+source tests/integration/lib.sh
+trap it_cleanup EXIT
+mkdir -p "$it_dir/extra"
+cat >"$it_dir/extra/every_openat.yaml" <<'YAML'
+- rule: Any openat of a missing file
+  desc: a rule that may match a read-only openat, so every openat is notified
+  condition: evt.type = openat and fd.nameraw = /nonexistent/x
+  output: openat %fd.nameraw
+  priority: NOTICE
+YAML
+opens=20000
+run() {  # NAME INJECT -> microseconds per open
+  local b
+  b=$(it_bundle "b-$1" /usr/bin/probe open-loop "$opens" /var/lib/data)
+  mkdir -p "$b/rootfs/var/lib"
+  echo data >"$b/rootfs/var/lib/data"
+  [ "$2" = 1 ] && it_inject "$b"
+  it_run runc "vigil-bench-$$-$1" "$b" | sed -nE 's/^open-loop: ([0-9.]+) us per open/\1/p'
+}
+results=$(mktemp)
+for r in $(seq "$rounds"); do
+  bare=$(run "bare$r" 0)
+  it_start_daemon enforce "$(pwd)/rules" >/dev/null || exit 1
+  default=$(run "default$r" 1)
+  it_start_daemon enforce "$(pwd)/rules, $it_dir/extra" >/dev/null || exit 1
+  every=$(run "every$r" 1)
+  echo "$bare $default $every" >>"$results"
+done
+python3 - "$results" "$opens" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 3]
+if not rows:
+    sys.exit("no complete round")
+med = lambda i: statistics.median(r[i] for r in rows)
+ratio = lambda i: statistics.median(r[i] / r[0] for r in rows)
+print(f"read-only open+close in a runc container, {sys.argv[2]} per run, medians of {len(rows)} rounds")
+print(f"{'setup':58} {'us/open':>9} {'x bare':>8}")
+print(f"{'bare (no vigil)':58} {med(0):9.2f} {1:8.2f}")
+print(f"{'vigil, default rules (target 1.15x bare)':58} {med(1):9.2f} {ratio(1):8.2f}")
+print(f"{'vigil, default rules + a rule needing every openat':58} {med(2):9.2f} {ratio(2):8.2f}")
+PY
+rm -f "$results"
