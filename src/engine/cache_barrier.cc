@@ -1,7 +1,6 @@
 #include "src/engine/cache_barrier.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "src/config/config.h"
 
@@ -11,11 +10,10 @@ namespace {
 // Out of the call it was let go on: gone, in another call, or in no call at all. A thread
 // that reads "running" may still be in it: it is looked at again.
 bool moved_on(pid_t tid, const fields::BlockedSyscall& call) {
-  auto text = fields::read_small_file("/proc/" + std::to_string(tid) + "/syscall", 512);
-  if (!text) return true;
-  if (text->rfind("running", 0) == 0) return false;
-  auto now = fields::parse_blocked_syscall(*text);
-  return !now || now->nr != call.nr || std::memcmp(now->args, call.args, sizeof(call.args)) != 0;
+  const auto st = fields::read_syscall_state(tid);
+  using Kind = fields::SyscallState::Kind;
+  if (st.kind == Kind::kRunning) return false;
+  return st.kind != Kind::kInCall || !fields::same_call(st.call, call);
 }
 
 }  // namespace
@@ -43,12 +41,6 @@ bool CacheBarrier::before_answer(const std::string& id,
     poll();
   }
   return false;
-}
-
-size_t CacheBarrier::movers() const {
-  size_t n = 0;
-  for (const auto& [id, h] : held_) n += h.movers.size();
-  return n;
 }
 
 void CacheBarrier::poll() {

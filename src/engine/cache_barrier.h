@@ -30,8 +30,6 @@ class CacheBarrier {
   bool before_answer(const std::string& id, const std::shared_ptr<fanotify::FanotifyGroup>& group,
                      const seccomp_notif& req, std::string_view syscall);
   void forget(const std::string& id) { held_.erase(id); }
-  // Threads in a rename or link that were let go on and not yet seen out of it.
-  size_t movers() const;
 
  private:
   void poll();

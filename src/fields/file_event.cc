@@ -65,6 +65,12 @@ int64_t ctime_ns(const struct stat& st) {
   return int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
 }
 
+// fd.is_upper_layer and proc.is_exe_upper_layer: the inode changed (ctime) at or after the
+// container's start; unknown without a start.
+Value changed_after(const struct stat& st, int64_t start_ns) {
+  return start_ns > 0 ? Value::of_bool(ctime_ns(st) >= start_ns) : Value::none();
+}
+
 }  // namespace
 
 const std::optional<std::string>& FileEvent::path() {
@@ -173,8 +179,8 @@ Value FileEvent::extract(const FieldRef& ref) {
     // The event's own file changed after the container started (as for
     // proc.is_exe_upper_layer below): a file renamed or hard-linked into place is one.
     struct stat st;
-    if (container_.start_ns <= 0 || fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
-    return Value::of_bool(ctime_ns(st) >= container_.start_ns);
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+    return changed_after(st, container_.start_ns);
   }
   if (channel_ == Channel::kFileExec &&
       (name == "proc.is_exe_upper_layer" || name.rfind("proc.exe_ino", 0) == 0)) {
@@ -190,10 +196,7 @@ Value FileEvent::extract(const FieldRef& ref) {
     if (name == "proc.exe_ino.mtime") {
       return Value::of_int(int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
     }
-    if (name == "proc.is_exe_upper_layer") {
-      if (container_.start_ns <= 0) return Value::none();
-      return Value::of_bool(ctime_ns(st) >= container_.start_ns);
-    }
+    if (name == "proc.is_exe_upper_layer") return changed_after(st, container_.start_ns);
     return Value::none();
   }
   if (name == "proc.is_exe_from_memfd") {

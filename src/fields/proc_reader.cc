@@ -125,21 +125,39 @@ std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text) {
   return b;
 }
 
-std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid) {
+SyscallState read_syscall_state(pid_t tid) {
+  SyscallState st;
   auto text = read_small_file("/proc/" + std::to_string(tid) + "/syscall", 512);
-  if (!text) return std::nullopt;
-  return parse_blocked_syscall(*text);
+  if (!text) return st;
+  if (text->rfind("running", 0) == 0) {
+    st.kind = SyscallState::Kind::kRunning;
+  } else if (auto call = parse_blocked_syscall(*text)) {
+    st.kind = SyscallState::Kind::kInCall;
+    st.call = *call;
+  } else {
+    st.kind = SyscallState::Kind::kNotInCall;
+  }
+  return st;
+}
+
+bool same_call(const BlockedSyscall& a, const BlockedSyscall& b) {
+  return a.nr == b.nr && std::memcmp(a.args, b.args, sizeof(a.args)) == 0;
+}
+
+std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid) {
+  const auto st = read_syscall_state(tid);
+  if (st.kind != SyscallState::Kind::kInCall) return std::nullopt;
+  return st.call;
 }
 
 std::optional<BlockedSyscall> await_blocked_syscall(pid_t tid, std::chrono::microseconds budget) {
   using Clock = std::chrono::steady_clock;
-  const std::string file = "/proc/" + std::to_string(tid) + "/syscall";
   const auto deadline = Clock::now() + budget;
   auto pause = std::chrono::microseconds(10);
   for (int attempt = 0;; ++attempt) {
-    auto text = read_small_file(file, 512);
-    if (!text) return std::nullopt;
-    if (text->rfind("running", 0) != 0) return parse_blocked_syscall(*text);
+    const auto st = read_syscall_state(tid);
+    if (st.kind == SyscallState::Kind::kInCall) return st.call;
+    if (st.kind != SyscallState::Kind::kRunning) return std::nullopt;
     if (Clock::now() >= deadline) return std::nullopt;
     // Yield first: a thread preempted on this CPU by the wake-up that brought the event
     // runs again at once. Then sleep, doubling up to 1 ms, to let it reach another CPU.
@@ -191,9 +209,7 @@ std::optional<std::string> read_blocked_open_path(pid_t tid) {
   }
   // Still blocked in the same call: the thread (and its memory) were the right ones.
   const auto again = read_blocked_syscall(tid);
-  if (!again || again->nr != sc->nr || std::memcmp(again->args, sc->args, sizeof(sc->args)) != 0) {
-    return std::nullopt;
-  }
+  if (!again || !same_call(*again, *sc)) return std::nullopt;
   return normalize_path(path);
 }
 

@@ -47,6 +47,15 @@ struct BlockedSyscall {
   uint64_t args[6] = {};
 };
 std::optional<BlockedSyscall> read_blocked_syscall(pid_t tid);
+// All /proc/<tid>/syscall says: the thread is gone, runs (in user space or in the kernel:
+// "running" cannot tell), is stopped outside any call, or is blocked in `call`.
+struct SyscallState {
+  enum class Kind { kGone, kRunning, kNotInCall, kInCall } kind = Kind::kGone;
+  BlockedSyscall call;  // kInCall only
+};
+SyscallState read_syscall_state(pid_t tid);
+// The same call: number and all six argument registers.
+bool same_call(const BlockedSyscall& a, const BlockedSyscall& b);
 // The same, for a thread that is waiting (or about to wait) for this process's answer. The
 // kernel queues a fanotify or seccomp event before the thread goes to sleep, so for a
 // moment, longer if it was preempted in between, it reads "running". This retries while it
