@@ -11,8 +11,10 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "src/common/log.h"
 #include "src/config/config.h"
-#include "src/engine/daemon.h"
+#include "src/engine/control_protocol.h"
+#include "src/engine/engine.h"
 #include "src/runtime/control_client.h"
 #include "src/runtime/inject.h"
 #include "src/runtime/shim.h"
@@ -124,10 +126,18 @@ int daemon_command(const std::vector<std::string>& args) {
       }
     }
   }
-  engine::Daemon daemon(*cfg, link);
-  if (!daemon.start()) return 1;
-  daemon.run();
-  return 0;
+  log::init("vigil");
+  int rc = 0;
+  {
+    engine::Engine engine(*cfg, link);
+    if (engine.start()) {
+      engine.run();
+    } else {
+      rc = 1;
+    }
+  }
+  log::shutdown();
+  return rc;
 }
 
 constexpr const char* kRuntimeHelp =
@@ -189,9 +199,11 @@ int state_hook(const std::vector<std::string>& args) {
     std::cerr << "vigil hook " << stage << ": stdin is not an OCI state (JSON with an id)\n";
     return stage == "poststop" ? 0 : 1;
   }
-  nlohmann::json req = {
-      {"op", stage == "createRuntime" ? "container_created" : "container_stopped"},
-      {"state", state}};
+  control::Request request;
+  request.op =
+      stage == "createRuntime" ? control::Op::kContainerCreated : control::Op::kContainerStopped;
+  request.state = state;
+  const nlohmann::json req = control::encode(request);
   std::string error;
   auto resp = runtime::control_request(cfg->control_socket, req, error);
   if (resp && resp->value("ok", false)) {
@@ -248,7 +260,9 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
   auto cfg = config_from(rest, 0, kControlHelp);
   if (!cfg) return 1;
   std::string error;
-  auto resp = runtime::control_request(cfg->control_socket, {{"op", op}}, error, 30000);
+  control::Request request;
+  request.op = *control::parse_op(op);
+  auto resp = runtime::control_request(cfg->control_socket, control::encode(request), error, 30000);
   if (!resp) {
     std::cerr << "vigil " << op << ": " << error << "\n";
     return 1;

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <optional>
 
+#include "src/common/kill.h"
+
 namespace vigil::fanotify {
 
 std::shared_ptr<FanotifyGroup> FanotifyGroup::create(boost::asio::io_context& io, Handler handler,
@@ -260,6 +262,7 @@ size_t FanotifyGroup::recover_orphans() {
     } catch (...) {
       d = Decision{};
     }
+    if (d.kill) kill_process_of(m.pid, [] { return true; });
     respond(m.fd, d.allow);  // the dead reader's number: the kernel matches it
     journal_.set_answered(i);
     ++recovered;
@@ -325,7 +328,9 @@ void FanotifyGroup::on_ready() {
           d = Decision{};  // the stated fallback: allow; the event path should not throw
         }
       }
-      // Answer first, then log. If the watchdog already answered, its answer stands.
+      // Answer first, then log. If the watchdog already answered, its answer stands. A kill
+      // comes before the deny: the opener never runs on. The unanswered event pins its pid.
+      if (d.kill) kill_process_of(m->pid, [] { return true; });
       if (perm && in_flight_->claim()) respond(m->fd, d.allow);
       if (journal_.valid()) journal_.set_answered(index);
       if (perm) {

@@ -34,6 +34,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   // The handler's answer, and what to do once the kernel has it (write the alerts).
   struct Decision {
     bool allow = true;
+    bool kill = false;  // SIGKILL the opener's process before the (deny) answer
     // Asked after the answer (off the opener's wait): whether no rule could match an open
     // of this file, or of any file of its directory, by anyone. Then the file or the
     // directory goes into the ignore mask and later opens never leave the kernel (the

@@ -2,6 +2,7 @@
 #include "src/fields/container_info.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,12 @@ void ContainerInfo::read_bundle_config() {
   std::ifstream in(bundle + "/config.json");
   nlohmann::json c = nlohmann::json::parse(in, nullptr, false);
   if (c.is_discarded() || !c.is_object()) return;
+  if (c.contains("root") && c["root"].is_object()) {
+    const auto path = c["root"].value("path", std::string("rootfs"));
+    std::string root = !path.empty() && path[0] == '/' ? path : bundle + "/" + path;
+    std::error_code ec;
+    rootfs = std::filesystem::weakly_canonical(root, ec).string();
+  }
   // What `--privileged` gives a container: every capability, among them CAP_SYS_ADMIN
   // and CAP_SYS_MODULE, in its bounding set.
   const auto caps = c.value("process", nlohmann::json::object())

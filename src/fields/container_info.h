@@ -27,8 +27,8 @@ struct ContainerInfo {
                                    // io thread (they would wait on vigil's own group)
 
   // Fills names from CRI / Podman / containerd annotations where present.
-  // Reads what the bundle's config.json says (privileged); quietly keeps what it has if
-  // the file cannot be read.
+  // Reads what the bundle's config.json says (privileged, the root file system's host
+  // path); quietly keeps what it has if the file cannot be read.
   void read_bundle_config();
 
   static ContainerInfo from_state(const std::string& id, const std::string& bundle,

@@ -2,17 +2,15 @@
 // evt.arg.<name> in existing rules means the same thing here.
 #include "src/fields/event_types.h"
 
-#include <sys/fanotify.h>
-
 #include <string_view>
 #include <unordered_map>
 
 namespace vigil::fields {
 namespace {
 
-constexpr uint64_t kOpenPerm = FAN_OPEN_PERM;
-constexpr uint64_t kExecPerm = FAN_OPEN_EXEC_PERM;
-constexpr uint64_t kModify = FAN_MODIFY | FAN_CLOSE_WRITE;
+constexpr ChannelMask kOpenPerm = channel_bit(Channel::kFileOpen);
+constexpr ChannelMask kExecPerm = channel_bit(Channel::kFileExec);
+constexpr ChannelMask kModify = channel_bit(Channel::kFileModify);
 
 constexpr ArgInfo R(std::string_view n) { return {n, false}; }  // register argument
 constexpr ArgInfo M(std::string_view n) { return {n, true}; }   // read from target memory
@@ -198,23 +196,7 @@ ChannelMask event_type_channels(EventTypeId id) {
   const auto& t = event_type(id);
   ChannelMask m = 0;
   if (!t.syscall.empty()) m |= channel_bit(Channel::kSyscall);
-  if (t.fanotify_mask & FAN_OPEN_PERM) m |= channel_bit(Channel::kFileOpen);
-  if (t.fanotify_mask & FAN_OPEN_EXEC_PERM) m |= channel_bit(Channel::kFileExec);
-  if (t.fanotify_mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) m |= channel_bit(Channel::kFileModify);
-  return m;
-}
-
-std::vector<std::string_view> fanotify_mask_names(uint64_t mask) {
-  static constexpr std::pair<uint64_t, std::string_view> kNames[] = {
-      {FAN_OPEN_PERM, "FAN_OPEN_PERM"},
-      {FAN_OPEN_EXEC_PERM, "FAN_OPEN_EXEC_PERM"},
-      {FAN_MODIFY, "FAN_MODIFY"},
-      {FAN_CLOSE_WRITE, "FAN_CLOSE_WRITE"},
-  };
-  std::vector<std::string_view> out;
-  for (const auto& [bit, name] : kNames)
-    if (mask & bit) out.push_back(name);
-  return out;
+  return m | t.file_channels;
 }
 
 }  // namespace vigil::fields

@@ -26,7 +26,7 @@ struct ArgInfo {
 struct EventTypeInfo {
   std::string_view name;      // Falco's evt.type
   std::string_view syscall;   // the syscall to NOTIFY; empty if seccomp cannot see it
-  uint64_t fanotify_mask;     // FAN_* bits that report this event type; 0 if none
+  ChannelMask file_channels;  // the fanotify channels that report it; 0 if none
   std::vector<ArgInfo> args;  // in syscall order; evt.arg[N] indexes this
   bool exec;                  // an execve-like event: proc.* describe the new image
 };
@@ -38,8 +38,5 @@ EventTypeSet all_event_types();
 
 // The channels that can report this event type.
 ChannelMask event_type_channels(EventTypeId id);
-
-// Names of the FAN_* bits in a mask, for reports ("FAN_OPEN_PERM", ...).
-std::vector<std::string_view> fanotify_mask_names(uint64_t mask);
 
 }  // namespace vigil::fields

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "src/fanotify/channels.h"
 #include "src/fields/event_types.h"
 #include "src/fields/proc_reader.h"
 #include "src/fields/registry.h"
@@ -35,16 +36,10 @@ FileEvent::FileEvent(const fanotify_event_metadata& m, const ContainerInfo& cont
     raw_path_ = std::nullopt;
     raw_path_known_ = true;
   }
-  if (m.mask & FAN_OPEN_EXEC_PERM) {
-    channel_ = Channel::kFileExec;
-    type_ = exec_type();
-  } else if (m.mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) {
-    channel_ = Channel::kFileModify;
-    type_ = write_type();
-  } else {
-    channel_ = Channel::kFileOpen;
-    type_ = open_type();
-  }
+  channel_ = fanotify::channel_of(m.mask);
+  type_ = channel_ == Channel::kFileExec     ? exec_type()
+          : channel_ == Channel::kFileModify ? write_type()
+                                             : open_type();
 }
 
 namespace {

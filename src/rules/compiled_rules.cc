@@ -167,10 +167,10 @@ std::set<std::string> CompiledRuleSet::write_only_syscalls() const {
   return out;
 }
 
-uint64_t CompiledRuleSet::fanotify_mask() const {
-  uint64_t m = 0;
+ChannelMask CompiledRuleSet::file_channels() const {
+  ChannelMask m = 0;
   for (const auto& r : rules_) {
-    if (r.status == RuleStatus::kCompiled) m |= r.fanotify_mask;
+    if (r.status == RuleStatus::kCompiled) m |= r.file_channels;
   }
   return m;
 }

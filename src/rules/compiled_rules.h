@@ -46,7 +46,7 @@ struct CompiledRule {
   // Per event type, the channel the rule is bound to (event type id, channel).
   std::vector<std::pair<EventTypeId, Channel>> bindings;
   std::vector<std::string> syscalls;     // to NOTIFY for this rule
-  uint64_t fanotify_mask = 0;            // FAN_* bits for this rule
+  ChannelMask file_channels = 0;         // the fanotify channels it needs
   std::optional<bool> sound;             // blocking rules only: decision free of races?
   std::vector<std::string> racy_fields;  // what makes it racy
 };
@@ -75,7 +75,8 @@ class CompiledRuleSet final : public RuleSet {
   // and openat whose flags (a register) hold O_WRONLY, O_RDWR, O_CREAT or O_TRUNC. The
   // seccomp filter then leaves read-only opens in the kernel.
   std::set<std::string> write_only_syscalls() const;
-  uint64_t fanotify_mask() const;
+  // The file channels (fanotify events) the active rules need.
+  ChannelMask file_channels() const;
   RuleMatching matching() const { return matching_; }
 
  private:

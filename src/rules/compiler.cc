@@ -3,8 +3,6 @@
 // rule; a rule with an error is reported and never enters the index.
 #include "src/rules/compiler.h"
 
-#include <sys/fanotify.h>
-
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -1022,13 +1020,9 @@ class Compiler {
           }
           break;
         case Channel::kFileOpen:
-          r.fanotify_mask |= FAN_OPEN_PERM;
-          break;
         case Channel::kFileExec:
-          r.fanotify_mask |= FAN_OPEN_EXEC_PERM;
-          break;
         case Channel::kFileModify:
-          r.fanotify_mask |= FAN_MODIFY | FAN_CLOSE_WRITE;
+          r.file_channels |= channel_bit(*pick);
           break;
       }
     }

@@ -4,12 +4,15 @@
 #include <map>
 #include <sstream>
 
+#include "src/fanotify/channels.h"
+
 namespace vigil::rules {
 namespace {
 
-std::vector<std::string> fanotify_names(uint64_t mask) {
+// The report names the kernel's events, as an administrator would look them up.
+std::vector<std::string> fanotify_names(ChannelMask channels) {
   std::vector<std::string> out;
-  for (auto n : fields::fanotify_mask_names(mask)) out.emplace_back(n);
+  for (auto n : fanotify::mask_names(fanotify::mask_of(channels))) out.emplace_back(n);
   return out;
 }
 
@@ -32,7 +35,7 @@ nlohmann::json rule_json(const CompiledRule& r) {
   j["priority"] = std::string(priority_name(r.facts.priority));
   j["action"] = std::string(action_name(r.facts.action));
   j["syscalls"] = r.syscalls;
-  j["fanotify"] = fanotify_names(r.fanotify_mask);
+  j["fanotify"] = fanotify_names(r.file_channels);
   std::vector<std::string> types;
   if (r.status == RuleStatus::kCompiled || r.status == RuleStatus::kDisabled) {
     for (const auto& [type, channel] : r.bindings) {
@@ -92,7 +95,7 @@ nlohmann::json report_json(const LoadResult& r) {
     const auto sys_set = r.rules->syscalls();
     std::vector<std::string> sys(sys_set.begin(), sys_set.end());
     out["syscalls"] = sys;
-    out["fanotify"] = fanotify_names(r.rules->fanotify_mask());
+    out["fanotify"] = fanotify_names(r.rules->file_channels());
   }
   return out;
 }
@@ -120,7 +123,7 @@ std::string report_text(const LoadResult& r, bool list_only) {
       out << ", " << priority_name(rule->facts.priority) << "]";
       if (rule->status == RuleStatus::kCompiled || rule->status == RuleStatus::kDisabled) {
         out << "  syscalls: " << joined(rule->syscalls)
-            << "  fanotify: " << joined(fanotify_names(rule->fanotify_mask));
+            << "  fanotify: " << joined(fanotify_names(rule->file_channels));
         if (rule->unrestricted) out << "  (no evt.type restriction)";
       }
       if (!rule->reason.empty() && rule->status != RuleStatus::kCompiled) {
@@ -147,7 +150,7 @@ std::string report_text(const LoadResult& r, bool list_only) {
     std::vector<std::string> wo(wo_set.begin(), wo_set.end());
     out << "interception: syscalls: " << joined(sys);
     if (!wo.empty()) out << " (" << joined(wo) << ": only calls that open for writing)";
-    out << "; fanotify: " << joined(fanotify_names(r.rules->fanotify_mask())) << "\n";
+    out << "; fanotify: " << joined(fanotify_names(r.rules->file_channels())) << "\n";
   }
   out << r.diagnostics.error_count() << " error(s), " << warnings << " warning(s)\n";
   return out.str();

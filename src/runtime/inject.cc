@@ -2,7 +2,6 @@
 #include "src/runtime/inject.h"
 
 #include <fcntl.h>
-#include <sys/fanotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -122,7 +121,7 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
   plan.syscalls = result.rules->syscalls();
   // Cached file decisions must not follow a file through a rename or link (CacheBarrier).
   if (cfg.decision_cache != config::DecisionCache::kOff &&
-      (result.rules->fanotify_mask() & FAN_OPEN_PERM)) {
+      (result.rules->file_channels() & channel_bit(Channel::kFileOpen))) {
     for (const auto& s : config::cache_barrier_syscalls()) plan.syscalls.insert(s);
   }
   // Rules that only care about opens for writing: read-only opens stay in the kernel.

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "src/common/kill.h"
+
 namespace vigil::seccomp {
 
 namespace {
@@ -45,12 +47,10 @@ NotifyJournal::~NotifyJournal() {
   if (slot_) ::munmap(slot_, kJournalSize);
 }
 
-NotifySession::NotifySession(boost::asio::io_context& io, UniqueFd fd,
-                             fields::ContainerInfo container, Handler handler, Closed closed,
-                             NotifyJournal journal)
+NotifySession::NotifySession(boost::asio::io_context& io, UniqueFd fd, Handler handler,
+                             Closed closed, NotifyJournal journal)
     : stream_(io, fd.release()),
       fd_(stream_.native_handle()),
-      container_(std::move(container)),
       handler_(std::move(handler)),
       closed_(std::move(closed)),
       journal_(std::move(journal)) {
@@ -98,23 +98,26 @@ void NotifySession::close() {
 
 void NotifySession::decide(const seccomp_notif& req) {
   ++count_;
-  current_id_ = req.id;
-  answered_ = false;
+  Response r = Response::Continue();
   try {
-    handler_(*this, req);
+    r = handler_(*this, req);
   } catch (...) {
     // The event path should not throw; if it does, the syscall still gets its answer.
+    r = Response::Continue();
   }
-  if (!answered_) allow();
+  apply(req, r);
+}
+
+bool NotifySession::still_pending(uint64_t id) const {
+  return ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 bool NotifySession::recover_orphan() {
   seccomp_notif* slot = journal_.slot();
   if (!slot || slot->id == 0) return false;
   const seccomp_notif req = *slot;
-  uint64_t id = req.id;
   // Answered already (the predecessor died after SEND), or the target is gone: nothing.
-  const bool pending = ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  const bool pending = still_pending(req.id);
   if (pending) decide(req);
   std::memset(slot, 0, sizeof(*slot));
   return pending;
@@ -137,15 +140,18 @@ void NotifySession::on_ready() {
   wait();
 }
 
-bool NotifySession::send(int error, uint32_t flags) {
-  if (answered_) return false;
-  answered_ = true;
+bool NotifySession::apply(const seccomp_notif& req, const Response& r) {
+  if (r.kind == Response::Kind::kKill) {
+    // The pidfd is checked against the notification: a recycled pid is never hit.
+    kill_process_of(pid_t(req.pid), [&] { return still_pending(req.id); });
+  }
   seccomp_notif_resp resp;
   std::memset(&resp, 0, sizeof(resp));
-  resp.id = current_id_;
-  resp.error = error ? -error : 0;
+  resp.id = req.id;
+  const bool cont = r.kind == Response::Kind::kContinue;
+  resp.error = cont || !r.error ? 0 : -r.error;
   resp.val = 0;
-  resp.flags = flags;
+  resp.flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
   return ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
 }
 
@@ -155,8 +161,5 @@ UniqueFd NotifySession::release_fd() {
   fd_ = -1;
   return UniqueFd(stream_.release());
 }
-
-bool NotifySession::allow() { return send(0, SECCOMP_USER_NOTIF_FLAG_CONTINUE); }
-bool NotifySession::deny(int error) { return send(error, 0); }
 
 }  // namespace vigil::seccomp

@@ -1,6 +1,6 @@
 // One container's seccomp notify fd: waits on it in the io_context without blocking,
-// RECVs one notification per readiness, hands it to the handler, and guarantees that every
-// notification gets exactly one answer (the handler's, or CONTINUE if it gave none).
+// RECVs one notification per readiness, asks the handler for a Response, and applies it:
+// every notification gets exactly one answer (the handler's, or CONTINUE if it threw).
 // Ownership: the session owns the fd; release_fd() stops the session and hands the fd on
 // (to a successor process) without closing it, since closing the last copy turns every
 // intercepted syscall of the container into ENOSYS.
@@ -13,7 +13,6 @@
 #include <memory>
 
 #include "src/common/unique_fd.h"
-#include "src/fields/container_info.h"
 
 namespace vigil::seccomp {
 
@@ -49,13 +48,29 @@ class NotifyJournal {
   seccomp_notif* slot_ = nullptr;
 };
 
+// What a handler decides for one notification (crun's handlers return a named outcome the
+// same way). The session applies it, once:
+//   response = Continue()          the syscall runs (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+//            | Error(errno)        it returns -errno without running
+//            | Kill()              the calling process is SIGKILLed, the call gets EPERM
+struct Response {
+  enum class Kind : uint8_t { kContinue, kError, kKill };
+  Kind kind = Kind::kContinue;
+  int error = 0;
+  static Response Continue() { return {}; }
+  static Response Error(int e) { return {Kind::kError, e}; }
+  static Response Kill() { return {Kind::kKill, EPERM}; }
+};
+
 class NotifySession : public std::enable_shared_from_this<NotifySession> {
  public:
-  using Handler = std::function<void(NotifySession&, const seccomp_notif&)>;
+  // Decides one notification; runs on the io thread and must not block. Never answers
+  // itself: the session does, with what it returns.
+  using Handler = std::function<Response(NotifySession&, const seccomp_notif&)>;
   using Closed = std::function<void(NotifySession&)>;
 
-  NotifySession(boost::asio::io_context& io, UniqueFd fd, fields::ContainerInfo container,
-                Handler handler, Closed closed, NotifyJournal journal = {});
+  NotifySession(boost::asio::io_context& io, UniqueFd fd, Handler handler, Closed closed,
+                NotifyJournal journal = {});
   ~NotifySession();
 
   // A notification a dead predecessor received but never answered (still pending in the
@@ -63,31 +78,28 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
   // was one. Call before start().
   bool recover_orphan();
   void start();
-  // Answers the notification being handled. Each returns false if it was already answered
-  // or the target is gone (ENOENT: normal, the process died or the call was interrupted).
-  bool allow();          // SECCOMP_USER_NOTIF_FLAG_CONTINUE
-  bool deny(int error);  // the syscall returns -error
   int fd() const { return fd_; }
   UniqueFd release_fd();
-  const fields::ContainerInfo& container() const { return container_; }
   const NotifyJournal& journal() const { return journal_; }
-  fields::ContainerInfo& mutable_container() { return container_; }
   uint64_t notifications() const { return count_; }
+  // Whether notification `id` is still pending (its target has not died or been
+  // interrupted): SECCOMP_IOCTL_NOTIF_ID_VALID, the check seccomp_unotify(2) asks for after
+  // opening anything of the target's.
+  bool still_pending(uint64_t id) const;
 
  private:
   void wait();
   void on_ready();
   void close();
-  bool send(int error, uint32_t flags);
+  // Sends the answer; false if the target is gone (ENOENT: normal, the process died or the
+  // call was interrupted).
+  bool apply(const seccomp_notif& req, const Response& r);
   void decide(const seccomp_notif& req);
 
   boost::asio::posix::stream_descriptor stream_;
   int fd_;
-  fields::ContainerInfo container_;
   Handler handler_;
   Closed closed_;
-  uint64_t current_id_ = 0;
-  bool answered_ = true;
   uint64_t count_ = 0;
   bool closed_called_ = false;
   bool hung_up_ = false;

@@ -1,5 +1,6 @@
 // Alerts in Falco's JSON shape plus vigil's action and container; the async writer.
-#include "src/outputs/alert.h"
+#include "src/outputs/dispatcher.h"
+#include "src/outputs/sinks/sinks.h"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,13 @@
 
 namespace vigil::outputs {
 namespace {
+
+std::vector<std::unique_ptr<AlertSink>> file_sinks(const OutputConfig& cfg) {
+  std::vector<std::string> errors;
+  auto sinks = make_sinks(cfg, errors);
+  EXPECT_TRUE(errors.empty());
+  return sinks;
+}
 
 Alert sample() {
   Alert a;
@@ -47,7 +55,7 @@ TEST(Alert, InvalidUtf8FromATargetDoesNotBreakJson) {
   EXPECT_NO_THROW(nlohmann::json::parse(to_json_line(a)));
 }
 
-TEST(AsyncOutputs, WritesJsonLinesToTheFile) {
+TEST(AlertDispatcher, WritesJsonLinesToTheFile) {
   const std::string path = std::string(getenv("TEST_TMPDIR")) + "/alerts.json";
   {
     OutputConfig cfg;
@@ -55,7 +63,7 @@ TEST(AsyncOutputs, WritesJsonLinesToTheFile) {
     cfg.syslog_enabled = false;
     cfg.file_enabled = true;
     cfg.file_path = path;
-    AsyncOutputs out(cfg);
+    AlertDispatcher out(file_sinks(cfg));
     for (int i = 0; i < 100; ++i) out.push(sample());
     out.flush();
     EXPECT_EQ(out.dropped(), 0u);
@@ -70,14 +78,14 @@ TEST(AsyncOutputs, WritesJsonLinesToTheFile) {
   EXPECT_EQ(n, 100);
 }
 
-TEST(AsyncOutputs, OverflowIsCountedAndReported) {
+TEST(AlertDispatcher, OverflowIsCountedAndReported) {
   const std::string path = std::string(getenv("TEST_TMPDIR")) + "/overflow.json";
   OutputConfig cfg;
   cfg.stdout_enabled = false;
   cfg.syslog_enabled = false;
   cfg.file_enabled = true;
   cfg.file_path = path;
-  AsyncOutputs out(cfg, /*capacity=*/1);
+  AlertDispatcher out(file_sinks(cfg), /*capacity=*/1);
   for (int i = 0; i < 10000; ++i) out.push(sample());
   out.flush();
   const uint64_t dropped = out.dropped();
@@ -114,7 +122,7 @@ TEST(AlertJournal, RecordsRoundTripAndASuccessorWritesWhatWasNotWritten) {
   cfg.file_enabled = true;
   cfg.file_path = path;
   {
-    AsyncOutputs successor(cfg);
+    AlertDispatcher successor(file_sinks(cfg));
     successor.use_journal(AlertJournal::adopt(std::move(keeper_copy)));
     EXPECT_EQ(successor.replay(), 1u);
     successor.flush();

@@ -3,8 +3,6 @@
 // the rule index that evaluation uses.
 #include <gtest/gtest.h>
 
-#include <sys/fanotify.h>
-
 #include "tests/unit/testing/fake_event.h"
 #include "tests/unit/testing/load.h"
 
@@ -32,7 +30,7 @@ TEST(Channels, RegisterArgumentBlocksAreSoundSeccomp) {
   ASSERT_EQ(errors(r), "");
   const auto* rule = find_rule(r, "P");
   EXPECT_EQ(rule->syscalls, (V{"ptrace"}));
-  EXPECT_EQ(rule->fanotify_mask, 0u);
+  EXPECT_EQ(rule->file_channels, 0u);
   ASSERT_TRUE(rule->sound.has_value());
   EXPECT_TRUE(*rule->sound);
 }
@@ -43,14 +41,14 @@ TEST(Channels, PathBlocksUseFanotifyAndAreSound) {
   ASSERT_EQ(errors(r), "");
   const auto* rule = find_rule(r, "S");
   EXPECT_TRUE(rule->syscalls.empty());
-  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_OPEN_PERM));
+  EXPECT_EQ(rule->file_channels, channel_bit(Channel::kFileOpen));
   EXPECT_TRUE(*rule->sound);
 }
 
 TEST(Channels, ExecPathBlocksUseFanotifyExec) {
   auto r = load_yaml(rule_yaml("X", "evt.type = execve and proc.exepath startswith /tmp/", "kill"));
   const auto* rule = find_rule(r, "X");
-  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_OPEN_EXEC_PERM));
+  EXPECT_EQ(rule->file_channels, channel_bit(Channel::kFileExec));
   EXPECT_TRUE(*rule->sound);
 }
 
@@ -63,7 +61,7 @@ TEST(Channels, FieldsOnlySeccompCanSupplyForceSeccompAndAreRacyForBlocks) {
   ASSERT_EQ(errors(r), "");
   const auto* rule = find_rule(r, "W");
   EXPECT_EQ(rule->syscalls, (V{"openat"}));
-  EXPECT_EQ(rule->fanotify_mask, 0u);
+  EXPECT_EQ(rule->file_channels, 0u);
   ASSERT_TRUE(rule->sound.has_value());
   EXPECT_FALSE(*rule->sound);
   EXPECT_EQ(rule->racy_fields, (V{"fd.name on openat"}));
@@ -78,7 +76,7 @@ TEST(Channels, OpenFlagsOnFileOpensMakeWriteBlocksSound) {
   ASSERT_EQ(errors(r), "");
   const auto* rule = find_rule(r, "W");
   EXPECT_EQ(rule->syscalls, (V{}));
-  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_OPEN_PERM));
+  EXPECT_EQ(rule->file_channels, channel_bit(Channel::kFileOpen));
   ASSERT_TRUE(rule->sound.has_value());
   EXPECT_TRUE(*rule->sound);
 }
@@ -128,7 +126,7 @@ TEST(Channels, WriteIsNeverNotifiedAndCannotBeBlockedSoundly) {
   auto r = load_yaml(rule_yaml("W", "evt.type = write and fd.name startswith /etc", "block"));
   const auto* rule = find_rule(r, "W");
   EXPECT_TRUE(rule->syscalls.empty());
-  EXPECT_EQ(rule->fanotify_mask, uint64_t(FAN_MODIFY | FAN_CLOSE_WRITE));
+  EXPECT_EQ(rule->file_channels, channel_bit(Channel::kFileModify));
   EXPECT_FALSE(*rule->sound);
 }
 

@@ -67,8 +67,8 @@ int mkdir_under_session(NotifySession::Handler handler, uint64_t* notifications 
     return -1;
   }
   boost::asio::io_context io;
-  auto session = std::make_shared<NotifySession>(io, UniqueFd(fd), fields::ContainerInfo{},
-                                                 std::move(handler), [](NotifySession&) {});
+  auto session =
+      std::make_shared<NotifySession>(io, UniqueFd(fd), std::move(handler), [](NotifySession&) {});
   session->start();
   f.go.set_value();
   auto result = f.result.get_future();
@@ -85,31 +85,30 @@ int mkdir_under_session(NotifySession::Handler handler, uint64_t* notifications 
 
 TEST(NotifySession, DenyReturnsTheErrnoToTheTarget) {
   uint64_t n = 0;
-  EXPECT_EQ(mkdir_under_session([](NotifySession& s, const seccomp_notif&) { s.deny(EACCES); }, &n),
+  EXPECT_EQ(mkdir_under_session(
+                [](NotifySession&, const seccomp_notif&) { return Response::Error(EACCES); }, &n),
             EACCES);
   EXPECT_EQ(n, 1u);
 }
 
 TEST(NotifySession, AllowLetsTheSyscallRun) {
-  EXPECT_EQ(mkdir_under_session([](NotifySession& s, const seccomp_notif&) { s.allow(); }), 0);
-}
-
-TEST(NotifySession, AHandlerThatDoesNotAnswerStillGetsAnAnswer) {
-  EXPECT_EQ(mkdir_under_session([](NotifySession&, const seccomp_notif&) {}), 0);
-}
-
-TEST(NotifySession, AThrowingHandlerStillGetsAnAnswer) {
   EXPECT_EQ(mkdir_under_session(
-                [](NotifySession&, const seccomp_notif&) { throw std::runtime_error("bug"); }),
+                [](NotifySession&, const seccomp_notif&) { return Response::Continue(); }),
             0);
 }
 
-TEST(NotifySession, OnlyTheFirstAnswerCounts) {
-  EXPECT_EQ(mkdir_under_session([](NotifySession& s, const seccomp_notif&) {
-              EXPECT_TRUE(s.deny(EPERM));
-              EXPECT_FALSE(s.allow());
+TEST(NotifySession, AThrowingHandlerStillGetsAnAnswer) {
+  EXPECT_EQ(mkdir_under_session([](NotifySession&, const seccomp_notif&) -> Response {
+              throw std::runtime_error("bug");
             }),
-            EPERM);
+            0);
+}
+
+TEST(NotifySession, AnErrorResponseOfZeroFailsNothing) {
+  // Error(0) answers without running the call and reports success: never CONTINUE.
+  EXPECT_EQ(
+      mkdir_under_session([](NotifySession&, const seccomp_notif&) { return Response::Error(0); }),
+      0);
 }
 
 TEST(NotifySession, ReleaseFdHandsTheListenerOnOpen) {
@@ -120,16 +119,17 @@ TEST(NotifySession, ReleaseFdHandsTheListenerOnOpen) {
   ASSERT_GE(fd, 0);
   boost::asio::io_context io;
   auto session = std::make_shared<NotifySession>(
-      io, UniqueFd(fd), fields::ContainerInfo{},
-      [](NotifySession& s, const seccomp_notif&) { s.deny(EPERM); }, [](NotifySession&) {});
+      io, UniqueFd(fd), [](NotifySession&, const seccomp_notif&) { return Response::Error(EPERM); },
+      [](NotifySession&) {});
   session->start();
   UniqueFd handed = session->release_fd();
   ASSERT_EQ(handed.get(), fd);
   session.reset();
   // A successor session on the same fd answers the target.
   auto successor = std::make_shared<NotifySession>(
-      io, std::move(handed), fields::ContainerInfo{},
-      [](NotifySession& s, const seccomp_notif&) { s.deny(EROFS); }, [](NotifySession&) {});
+      io, std::move(handed),
+      [](NotifySession&, const seccomp_notif&) { return Response::Error(EROFS); },
+      [](NotifySession&) {});
   successor->start();
   f.go.set_value();
   auto result = f.result.get_future();
@@ -171,8 +171,8 @@ TEST(NotifySession, NotificationsThatArriveTogetherAreAllAnswered) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   boost::asio::io_context io;
   auto session = std::make_shared<NotifySession>(
-      io, UniqueFd(fd), fields::ContainerInfo{},
-      [](NotifySession& s, const seccomp_notif&) { s.allow(); }, [](NotifySession&) {});
+      io, UniqueFd(fd), [](NotifySession&, const seccomp_notif&) { return Response::Continue(); },
+      [](NotifySession&) {});
   session->start();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (done < 3 && std::chrono::steady_clock::now() < deadline) {
@@ -222,15 +222,15 @@ TEST(NotifySession, NotificationsArrivingDuringHandlingAreAllAnswered) {
   boost::asio::io_context io;
   bool released = false;
   auto session = std::make_shared<NotifySession>(
-      io, UniqueFd(fd), fields::ContainerInfo{},
-      [&](NotifySession& s, const seccomp_notif&) {
+      io, UniqueFd(fd),
+      [&](NotifySession&, const seccomp_notif&) {
         if (!released) {
           // While this one is being decided, three more arrive.
           released = true;
           rest.set_value();
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
-        s.allow();
+        return Response::Continue();
       },
       [](NotifySession&) {});
   session->start();
@@ -268,11 +268,11 @@ TEST(NotifyJournal, ASuccessorAnswersWhatADeadReaderReceived) {
   boost::asio::io_context io;
   int decided = 0;
   auto session = std::make_shared<NotifySession>(
-      io, UniqueFd(fd), fields::ContainerInfo{},
-      [&](NotifySession& s, const seccomp_notif& req) {
+      io, UniqueFd(fd),
+      [&](NotifySession&, const seccomp_notif& req) {
         ++decided;
         EXPECT_TRUE(req.data.nr == __NR_mkdir || req.data.nr == __NR_mkdirat);
-        s.deny(EACCES);
+        return Response::Error(EACCES);
       },
       [](NotifySession&) {}, NotifyJournal::adopt(std::move(journal_copy)));
   EXPECT_TRUE(session->recover_orphan());

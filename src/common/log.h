@@ -1,0 +1,19 @@
+// The daemon's own log (not alerts): spdlog, to stderr, from a thread of its own, so that a
+// log line never delays an answer to the kernel. A line still queued when the process is
+// SIGKILLed is lost; one from a clean exit is not (shutdown() drains the queue).
+#pragma once
+
+#include <string>
+
+namespace vigil::log {
+
+// Sets up the process's logger; lines start with `prefix` ("vigil", "vigil keeper").
+// Until it is called (tools, tests), lines go to stderr synchronously.
+void init(const std::string& prefix);
+void info(const std::string& line);
+void warn(const std::string& line);
+void error(const std::string& line);
+// Writes out what is queued (before exit).
+void shutdown();
+
+}  // namespace vigil::log

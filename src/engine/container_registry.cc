@@ -1,0 +1,63 @@
+// The container registry.
+#include "src/engine/container_registry.h"
+
+#include <time.h>
+
+namespace vigil::engine {
+
+std::map<std::string, std::string> annotations_of(const nlohmann::json& state) {
+  std::map<std::string, std::string> out;
+  if (!state.is_object() || !state.contains("annotations")) return out;
+  const auto& a = state["annotations"];
+  if (!a.is_object()) return out;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
+  }
+  return out;
+}
+
+Container& ContainerRegistry::get(const std::string& id, const std::string& bundle,
+                                  const std::map<std::string, std::string>& annotations) {
+  auto& slot = containers_[id];
+  if (slot) return *slot;
+  slot = std::make_unique<Container>();
+  slot->id = id;
+  slot->info = fields::ContainerInfo::from_state(id, bundle, annotations);
+  slot->info.read_bundle_config();
+  // The start, on the clock file systems stamp inodes with (the coarse real-time clock): a
+  // file written after this moment has a ctime at or after it (proc.is_exe_upper_layer).
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  slot->info.start_ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  return *slot;
+}
+
+Container* ContainerRegistry::find(const std::string& id) {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? nullptr : it->second.get();
+}
+
+void ContainerRegistry::release_if_empty(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it != containers_.end() && it->second->empty()) containers_.erase(it);
+}
+
+size_t ContainerRegistry::registered() const {
+  size_t n = 0;
+  for (const auto& [id, c] : containers_) n += c->registered;
+  return n;
+}
+
+size_t ContainerRegistry::sessions() const {
+  size_t n = 0;
+  for (const auto& [id, c] : containers_) n += c->sessions.size();
+  return n;
+}
+
+size_t ContainerRegistry::watches() const {
+  size_t n = 0;
+  for (const auto& [id, c] : containers_) n += c->watch != nullptr;
+  return n;
+}
+
+}  // namespace vigil::engine

@@ -1,0 +1,299 @@
+// Wiring, start, signals, reload and the control target.
+#include "src/engine/engine.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "src/common/log.h"
+#include "src/fields/file_event.h"
+#include "src/rules/compiler.h"
+
+namespace vigil::engine {
+namespace {
+
+std::string hostname() {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+}  // namespace
+
+Engine::Engine(config::Config cfg, EngineLink link)
+    : cfg_(std::move(cfg)),
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      keeper_(link, [](const std::string& m) { log::info(m); }),
+      pipeline_(cfg_.mode, hostname()),
+      listener_(
+          io_,
+          [this](UniqueFd fd, const seccomp::ContainerProcessState& st) {
+            on_runtime_container(std::move(fd), st);
+          },
+          [](const std::string& m) { log::info(m); }),
+      control_(io_, [this](const nlohmann::json& r) { return handle_control(*this, r); }) {}
+
+Engine::~Engine() = default;
+
+bool Engine::load_rules() {
+  rules::CompileOptions opts;
+  opts.matching = cfg_.rule_matching;
+  auto r = rules::load_and_compile(cfg_.rules_files, opts);
+  last_reload_errors_.clear();
+  for (const auto& d : r.diagnostics.sorted()) {
+    if (d.severity != rules::Severity::kError) continue;
+    log::error(rules::format_diagnostic(d));
+    last_reload_errors_.push_back(rules::format_diagnostic(d));
+  }
+  if (r.diagnostics.has_errors()) {
+    log::error(rules_ ? "rules not reloaded; the previous rules stay in force"
+                      : "cannot start: the rules have errors");
+    return false;
+  }
+  rules_ = r.rules;  // one swap; handlers read it per event
+  for (const auto& [id, c] : containers_.all()) {
+    if (c->watch) c->watch->group().clear_cache();
+  }
+  size_t active = 0;
+  for (const auto& rule : r.rules->rules()) active += rule.status == rules::RuleStatus::kCompiled;
+  log::info("rules loaded: " + std::to_string(active) + " in force");
+  return true;
+}
+
+bool Engine::start() {
+  if (!load_rules()) return false;
+  outputs::OutputConfig oc;
+  oc.json = cfg_.json_output;
+  oc.stdout_enabled = cfg_.stdout_output;
+  oc.syslog_enabled = cfg_.syslog_output;
+  oc.file_enabled = cfg_.file_output;
+  oc.file_path = cfg_.file_output_path;
+  std::vector<std::string> sink_errors;
+  auto sinks = outputs::make_sinks(oc, sink_errors);
+  for (const auto& e : sink_errors) log::error(e);
+  outputs_ = std::make_unique<outputs::AlertDispatcher>(std::move(sinks));
+  watchdog_ = std::make_unique<fanotify::PermissionWatchdog>(
+      std::chrono::milliseconds(cfg_.permission_deadline_ms), cfg_.permission_fallback_allow,
+      [this](int64_t held_ms) {
+        // On the watchdog thread: the output queue is thread-safe.
+        alert_engine(Priority::kCritical, "vigil: permission event answered by the watchdog",
+                     "A file permission event was held " + std::to_string(held_ms) +
+                         " ms, longer than permission_deadline_ms; answered " +
+                         (cfg_.permission_fallback_allow ? "allow" : "deny") + " by the watchdog");
+      });
+  // A keeper bound both sockets: they outlive engines, so runtimes and hooks that connect
+  // while no engine runs wait in the backlog instead of failing.
+  std::string error;
+  const bool listening = keeper_.attached() ? listener_.adopt(keeper_.raw().listener, error)
+                                            : listener_.listen(cfg_.listener_socket, error);
+  if (!listening) {
+    log::error("cannot listen on " + cfg_.listener_socket + ": " + error);
+    return false;
+  }
+  log::info("listening for runtimes on " + cfg_.listener_socket);
+  const bool control_ok = keeper_.attached() ? control_.adopt(keeper_.raw().control, error)
+                                             : control_.listen(cfg_.control_socket, error);
+  if (!control_ok) {
+    log::error("cannot listen on " + cfg_.control_socket + ": " + error);
+    return false;
+  }
+  // What a predecessor left is answered before anything new is accepted.
+  if (keeper_.attached()) {
+    adopt_kept();
+    if (!outputs_->has_journal()) {
+      auto journal = outputs::AlertJournal::create();
+      if (journal.valid()) {
+        keeper_.keep(KeptKind::kAlertJournal, nlohmann::json::object(),
+                     {{"journal", journal.fd()}});
+        outputs_->use_journal(std::move(journal));
+      }
+    }
+    keeper_.watch_liveness(io_, [this] { on_keeper_gone(); });
+  }
+  listener_.start();
+  report_unmonitored();
+  return true;
+}
+
+void Engine::adopt_kept() {
+  for (auto& item : keeper_.receive_kept()) {
+    switch (item.kind) {
+      case KeptKind::kAlertJournal: {
+        UniqueFd fd = item.take("journal");
+        if (!fd) break;
+        outputs_->use_journal(outputs::AlertJournal::adopt(std::move(fd)));
+        if (size_t n = outputs_->replay()) {
+          log::info("writing " + std::to_string(n) + " alerts the previous engine had not written");
+        }
+        break;
+      }
+      case KeptKind::kWatch:
+        adopt_watch(item);
+        break;
+      case KeptKind::kSession:
+        adopt_session(item);
+        break;
+    }
+  }
+}
+
+void Engine::on_keeper_gone() {
+  const std::string what =
+      "the keeper (pid " + std::to_string(keeper_.keeper_pid()) + ") is gone: this engine (pid " +
+      std::to_string(::getpid()) + ") is now the last holder of " +
+      std::to_string(containers_.sessions()) + " seccomp sessions and " +
+      std::to_string(containers_.watches()) +
+      " file watches; if it dies too, their intercepted syscalls return ENOSYS and "
+      "their watched opens are allowed. Restart vigil daemon for new containers";
+  log::error(what);
+  alert_engine(Priority::kCritical, "vigil: the keeper died", what);
+}
+
+void Engine::run() {
+  // Signals: SIGHUP reloads, SIGINT/SIGTERM stop. Re-armed after each one.
+  std::function<void()> arm;
+  arm = [this, &arm] {
+    signals_.async_wait([this, &arm](const boost::system::error_code& e, int sig) {
+      if (e) return;
+      if (sig == SIGHUP) {
+        load_rules();
+        arm();
+        return;
+      }
+      log::info("stopping");
+      io_.stop();
+    });
+  };
+  arm();
+  // `vigil daemon` held these until now (a signal while starting waits for this handler).
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : {SIGHUP, SIGINT, SIGTERM}) sigaddset(&handled, s);
+  ::pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
+  io_.run();
+  outputs_->flush();
+}
+
+void Engine::alert_engine(Priority p, const std::string& rule, const std::string& output,
+                          const std::string& container_id) {
+  alert(pipeline_.engine_alert(p, rule, output, container_id));
+}
+
+nlohmann::json Engine::status() {
+  nlohmann::json sessions = nlohmann::json::array();
+  for (const auto& [id, c] : containers_.all()) {
+    for (const auto& [ptr, s] : c->sessions) {
+      sessions.push_back({{"id", id},
+                          {"name", c->info.name},
+                          {"notifications", s.session->notifications()},
+                          {"registered", c->registered}});
+    }
+  }
+  size_t in_force = 0;
+  for (const auto& r : rules_->rules()) in_force += r.status == rules::RuleStatus::kCompiled;
+  return {{"ok", true},
+          {"mode", pipeline_.enforcing() ? "enforce" : "monitor"},
+          {"rules_in_force", in_force},
+          {"events", events_},
+          {"alerts_dropped", outputs_->dropped()},
+          {"outputs", outputs_json()},
+          {"watchdog_fallbacks", watchdog_->fallbacks()},
+          {"open_intents_unknown", fields::FileEvent::unknown_intents()},
+          {"seccomp_sessions", sessions},
+          {"file_watches", watches_json()},
+          {"registered_containers", containers_.registered()},
+          {"keeper", keeper_.attached() ? nlohmann::json{{"pid", keeper_.keeper_pid()},
+                                                         {"alive", keeper_.keeper_alive()}}
+                                        : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json Engine::outputs_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : outputs_->stats()) {
+    out.push_back(
+        {{"name", s.name}, {"written", s.written}, {"failed", s.failed}, {"dropped", s.dropped}});
+  }
+  return out;
+}
+
+nlohmann::json Engine::reload() {
+  const bool ok = load_rules();
+  return {{"ok", ok}, {"errors", last_reload_errors_}};
+}
+
+nlohmann::json Engine::upgrade() {
+  // The keeper stops this engine and starts the binary now at its path, which takes over
+  // every session and watch (docs/keeper.md).
+  if (!keeper_.attached()) return control::error_response("no keeper (--no-keeper)");
+  // Asked a moment later, so this answer reaches the caller before the engine stops.
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(100));
+  timer->async_wait([this, timer](const boost::system::error_code& ec) {
+    if (!ec && !keeper_.request_upgrade()) log::error("upgrade: the keeper is gone");
+  });
+  return {{"ok", true}, {"engine_pid", ::getpid()}};
+}
+
+nlohmann::json Engine::container_created(const nlohmann::json& state) {
+  const std::string id = state.value("id", std::string());
+  Container& c = containers_.get(id, state.value("bundle", std::string()), annotations_of(state));
+  c.registered = true;
+  c.state = state;
+  log::info("container " + id.substr(0, 12) + ": registered by its createRuntime hook");
+  std::string error;
+  try {
+    error = watch(c);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty()) {
+    log::warn("container " + id.substr(0, 12) + ": its files are NOT watched: " + error);
+    return {{"ok", true}, {"warning", "files not watched: " + error}};
+  }
+  return {{"ok", true}};
+}
+
+nlohmann::json Engine::container_stopped(const std::string& id) {
+  Container* c = containers_.find(id);
+  if (c) {
+    c->registered = false;
+    unwatch(*c);
+  }
+  log::info("container " + id.substr(0, 12) + ": stopped (poststop hook)");
+  // Every process of the container is gone; a session still open can go too.
+  if (c) {
+    while (!c->sessions.empty()) {
+      log::info("container " + id.substr(0, 12) + ": stopped; session closed");
+      end_session(*c, *c->sessions.begin()->first, /*log_end=*/false);
+    }
+    containers_.release_if_empty(id);
+  }
+  return {{"ok", true}};
+}
+
+void Engine::report_unmonitored() {
+  // Hooks that found the daemon down (on_daemon_unavailable: allow) left a note each.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(cfg_.control_socket).parent_path() / "unmonitored";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    auto text = std::ifstream(e.path());
+    nlohmann::json note = nlohmann::json::parse(text, nullptr, false);
+    auto field = [&](const char* k) {
+      return note.is_object() && note.contains(k) && note[k].is_string()
+                 ? note[k].get<std::string>()
+                 : std::string("?");
+    };
+    const std::string what = field("container");
+    alert_engine(Priority::kCritical, "vigil: container started unmonitored",
+                 "A container started while the vigil daemon was down and runs unmonitored "
+                 "(container=" +
+                     what + " at=" + field("time") + " via=" + field("via") + ")",
+                 what.substr(0, 12));
+    fs::remove(e.path(), ec);
+  }
+}
+
+}  // namespace vigil::engine

@@ -1,0 +1,101 @@
+// The engine: one io_context thread that serves runtimes (seccomp listener), hooks and the
+// CLI (control socket), runs a NotifySession per container process tree and a file watch
+// per container, decides each event through the VerdictPipeline, answers the kernel, and
+// only then lets the alerts be written (the output threads). SIGHUP (or `vigil reload`)
+// reloads the rules (a broken rule set keeps the old one); SIGINT/SIGTERM stop.
+//
+// The path of one event through these pieces is in docs/architecture.md. Files:
+//   engine.cc    wiring, start, signals, reload, the control target
+//   sessions.cc  seccomp sessions: new, kept, and the notification handler
+//   watches.cc   file watches: new, kept, and the file event handler
+#pragma once
+
+#include <boost/asio.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/config/config.h"
+#include "src/engine/cache_barrier.h"
+#include "src/engine/container_registry.h"
+#include "src/engine/control_api.h"
+#include "src/engine/control_server.h"
+#include "src/engine/keeper_link.h"
+#include "src/engine/verdict_pipeline.h"
+#include "src/fanotify/watchdog.h"
+#include "src/outputs/dispatcher.h"
+#include "src/outputs/sinks/sinks.h"
+#include "src/rules/compiled_rules.h"
+#include "src/seccomp/listener.h"
+
+namespace vigil::engine {
+
+class Engine final : public ControlTarget {
+ public:
+  // With `link` attached, this is a keeper's engine: it serves the keeper's sockets, takes
+  // over what the keeper kept, and hands it every new session and watch.
+  explicit Engine(config::Config cfg, EngineLink link = {});
+  ~Engine() override;
+  // Loads the rules and listens; false (with the reason logged) if it cannot.
+  bool start();
+  void run();  // until SIGINT/SIGTERM
+
+  // ControlTarget
+  nlohmann::json status() override;
+  nlohmann::json reload() override;
+  nlohmann::json upgrade() override;
+  nlohmann::json container_created(const nlohmann::json& state) override;
+  nlohmann::json container_stopped(const std::string& id) override;
+
+ private:
+  // Compiles the configured rules; on success swaps them in. False (keeping the old rules)
+  // with every error logged and kept for `vigil reload`.
+  bool load_rules();
+  void adopt_kept();
+  void alert(outputs::Alert a) { outputs_->push(std::move(a)); }
+  void alert_engine(Priority p, const std::string& rule, const std::string& output,
+                    const std::string& container_id = "");
+  void report_unmonitored();
+  void on_keeper_gone();
+  nlohmann::json outputs_json() const;
+
+  // sessions.cc
+  void on_runtime_container(UniqueFd fd, const seccomp::ContainerProcessState& st);
+  void start_session(Container& c, UniqueFd fd, const nlohmann::json& meta,
+                     seccomp::NotifyJournal journal, const std::string& adopted_key);
+  void adopt_session(KeptItem& item);
+  seccomp::Response on_notification(Container& c, const seccomp_notif& req,
+                                    seccomp::NotifySession& s);
+  void end_session(Container& c, seccomp::NotifySession& s, bool log_end);
+
+  // watches.cc
+  // Starts watching a registered container's mounts, if the rules need file events;
+  // returns why not ("" when watched or not needed).
+  std::string watch(Container& c);
+  void adopt_watch(KeptItem& item);
+  void serve_watch(Container& c, std::unique_ptr<fanotify::ContainerWatch> w,
+                   const nlohmann::json& meta, const std::string& adopted_key);
+  fanotify::FanotifyGroup::Decision on_file_event(Container& c,
+                                                  const fanotify::FanotifyGroup::Input& in);
+  void unwatch(Container& c);
+  nlohmann::json watches_json() const;
+
+  config::Config cfg_;
+  // One thread runs everything; nothing is posted from other threads (the output threads
+  // have their own queues), so the io_context needs no locking.
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  KeeperLink keeper_;
+  VerdictPipeline pipeline_;
+  std::shared_ptr<const rules::CompiledRuleSet> rules_;
+  std::unique_ptr<outputs::AlertDispatcher> outputs_;
+  std::unique_ptr<fanotify::PermissionWatchdog> watchdog_;
+  ContainerRegistry containers_;
+  seccomp::RuntimeListener listener_;
+  ControlServer control_;
+  std::vector<std::string> last_reload_errors_;
+  uint64_t events_ = 0;
+  CacheBarrier barrier_{io_};  // the decision cache against renames
+};
+
+}  // namespace vigil::engine

@@ -1,0 +1,182 @@
+// File watches: one per registered container whose rules need file events, new (at its
+// createRuntime hook) or taken over from the keeper, and the handler that turns a fanotify
+// event into a Decision.
+#include "src/common/log.h"
+#include "src/engine/engine.h"
+#include "src/fields/file_event.h"
+#include "src/fields/proc_reader.h"
+
+namespace vigil::engine {
+
+std::string Engine::watch(Container& c) {
+  const ChannelMask channels = rules_->file_channels();
+  if (!channels) return {};  // no file rules: no group at all
+  // Registered twice (an injected hook and a hooks.d hook): one watch is enough.
+  if (c.watch) return {};
+  const int pid = c.state.value("pid", 0);
+  if (c.info.bundle.empty() || pid <= 0) return "state has no bundle or pid";
+  if (c.info.rootfs.empty()) return "cannot read the bundle's config";
+  // Read through the host's path, which is not the container's (marked) mount; from now on
+  // this thread must not open the container's files (they would wait on its own group).
+  c.info.passwd = fields::read_small_file(c.info.rootfs + "/etc/passwd").value_or("");
+  c.info.group = fields::read_small_file(c.info.rootfs + "/etc/group").value_or("");
+  c.info.files_watched = true;
+  Container* cp = &c;
+  std::vector<std::string> warnings;
+  std::string error;
+  auto w = fanotify::ContainerWatch::create(
+      io_, [this, cp](const fanotify::FanotifyGroup::Input& in) { return on_file_event(*cp, in); },
+      pid, c.info.rootfs, channels, warnings, error);
+  for (const auto& warning : warnings) log::warn("container " + c.info.id + ": " + warning);
+  if (!w) return error;
+  const size_t others = w->other_mounts();
+  nlohmann::json meta = {
+      {"id", c.id}, {"state", c.state}, {"rootfs", c.info.rootfs}, {"start_ns", c.info.start_ns}};
+  serve_watch(c, std::move(w), meta, "");
+  log::info("container " + c.info.id + ": watching its root file system (" + c.info.rootfs +
+            ") and " + std::to_string(others) + " other mounts");
+  return {};
+}
+
+void Engine::adopt_watch(KeptItem& item) {
+  const auto& meta = item.meta;
+  const nlohmann::json state = meta.value("state", nlohmann::json::object());
+  Container& c = containers_.get(meta.value("id", std::string()),
+                                 state.value("bundle", std::string()), annotations_of(state));
+  c.registered = true;
+  c.state = state;
+  c.info.rootfs = meta.value("rootfs", std::string());
+  c.info.passwd = fields::read_small_file(c.info.rootfs + "/etc/passwd").value_or("");
+  c.info.group = fields::read_small_file(c.info.rootfs + "/etc/group").value_or("");
+  c.info.files_watched = true;
+  c.info.start_ns = meta.value("start_ns", int64_t(0));
+  Container* cp = &c;
+  std::string error;
+  UniqueFd group = item.take("group"), journal = item.take("journal"), root = item.take("root");
+  auto w = fanotify::ContainerWatch::adopt(
+      io_, [this, cp](const fanotify::FanotifyGroup::Input& in) { return on_file_event(*cp, in); },
+      std::move(group), std::move(journal), std::move(root), error);
+  if (!w) {
+    log::error("container " + c.info.id + ": cannot take over its file watch: " + error);
+    keeper_.forget(item.key);
+    return;
+  }
+  log::info("container " + c.info.id + ": file watch taken over");
+  serve_watch(c, std::move(w), meta, item.key);
+}
+
+void Engine::serve_watch(Container& c, std::unique_ptr<fanotify::ContainerWatch> w,
+                         const nlohmann::json& meta, const std::string& adopted_key) {
+  std::string key = adopted_key;
+  if (key.empty()) {
+    // The keeper holds the group (and its journal) before the first read: if this engine
+    // dies, opens wait for a successor instead of being allowed with the marks gone.
+    key = keeper_.keep(
+        KeptKind::kWatch, meta,
+        {{"group", w->group_fd()}, {"journal", w->journal_fd()}, {"root", w->root_fd()}});
+  }
+  c.watch_key = key;
+  auto& group = w->group();
+  watchdog_->watch(group.in_flight());
+  group.on_overflow([this, id = c.info.id] {
+    alert_engine(Priority::kCritical, "vigil: fanotify queue overflow",
+                 "The kernel dropped file events of container " + id + " (FAN_Q_OVERFLOW)", id);
+  });
+  if (!adopted_key.empty()) {
+    if (size_t n = group.recover_orphans()) {
+      log::info("container " + c.info.id + ": answered " + std::to_string(n) +
+                " file events its previous engine had read");
+    }
+  }
+  group.start();
+  c.watch = std::move(w);
+}
+
+void Engine::unwatch(Container& c) {
+  if (!c.watch) return;
+  keeper_.forget(c.watch_key);
+  c.watch_key.clear();
+  const auto& g = c.watch->group();
+  log::info("container " + c.info.id + ": file watch ended after " + std::to_string(g.events()) +
+            " events; cached " + std::to_string(g.cached()) + " files and " +
+            std::to_string(g.cached_dirs()) + " directories (" + std::to_string(g.settled_dirs()) +
+            " more settled into their files)");
+  c.watch->group().stop();
+  barrier_.forget(c.id);
+  c.watch.reset();
+}
+
+nlohmann::json Engine::watches_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [id, c] : containers_.all()) {
+    if (!c->watch) continue;
+    const auto& g = c->watch->group();
+    out.push_back({{"id", id},
+                   {"events", g.events()},
+                   {"cached_files", g.cached()},
+                   {"cached_directories", g.cached_dirs()},
+                   {"settled_directories", g.settled_dirs()},
+                   {"cache_held", g.cache_held()},
+                   {"overflows", g.overflows()}});
+  }
+  return out;
+}
+
+fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
+                                                        const fanotify::FanotifyGroup::Input& in) {
+  const fanotify_event_metadata& m = in.m;
+  if (in.orphan && !in.path) {
+    // The predecessor died between reading the event and journaling its file (a window of
+    // one readlink). The opener is still blocked in its open call: its arguments name the
+    // file. They are caller memory, so this is a last resort (docs/keeper.md).
+    if (auto recovered = fields::read_blocked_open_path(pid_t(m.pid))) {
+      log::warn("container " + c.info.id +
+                ": a file event without a journaled path was decided from the "
+                "opener's arguments (" +
+                *recovered + ")");
+      return on_file_event(c, fanotify::FanotifyGroup::Input{m, &*recovered, true});
+    }
+    // The rules cannot be asked. The fallback answers it, and says so.
+    fanotify::FanotifyGroup::Decision d;
+    d.allow = cfg_.permission_fallback_allow;
+    alert_engine(Priority::kCritical, "vigil: file event answered by the fallback after a restart",
+                 "Container " + c.info.id + ": a permission event of pid " + std::to_string(m.pid) +
+                     " was read by an engine that died before journaling its file; answered " +
+                     (d.allow ? "allow" : "deny") + " (permission_fallback)",
+                 c.info.id);
+    return d;
+  }
+  const rules::CompiledRuleSet* rules = rules_.get();
+  // The event lives until the group is done with it (answer, cache, alerts).
+  auto event = std::make_shared<fields::FileEvent>(m, c.info, ++events_, in.path, in.orphan);
+  Verdict v = pipeline_.decide(*rules, *event, c.info);
+  fanotify::FanotifyGroup::Decision d;
+  if (!v.matched()) {
+    const auto scope = cfg_.decision_cache;
+    if (event->channel() == Channel::kFileOpen && scope != config::DecisionCache::kOff) {
+      d.cacheable = [event, rules, dirs = scope == config::DecisionCache::kDirectory] {
+        fanotify::CacheRequest request;
+        const auto& path = event->path();
+        if (dirs && path) {
+          const size_t slash = path->rfind('/');
+          if (slash != std::string::npos &&
+              rules->provably_no_match_in(*event, slash == 0 ? "/" : path->substr(0, slash))) {
+            request.directory_of = *path;
+            request.file = true;  // implied: cached alone if the directory cannot be
+            return request;
+          }
+        }
+        request.file = rules->provably_no_match(*event);
+        return request;
+      };
+    }
+    return d;
+  }
+  d.allow = v.action == Action::kAlert;
+  d.kill = v.action == Action::kKill;
+  // Queued (and journaled) before the group answers; written after it.
+  for (auto& a : v.alerts) alert(std::move(a));
+  return d;
+}
+
+}  // namespace vigil::engine

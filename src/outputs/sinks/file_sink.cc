@@ -1,0 +1,50 @@
+// The file sink: JSON lines, appended.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "src/outputs/alert_record.h"
+#include "src/outputs/sinks/sinks.h"
+
+namespace vigil::outputs {
+namespace {
+
+class FileSink final : public AlertSink {
+ public:
+  FileSink(std::string path, std::FILE* f) : path_(std::move(path)), file_(f) {}
+  ~FileSink() override {
+    if (file_) std::fclose(file_);
+  }
+  std::string_view name() const override { return "file"; }
+  bool write(const Alert& a) override {
+    if (!file_) return false;
+    const bool ok = std::fprintf(file_, "%s\n", to_json_line(a).c_str()) >= 0;
+    return std::fflush(file_) == 0 && ok;
+  }
+  void reopen() override {
+    if (std::FILE* f = std::fopen(path_.c_str(), "ae")) {
+      if (file_) std::fclose(file_);
+      file_ = f;
+    }
+  }
+
+ private:
+  std::string path_;
+  std::FILE* file_;
+};
+
+}  // namespace
+
+std::unique_ptr<AlertSink> make_file_sink(const std::string& path, std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::FILE* f = std::fopen(path.c_str(), "ae");
+  if (!f) {
+    error = "cannot open " + path + " for alerts: " + std::strerror(errno);
+    return nullptr;
+  }
+  return std::make_unique<FileSink>(path, f);
+}
+
+}  // namespace vigil::outputs
