@@ -145,61 +145,81 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
 }
 
 Value FileEvent::extract(const FieldRef& ref) {
-  const std::string_view name = field_info(ref.id).name;
-  if (name == "evt.type") return Value::of(event_type(type_).name);
-  if (name == "evt.is_open_read" || name == "evt.is_open_write" || name == "evt.is_open_exec") {
-    if (channel_ != Channel::kFileOpen) return Value::none();
-    if (name == "evt.is_open_exec") return Value::of_bool(false);
-    const auto& in = open_intent();
-    return Value::of_bool(name == "evt.is_open_read" ? in.read : in.write);
-  }
-  if (name == "fd.name" || name == "fd.directory" || name == "fd.filename") {
-    const auto& p = path();
-    if (!p) return Value::none();
-    if (name == "fd.name") return Value::of(*p);
-    auto slash = p->rfind('/');
-    if (name == "fd.filename") return str(p->substr(slash + 1));
-    return str(slash == 0 ? "/" : p->substr(0, slash));
-  }
-  if (name == "fd.typechar" || name == "fd.type" || name == "fd.ino" || name == "fd.dev") {
-    struct stat st;
-    if (::fstat(fd_, &st) != 0) return Value::none();
-    const bool dir = S_ISDIR(st.st_mode);
-    if (name == "fd.typechar") return Value::of(dir ? "d" : "f");
-    if (name == "fd.type") return Value::of(dir ? "directory" : "file");
-    if (name == "fd.ino") return Value::of_int(int64_t(st.st_ino));
-    return Value::of_int(int64_t(st.st_dev));
-  }
-  if (name == "fd.is_upper_layer") {
-    // The event's own file changed after the container started (as for
-    // proc.is_exe_upper_layer below): a file renamed or hard-linked into place is one.
-    struct stat st;
-    if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
-    return changed_after(st, container_.start_ns);
-  }
-  if (channel_ == Channel::kFileExec &&
-      (name == "proc.is_exe_upper_layer" || name.rfind("proc.exe_ino", 0) == 0)) {
-    // The file being executed, from the event's own fd. "Upper layer" (written by the
-    // container) is decided by the inode's ctime against the container's start (both on
-    // the coarse real-time clock that stamps inodes): no
-    // system call can set a ctime, and copying, creating, renaming over or chmod-ing a
-    // file after the start all move it past. Files of the image keep older ctimes.
-    struct stat st;
-    if (::fstat(fd_, &st) != 0) return Value::none();
-    if (name == "proc.exe_ino") return Value::of_int(int64_t(st.st_ino));
-    if (name == "proc.exe_ino.ctime") return Value::of_int(ctime_ns(st));
-    if (name == "proc.exe_ino.mtime") {
-      return Value::of_int(int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  const F field = field_of(ref.id);
+  switch (field) {
+    case F::kEvtType:
+      return Value::of(event_type(type_).name);
+    case F::kEvtIsOpenRead:
+    case F::kEvtIsOpenWrite:
+    case F::kEvtIsOpenExec: {
+      if (channel_ != Channel::kFileOpen) return Value::none();
+      if (field == F::kEvtIsOpenExec) return Value::of_bool(false);
+      const auto& in = open_intent();
+      return Value::of_bool(field == F::kEvtIsOpenRead ? in.read : in.write);
     }
-    if (name == "proc.is_exe_upper_layer") return changed_after(st, container_.start_ns);
-    return Value::none();
+    case F::kFdName:
+    case F::kFdDirectory:
+    case F::kFdFilename: {
+      const auto& p = path();
+      if (!p) return Value::none();
+      if (field == F::kFdName) return Value::of(*p);
+      auto slash = p->rfind('/');
+      if (field == F::kFdFilename) return str(p->substr(slash + 1));
+      return str(slash == 0 ? "/" : p->substr(0, slash));
+    }
+    case F::kFdTypechar:
+    case F::kFdType:
+    case F::kFdIno:
+    case F::kFdDev: {
+      struct stat st;
+      if (::fstat(fd_, &st) != 0) return Value::none();
+      const bool dir = S_ISDIR(st.st_mode);
+      if (field == F::kFdTypechar) return Value::of(dir ? "d" : "f");
+      if (field == F::kFdType) return Value::of(dir ? "directory" : "file");
+      if (field == F::kFdIno) return Value::of_int(int64_t(st.st_ino));
+      return Value::of_int(int64_t(st.st_dev));
+    }
+    case F::kFdIsUpperLayer: {
+      // The event's own file changed after the container started (as for
+      // proc.is_exe_upper_layer below): a file renamed or hard-linked into place is one.
+      struct stat st;
+      if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+      return changed_after(st, container_.start_ns);
+    }
+    case F::kProcIsExeUpperLayer:
+    case F::kProcExeIno:
+    case F::kProcExeInoCtime:
+    case F::kProcExeInoMtime:
+    case F::kProcExeInoCtimeDurationProcStart: {
+      if (channel_ != Channel::kFileExec) return common_field(ref);
+      // The file being executed, from the event's own fd. "Upper layer" (written by the
+      // container) is decided by the inode's ctime against the container's start (both on
+      // the coarse real-time clock that stamps inodes): no system call can set a ctime,
+      // and copying, creating, renaming over or chmod-ing a file after the start all move
+      // it past. Files of the image keep older ctimes.
+      struct stat st;
+      if (::fstat(fd_, &st) != 0) return Value::none();
+      switch (field) {
+        case F::kProcExeIno:
+          return Value::of_int(int64_t(st.st_ino));
+        case F::kProcExeInoCtime:
+          return Value::of_int(ctime_ns(st));
+        case F::kProcExeInoMtime:
+          return Value::of_int(int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+        case F::kProcIsExeUpperLayer:
+          return changed_after(st, container_.start_ns);
+        default:
+          return Value::none();
+      }
+    }
+    case F::kProcIsExeFromMemfd: {
+      if (channel_ != Channel::kFileExec) return Value::none();
+      const auto& p = path();
+      return p ? Value::of_bool(p->rfind("/memfd:", 0) == 0) : Value::none();
+    }
+    default:
+      return common_field(ref);
   }
-  if (name == "proc.is_exe_from_memfd") {
-    if (channel_ != Channel::kFileExec) return Value::none();
-    const auto& p = path();
-    return p ? Value::of_bool(p->rfind("/memfd:", 0) == 0) : Value::none();
-  }
-  return common_field(ref, name);
 }
 
 }  // namespace vigil::fields

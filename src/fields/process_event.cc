@@ -60,19 +60,19 @@ const ProcessEvent::Image& ProcessEvent::process_image(ImagePart need) {
   return img;
 }
 
-Value ProcessEvent::image_field(std::string_view name) {
-  if (name == "proc.name") {
+Value ProcessEvent::image_field(F field) {
+  if (field == F::kProcName) {
     const auto& img = image(kName);
     return img.ok ? Value::of(img.name) : Value::none();
   }
-  if (name == "proc.exepath") {
+  if (field == F::kProcExepath) {
     const auto& img = image(kExePath);
     return img.ok_exepath ? Value::of(img.exepath) : Value::none();
   }
   const auto& img = image(kArgs);
   if (!img.ok_args) return Value::none();
-  if (name == "proc.exe") return Value::of(img.exe);
-  if (name == "proc.args") return Value::of(img.args);
+  if (field == F::kProcExe) return Value::of(img.exe);
+  if (field == F::kProcArgs) return Value::of(img.args);
   return Value::of(img.cmdline);
 }
 
@@ -115,144 +115,189 @@ Value ProcessEvent::ancestor(int32_t index, int what) {
   }
 }
 
-Value ProcessEvent::common_field(const FieldRef& ref, std::string_view name) {
-  const std::string proc = "/proc/" + std::to_string(pid_);
-  if (name == "evt.num") return Value::of_int(int64_t(number_));
-  if (name == "evt.source") return Value::of("syscall");
-  if (name == "evt.res") return Value::of("SUCCESS");
-  if (name == "evt.rawres") return Value::of_int(0);
-  if (name == "evt.rawtime" || name == "evt.time") {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-    return name == "evt.rawtime" ? Value::of_int(ns) : str(std::to_string(ns));
-  }
-  if (name == "evt.hostname") {
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
-    return str(host);
-  }
-  if (name == "proc.name" || name == "proc.exe" || name == "proc.exepath" || name == "proc.args" ||
-      name == "proc.cmdline") {
-    return image_field(name);
-  }
-  if (name == "fd.num") return Value::of_int(0);
-  if (name == "container.privileged") {
-    return container_.privileged ? Value::of_bool(*container_.privileged) : Value::none();
-  }
-  // proc.* and thread.*
-  // Events name the thread (seccomp notifications, fanotify with FAN_REPORT_TID).
-  if (name == "thread.tid") return Value::of_int(pid_);
-  if (name == "proc.pid") {
-    auto st = read_status(pid_);
-    return Value::of_int(st && st->tgid > 0 ? st->tgid : pid_);
-  }
-  if (name == "proc.vpid" || name == "thread.vtid") {
-    if (auto st = read_status(pid_)) return Value::of_int(st->vpid);
-    return Value::none();
-  }
-  if (name == "proc.ppid") return ancestor(1, 3);
-  if (name == "proc.pname") return ancestor(1, 0);
-  if (name == "proc.pexe") return ancestor(1, 1);
-  if (name == "proc.pexepath") return ancestor(1, 2);
-  if (name == "proc.pcmdline") {
-    const pid_t parent = ancestor_pid(1);
-    if (parent <= 0) return Value::none();
-    auto comm = read_comm(parent);
-    if (!comm) return Value::none();
-    auto argv = read_cmdline(parent);
-    std::string out = *comm;
-    for (size_t i = 1; i < argv.size(); ++i) out += " " + argv[i];
-    return str(std::move(out));
-  }
-  if (name == "proc.aname" || name == "proc.aexe" || name == "proc.aexepath" ||
-      name == "proc.apid") {
-    const int what = name == "proc.aname"      ? 0
-                     : name == "proc.aexe"     ? 1
-                     : name == "proc.aexepath" ? 2
+namespace {
+
+Value if_set(const std::string& s) { return s.empty() ? Value::none() : Value::of(s); }
+
+}  // namespace
+
+Value ProcessEvent::common_field(const FieldRef& ref) {
+  switch (field_of(ref.id)) {
+    // evt.*
+    case F::kEvtNum:
+      return Value::of_int(int64_t(number_));
+    case F::kEvtSource:
+      return Value::of("syscall");
+    case F::kEvtRes:
+      return Value::of("SUCCESS");
+    case F::kEvtRawres:
+      return Value::of_int(0);
+    case F::kEvtRawtime:
+    case F::kEvtTime: {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      return field_of(ref.id) == F::kEvtRawtime ? Value::of_int(ns) : str(std::to_string(ns));
+    }
+    case F::kEvtHostname: {
+      char host[256] = {};
+      ::gethostname(host, sizeof(host) - 1);
+      return str(host);
+    }
+    case F::kFdNum:
+      return Value::of_int(0);
+    // proc.* and thread.*. Events name the thread (seccomp notifications, fanotify with
+    // FAN_REPORT_TID).
+    case F::kProcName:
+    case F::kProcExe:
+    case F::kProcExepath:
+    case F::kProcArgs:
+    case F::kProcCmdline:
+      return image_field(field_of(ref.id));
+    case F::kThreadTid:
+      return Value::of_int(pid_);
+    case F::kProcPid: {
+      auto st = read_status(pid_);
+      return Value::of_int(st && st->tgid > 0 ? st->tgid : pid_);
+    }
+    case F::kProcVpid:
+    case F::kThreadVtid:
+      if (auto st = read_status(pid_)) return Value::of_int(st->vpid);
+      return Value::none();
+    case F::kProcPpid:
+      return ancestor(1, 3);
+    case F::kProcPname:
+      return ancestor(1, 0);
+    case F::kProcPexe:
+      return ancestor(1, 1);
+    case F::kProcPexepath:
+      return ancestor(1, 2);
+    case F::kProcPcmdline: {
+      const pid_t parent = ancestor_pid(1);
+      if (parent <= 0) return Value::none();
+      auto comm = read_comm(parent);
+      if (!comm) return Value::none();
+      auto argv = read_cmdline(parent);
+      std::string out = *comm;
+      for (size_t i = 1; i < argv.size(); ++i) out += " " + argv[i];
+      return str(std::move(out));
+    }
+    case F::kProcAname:
+    case F::kProcAexe:
+    case F::kProcAexepath:
+    case F::kProcApid: {
+      const F f = field_of(ref.id);
+      const int what = f == F::kProcAname      ? 0
+                       : f == F::kProcAexe     ? 1
+                       : f == F::kProcAexepath ? 2
                                                : 3;
-    if (ref.index >= 0) return ancestor(ref.index, what);
-    list_.clear();
-    for (int32_t i = 1; i < 32; ++i) {
-      Value v = ancestor(i, what);
-      if (v.kind != ValueKind::kString) break;
-      list_.push_back(v.str);
+      if (ref.index >= 0) return ancestor(ref.index, what);
+      list_.clear();
+      for (int32_t i = 1; i < 32; ++i) {
+        Value v = ancestor(i, what);
+        if (v.kind != ValueKind::kString) break;
+        list_.push_back(v.str);
+      }
+      return Value::list(list_.data(), list_.size());
     }
-    return Value::list(list_.data(), list_.size());
-  }
-  if (name == "proc.cwd") {
-    if (auto l = read_link(proc + "/cwd")) return str(*l == "/" ? *l : *l + "/");
-    return Value::none();
-  }
-  if (name == "proc.tty" || name == "proc.sid" || name == "proc.vpgid" ||
-      name == "proc.is_vpgid_leader") {
-    auto st = read_stat(pid_);
-    if (!st) return Value::none();
-    if (name == "proc.tty") return Value::of_int(st->tty_nr);
-    if (name == "proc.sid") return Value::of_int(st->session);
-    if (name == "proc.vpgid") return Value::of_int(st->pgrp);
-    return Value::of_bool(st->pgrp == pid_);
-  }
-  if (name == "proc.duration") {
-    auto st = read_stat(pid_);
-    auto up = read_small_file("/proc/uptime", 128);
-    if (!st || !up) return Value::none();
-    const double uptime = std::strtod(up->c_str(), nullptr);
-    const double started = double(st->start_ticks) / double(::sysconf(_SC_CLK_TCK));
-    return Value::of_int(int64_t((uptime - started) * 1e9));
-  }
-  if (name == "thread.cap_effective" || name == "thread.cap_permitted" ||
-      name == "thread.cap_inheritable") {
-    auto st = read_status(pid_);
-    if (!st) return Value::none();
-    return str(capability_names(name == "thread.cap_effective"   ? st->cap_effective
-                                : name == "thread.cap_permitted" ? st->cap_permitted
-                                                                 : st->cap_inheritable));
-  }
-  // user.* and group.*, resolved through the container's own files
-  if (name == "user.uid" || name == "user.name" || name == "group.gid" || name == "group.name") {
-    auto st = read_status(pid_);
-    if (!st) return Value::none();
-    if (name == "user.uid") return Value::of_int(st->euid);
-    if (name == "group.gid") return Value::of_int(st->egid);
-    const bool user = name == "user.name";
-    // Read at registration when the container's files are watched: opening them from this
-    // thread would wait on vigil's own fanotify group.
-    const std::string& cached = user ? container_.passwd : container_.group;
-    std::optional<std::string> text;
-    if (!cached.empty()) {
-      text = cached;
-    } else if (!container_.files_watched) {
-      text = read_small_file(proc + (user ? "/root/etc/passwd" : "/root/etc/group"));
+    case F::kProcCwd:
+      if (auto l = read_link("/proc/" + std::to_string(pid_) + "/cwd")) {
+        return str(*l == "/" ? *l : *l + "/");
+      }
+      return Value::none();
+    case F::kProcTty:
+    case F::kProcSid:
+    case F::kProcVpgid:
+    case F::kProcIsVpgidLeader: {
+      auto st = read_stat(pid_);
+      if (!st) return Value::none();
+      switch (field_of(ref.id)) {
+        case F::kProcTty:
+          return Value::of_int(st->tty_nr);
+        case F::kProcSid:
+          return Value::of_int(st->session);
+        case F::kProcVpgid:
+          return Value::of_int(st->pgrp);
+        default:
+          return Value::of_bool(st->pgrp == pid_);
+      }
     }
-    if (!text) return Value::none();
-    if (auto n = lookup_id_name(*text, user ? st->euid : st->egid)) return str(*n);
-    return Value::none();
+    case F::kProcDuration: {
+      auto st = read_stat(pid_);
+      auto up = read_small_file("/proc/uptime", 128);
+      if (!st || !up) return Value::none();
+      const double uptime = std::strtod(up->c_str(), nullptr);
+      const double started = double(st->start_ticks) / double(::sysconf(_SC_CLK_TCK));
+      return Value::of_int(int64_t((uptime - started) * 1e9));
+    }
+    case F::kThreadCapEffective:
+    case F::kThreadCapPermitted:
+    case F::kThreadCapInheritable: {
+      auto st = read_status(pid_);
+      if (!st) return Value::none();
+      const F f = field_of(ref.id);
+      return str(capability_names(f == F::kThreadCapEffective   ? st->cap_effective
+                                  : f == F::kThreadCapPermitted ? st->cap_permitted
+                                                                : st->cap_inheritable));
+    }
+    // user.* and group.*, resolved through the container's own files
+    case F::kUserUid:
+    case F::kGroupGid:
+    case F::kUserName:
+    case F::kGroupName: {
+      auto st = read_status(pid_);
+      if (!st) return Value::none();
+      const F f = field_of(ref.id);
+      if (f == F::kUserUid) return Value::of_int(st->euid);
+      if (f == F::kGroupGid) return Value::of_int(st->egid);
+      const bool user = f == F::kUserName;
+      // Read at registration when the container's files are watched: opening them from
+      // this thread would wait on vigil's own fanotify group.
+      const std::string& cached = user ? container_.passwd : container_.group;
+      std::optional<std::string> text;
+      if (!cached.empty()) {
+        text = cached;
+      } else if (!container_.files_watched) {
+        text = read_small_file("/proc/" + std::to_string(pid_) +
+                               (user ? "/root/etc/passwd" : "/root/etc/group"));
+      }
+      if (!text) return Value::none();
+      if (auto n = lookup_id_name(*text, user ? st->euid : st->egid)) return str(*n);
+      return Value::none();
+    }
+    case F::kUserLoginuid: {
+      auto t = read_small_file("/proc/" + std::to_string(pid_) + "/loginuid", 32);
+      if (!t) return Value::none();
+      return Value::of_int(int64_t(int32_t(std::strtoul(t->c_str(), nullptr, 10))));
+    }
+    // container.* and k8s.*
+    case F::kContainerId:
+      return Value::of(container_.id);
+    case F::kContainerFullId:
+      return Value::of(container_.full_id);
+    case F::kContainerName:
+      return Value::of(container_.name);
+    case F::kContainerImage:
+      return Value::of(container_.image);
+    case F::kContainerImageRepository:
+      return Value::of(container_.image_repository);
+    case F::kContainerImageTag:
+      return Value::of(container_.image_tag);
+    case F::kContainerType:
+      return if_set(container_.runtime);
+    case F::kContainerPrivileged:
+      return container_.privileged ? Value::of_bool(*container_.privileged) : Value::none();
+    case F::kContainerStartTs:
+      return Value::of_int(container_.start_ns);
+    case F::kK8sPodName:
+      return if_set(container_.pod_name);
+    case F::kK8sNsName:
+      return if_set(container_.pod_namespace);
+    case F::kK8sPodUid:
+      return if_set(container_.pod_uid);
+    default:
+      return Value::none();
   }
-  if (name == "user.loginuid") {
-    auto t = read_small_file(proc + "/loginuid", 32);
-    if (!t) return Value::none();
-    return Value::of_int(int64_t(int32_t(std::strtoul(t->c_str(), nullptr, 10))));
-  }
-  // container.* and k8s.*
-  if (name == "container.id") return Value::of(container_.id);
-  if (name == "container.full_id") return Value::of(container_.full_id);
-  if (name == "container.name") return Value::of(container_.name);
-  if (name == "container.image") return Value::of(container_.image);
-  if (name == "container.image.repository") return Value::of(container_.image_repository);
-  if (name == "container.image.tag") return Value::of(container_.image_tag);
-  if (name == "container.type") {
-    return container_.runtime.empty() ? Value::none() : Value::of(container_.runtime);
-  }
-  if (name == "container.start_ts") return Value::of_int(container_.start_ns);
-  if (name == "k8s.pod.name")
-    return container_.pod_name.empty() ? Value::none() : Value::of(container_.pod_name);
-  if (name == "k8s.ns.name") {
-    return container_.pod_namespace.empty() ? Value::none() : Value::of(container_.pod_namespace);
-  }
-  if (name == "k8s.pod.uid")
-    return container_.pod_uid.empty() ? Value::none() : Value::of(container_.pod_uid);
-  return Value::none();
 }
 
 }  // namespace vigil::fields

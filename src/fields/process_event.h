@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "src/fields/container_info.h"
+#include "src/fields/field_ids.h"
 #include "vigil/event.h"
 
 namespace vigil::fields {
@@ -25,9 +26,11 @@ class ProcessEvent : public Event {
  protected:
   ProcessEvent(pid_t pid, const ContainerInfo& container, uint64_t number);
 
-  // The channel's own fields; return common_field(ref, name) for the rest.
+  // The channel's own fields; return common_field(ref) for the rest.
   virtual Value extract(const FieldRef& ref) = 0;
-  Value common_field(const FieldRef& ref, std::string_view name);
+  // evt.* fields every channel answers alike, proc.*, thread.*, user.*, group.*,
+  // container.* and k8s.*: a switch on the field's id.
+  Value common_field(const FieldRef& ref);
 
   struct Image {  // what proc.name, exe, exepath, args, cmdline describe
     std::string name, exe, exepath, args, cmdline;
@@ -40,7 +43,7 @@ class ProcessEvent : public Event {
   // What proc.* report: the running process unless the channel knows better (an execve's
   // new program).
   virtual const Image& image(ImagePart need) { return process_image(need); }
-  Value image_field(std::string_view name);
+  Value image_field(F field);
 
   Value str(std::string s);
   Value ancestor(int32_t index, int what);  // what: 0 name, 1 exe, 2 exepath, 3 pid

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/fields/event_types.h"
+#include "src/fields/field_ids.h"
 #include "vigil/field.h"
 
 namespace vigil::fields {
@@ -22,13 +23,43 @@ enum class Race : uint8_t {
   kArgument,       // evt.arg.X: racy if argument X is a pointer
 };
 
+// What reading a field costs on an event, in tiers: the compiler orders every and/or so
+// that cheaper checks run first (checks are pure), and short-circuiting then skips the
+// costly reads for most events.
+enum class Cost : uint8_t {
+  kFree = 0,        // the event itself, the container's metadata, registers
+  kPath = 1,        // a path: from the event's fd, or target memory on seccomp
+  kProc = 2,        // /proc reads of the process (and its ancestors)
+  kOpenIntent = 3,  // /proc/<tid>/syscall of an opener that may not be asleep yet
+};
+
+// Falco's field classes (the name's first part), as vigil's extractors are organized.
+enum class FieldClass : uint8_t {
+  kEvt,
+  kProc,
+  kThread,
+  kUser,
+  kGroup,
+  kFd,
+  kFsPath,
+  kContainer,
+  kK8s
+};
+
 struct FieldInfo {
+  F id;  // its position in the table
   std::string_view name;
   FieldType type;
   FieldArg arg;
   ChannelMask channels;
   Race race;
+  Cost cost;
+  // The decision cache may rely on it: the same for every open of one file in one
+  // container, whoever opens it (fd.*, evt.type, container.*). A field that is false here
+  // is unknown to the analysis that proves no rule can match a file (the cache's basis).
+  bool cache_known;
   std::string_view description;
+  FieldClass cls = FieldClass::kEvt;  // set from the name when the table is built
 };
 
 struct FieldLookup {

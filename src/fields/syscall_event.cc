@@ -273,15 +273,15 @@ int SyscallEvent::target_fd() {
   return target_fd_.get();
 }
 
-Value SyscallEvent::socket_field(std::string_view name) {
+Value SyscallEvent::socket_field(F name) {
   const int fd = target_fd();
   if (fd < 0) return Value::none();
   struct stat st;
   if (::fstat(fd, &st) != 0) return Value::none();
   if (!S_ISSOCK(st.st_mode)) {
     const bool dir = S_ISDIR(st.st_mode), fifo = S_ISFIFO(st.st_mode);
-    if (name == "fd.typechar") return Value::of(dir ? "d" : fifo ? "p" : "f");
-    if (name == "fd.type") return Value::of(dir ? "directory" : fifo ? "pipe" : "file");
+    if (name == F::kFdTypechar) return Value::of(dir ? "d" : fifo ? "p" : "f");
+    if (name == F::kFdType) return Value::of(dir ? "directory" : fifo ? "pipe" : "file");
     return Value::none();
   }
   int domain = 0, protocol = 0;
@@ -290,22 +290,22 @@ Value SyscallEvent::socket_field(std::string_view name) {
   len = sizeof(protocol);
   ::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len);
   const bool inet = domain == AF_INET || domain == AF_INET6;
-  if (name == "fd.typechar") {
+  if (name == F::kFdTypechar) {
     return Value::of(domain == AF_INET    ? "4"
                      : domain == AF_INET6 ? "6"
                      : domain == AF_UNIX  ? "u"
                                           : "o");
   }
-  if (name == "fd.type") {
+  if (name == F::kFdType) {
     return Value::of(domain == AF_INET      ? "ipv4"
                      : domain == AF_INET6   ? "ipv6"
                      : domain == AF_UNIX    ? "unix"
                      : domain == AF_NETLINK ? "netlink"
                                             : "socket");
   }
-  if (name == "fd.sockfamily")
+  if (name == F::kFdSockfamily)
     return inet ? Value::of("ip") : domain == AF_UNIX ? Value::of("unix") : Value::none();
-  if (name == "fd.l4proto") {
+  if (name == F::kFdL4proto) {
     if (!inet) return Value::none();
     return Value::of(protocol == IPPROTO_TCP                                  ? "tcp"
                      : protocol == IPPROTO_UDP                                ? "udp"
@@ -359,14 +359,14 @@ std::optional<std::string> SyscallEvent::raw_path_arg() {
   return s;
 }
 
-Value SyscallEvent::fs_path_field(std::string_view name) {
+Value SyscallEvent::fs_path_field(F field) {
   if (!known_) return Value::none();
   const EventTypeInfo& t = event_type(type_);
   const auto [target, target_dirfd] = target_arg_positions(t);
   const bool pair = target >= 0;
-  const bool raw = name.size() > 3 && name.substr(name.size() - 3) == "raw";
-  const std::string_view which = name.substr(8, name.size() - 8 - (raw ? 3 : 0));
-  if (which == "name") {
+  const bool raw =
+      field == F::kFsPathNameraw || field == F::kFsPathSourceraw || field == F::kFsPathTargetraw;
+  if (field == F::kFsPathName || field == F::kFsPathNameraw) {
     if (pair) return Value::none();  // source and target instead
     if (raw) {
       auto r = raw_path_arg();
@@ -379,7 +379,7 @@ Value SyscallEvent::fs_path_field(std::string_view name) {
   std::string target_raw;
   if (!read_string(req_.data.args[target], kMaxPath, target_raw)) return Value::none();
   const int dirfd = target_dirfd >= 0 ? int(int32_t(req_.data.args[target_dirfd])) : AT_FDCWD;
-  if (which == "target") {
+  if (field == F::kFsPathTarget || field == F::kFsPathTargetraw) {
     if (raw) return str(target_raw);
     auto p = resolve_path(dirfd, target_raw);
     return p ? str(*p) : Value::none();
@@ -444,7 +444,7 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
   return img;
 }
 
-int SyscallEvent::arg_index(const std::string& key) const {
+int SyscallEvent::arg_index(std::string_view key) const {
   if (!known_) return -1;
   const auto& args = event_type(type_).args;
   for (size_t i = 0; i < args.size(); ++i)
@@ -452,7 +452,7 @@ int SyscallEvent::arg_index(const std::string& key) const {
   return -1;
 }
 
-Value SyscallEvent::arg_value(const std::string& key, int32_t index, bool raw) {
+Value SyscallEvent::arg_value(std::string_view key, int32_t index, bool raw) {
   int i = index >= 0 ? index : arg_index(key);
   if (i < 0 || i >= 6 || !known_) return Value::none();
   const auto& t = event_type(type_);
@@ -468,75 +468,91 @@ Value SyscallEvent::arg_value(const std::string& key, int32_t index, bool raw) {
 }
 
 Value SyscallEvent::extract(const FieldRef& ref) {
-  const std::string_view name = field_info(ref.id).name;
-  const std::string key(ref.key);
-  if (name == "evt.type") return known_ ? Value::of(event_type(type_).name) : Value::none();
-  if (name == "evt.rawres") {
-    if (known_ && (event_type(type_).name == "dup2" || event_type(type_).name == "dup3")) {
-      return Value::of_int(int64_t(int32_t(req_.data.args[1])));
-    }
-    return Value::of_int(0);
-  }
-  if (name == "evt.arg") return arg_value(key, ref.index, false);
-  if (name == "evt.rawarg") return arg_value(key, ref.index, true);
-  if (name == "evt.args") {
-    if (!known_) return Value::none();
-    std::string out;
-    const auto& t = event_type(type_);
-    for (size_t i = 0; i < t.args.size(); ++i) {
-      Value v = arg_value(std::string(t.args[i].name), int32_t(i), false);
-      out += (i ? " " : "") + std::string(t.args[i].name) + "=" +
-             (v.kind == ValueKind::kString ? std::string(v.str) : std::string("<NA>"));
-    }
-    return str(std::move(out));
-  }
-  if (name == "evt.is_open_read" || name == "evt.is_open_write" || name == "evt.is_open_exec") {
-    int i = arg_index("flags");
-    if (i < 0 || !known_ || event_type(type_).args[size_t(i)].from_memory) return Value::none();
-    const uint64_t f = req_.data.args[i];
-    if (name == "evt.is_open_read") return Value::of_bool((f & O_ACCMODE) != O_WRONLY);
-    if (name == "evt.is_open_write") {
-      return Value::of_bool((f & O_ACCMODE) != O_RDONLY || (f & (O_CREAT | O_TRUNC)) != 0);
-    }
-    return Value::of_bool(false);
-  }
-  // fd.* for path-taking syscalls
-  if (name == "fd.name" || name == "fd.directory" || name == "fd.filename") {
-    auto p = path_arg();
-    if (!p) return Value::none();
-    if (name == "fd.name") return str(*p);
-    auto slash = p->rfind('/');
-    if (name == "fd.filename") return str(p->substr(slash + 1));
-    return str(slash == 0 ? "/" : p->substr(0, slash));
-  }
-  if (name.rfind("fs.path.", 0) == 0) return fs_path_field(name);
-  if (name == "fd.nameraw") {
-    if (auto r = raw_path_arg()) return str(*r);
-    return Value::none();
-  }
-  if (name == "proc.is_exe_from_memfd") {
-    if (!known_ || !event_type(type_).exec) return Value::none();
-    const auto& img = image(kExePath);
-    if (!img.ok_exepath) return Value::none();
-    std::string target = img.exepath;
-    // execve("/proc/self/fd/N") and execveat(fd, "", AT_EMPTY_PATH) both name an fd.
-    for (const char* prefix : {"/proc/self/fd/", "/dev/fd/"}) {
-      if (target.rfind(prefix, 0) == 0) {
-        target = read_link("/proc/" + std::to_string(pid_) + "/fd/" +
-                           target.substr(std::string(prefix).size()))
-                     .value_or(target);
+  const F field = field_of(ref.id);
+  switch (field) {
+    case F::kEvtType:
+      return known_ ? Value::of(event_type(type_).name) : Value::none();
+    case F::kEvtRawres:
+      static const EventTypeId kDup2 = *find_event_type("dup2"), kDup3 = *find_event_type("dup3");
+      if (known_ && (type_ == kDup2 || type_ == kDup3)) {
+        return Value::of_int(int64_t(int32_t(req_.data.args[1])));
       }
+      return Value::of_int(0);
+    case F::kEvtArg:
+      return arg_value(ref.key, ref.index, false);
+    case F::kEvtRawarg:
+      return arg_value(ref.key, ref.index, true);
+    case F::kEvtArgs: {
+      if (!known_) return Value::none();
+      std::string out;
+      const auto& t = event_type(type_);
+      for (size_t i = 0; i < t.args.size(); ++i) {
+        Value v = arg_value(t.args[i].name, int32_t(i), false);
+        out += (i ? " " : "") + std::string(t.args[i].name) + "=" +
+               (v.kind == ValueKind::kString ? std::string(v.str) : std::string("<NA>"));
+      }
+      return str(std::move(out));
     }
-    return Value::of_bool(target.rfind("/memfd:", 0) == 0);
+    case F::kEvtIsOpenRead:
+    case F::kEvtIsOpenWrite:
+    case F::kEvtIsOpenExec: {
+      const int i = arg_index("flags");
+      if (i < 0 || !known_ || event_type(type_).args[size_t(i)].from_memory) return Value::none();
+      const uint64_t f = req_.data.args[i];
+      if (field == F::kEvtIsOpenRead) return Value::of_bool((f & O_ACCMODE) != O_WRONLY);
+      if (field == F::kEvtIsOpenWrite) {
+        return Value::of_bool((f & O_ACCMODE) != O_RDONLY || (f & (O_CREAT | O_TRUNC)) != 0);
+      }
+      return Value::of_bool(false);
+    }
+    // fd.* for path-taking syscalls
+    case F::kFdName:
+    case F::kFdDirectory:
+    case F::kFdFilename: {
+      auto p = path_arg();
+      if (!p) return Value::none();
+      if (field == F::kFdName) return str(*p);
+      auto slash = p->rfind('/');
+      if (field == F::kFdFilename) return str(p->substr(slash + 1));
+      return str(slash == 0 ? "/" : p->substr(0, slash));
+    }
+    case F::kFsPathName:
+    case F::kFsPathNameraw:
+    case F::kFsPathSource:
+    case F::kFsPathSourceraw:
+    case F::kFsPathTarget:
+    case F::kFsPathTargetraw:
+      return fs_path_field(field);
+    case F::kFdNameraw:
+      if (auto r = raw_path_arg()) return str(*r);
+      return Value::none();
+    case F::kProcIsExeFromMemfd: {
+      if (!known_ || !event_type(type_).exec) return Value::none();
+      const auto& img = image(kExePath);
+      if (!img.ok_exepath) return Value::none();
+      std::string target = img.exepath;
+      // execve("/proc/self/fd/N") and execveat(fd, "", AT_EMPTY_PATH) both name an fd.
+      for (const char* prefix : {"/proc/self/fd/", "/dev/fd/"}) {
+        if (target.rfind(prefix, 0) == 0) {
+          target = read_link("/proc/" + std::to_string(pid_) + "/fd/" +
+                             target.substr(std::string(prefix).size()))
+                       .value_or(target);
+        }
+      }
+      return Value::of_bool(target.rfind("/memfd:", 0) == 0);
+    }
+    case F::kFdTypechar:
+    case F::kFdType:
+    case F::kFdL4proto:
+    case F::kFdSockfamily: {
+      if (Value v = socket_field(field); !v.missing()) return v;
+      if (field == F::kFdTypechar) return path_arg() ? Value::of("f") : Value::none();
+      if (field == F::kFdType) return path_arg() ? Value::of("file") : Value::none();
+      return Value::none();
+    }
+    default:
+      return common_field(ref);
   }
-  if (name == "fd.typechar" || name == "fd.type" || name == "fd.l4proto" ||
-      name == "fd.sockfamily") {
-    if (Value v = socket_field(name); !v.missing()) return v;
-    if (name == "fd.typechar") return path_arg() ? Value::of("f") : Value::none();
-    if (name == "fd.type") return path_arg() ? Value::of("file") : Value::none();
-    return Value::none();
-  }
-  return common_field(ref, name);
 }
 
 }  // namespace vigil::fields

@@ -44,13 +44,13 @@ class SyscallEvent final : public ProcessEvent {
   std::optional<std::string> raw_path_arg();
   // fs.path.*: the path a one-path syscall works on, or the source and target of rename,
   // link and symlink (a symlink's source is its content, taken from the link's directory).
-  Value fs_path_field(std::string_view name);
-  Value arg_value(const std::string& key, int32_t index, bool raw);
-  int arg_index(const std::string& key) const;
+  Value fs_path_field(F field);
+  Value arg_value(std::string_view key, int32_t index, bool raw);
+  int arg_index(std::string_view key) const;
   bool still_valid() const;
   // The file behind the syscall's fd argument, duplicated from the target (pidfd_getfd).
   int target_fd();
-  Value socket_field(std::string_view name);
+  Value socket_field(F field);
 
   seccomp_notif req_;
   int notify_fd_;

@@ -36,12 +36,7 @@ class FileOnlyView final : public Event {
   EventTypeId type() const override { return e_.type(); }
   Channel channel() const override { return e_.channel(); }
   Value field(const FieldRef& ref) override {
-    const std::string_view name = fields::field_info(ref.id).name;
-    // fd.is_upper_layer changes over the file's life (a chmod makes it true): unknown.
-    const bool known = (name.rfind("fd.", 0) == 0 && name != "fd.is_upper_layer") ||
-                       name == "evt.type" || name.rfind("container.", 0) == 0 ||
-                       name.rfind("k8s.", 0) == 0;
-    return known ? e_.field(ref) : Value::unknown();
+    return fields::field_info(ref.id).cache_known ? e_.field(ref) : Value::unknown();
   }
 
  private:
@@ -57,12 +52,12 @@ class DirectoryView final : public Event {
   EventTypeId type() const override { return e_.type(); }
   Channel channel() const override { return e_.channel(); }
   Value field(const FieldRef& ref) override {
-    const std::string_view name = fields::field_info(ref.id).name;
-    if (name == "fd.name") return Value::unknown_child_of(dir_slash_);
-    if (name == "fd.directory") return Value::of(dir_);
-    const bool known =
-        name == "evt.type" || name.rfind("container.", 0) == 0 || name.rfind("k8s.", 0) == 0;
-    return known ? e_.field(ref) : Value::unknown();
+    const auto& info = fields::field_info(ref.id);
+    if (info.id == fields::F::kFdName) return Value::unknown_child_of(dir_slash_);
+    if (info.id == fields::F::kFdDirectory) return Value::of(dir_);
+    // Other fd.* fields describe the file, which is any file of the directory here.
+    return info.cache_known && info.cls != fields::FieldClass::kFd ? e_.field(ref)
+                                                                   : Value::unknown();
   }
 
  private:
@@ -79,11 +74,16 @@ class ReadOnlyOpenView final : public Event {
   EventTypeId type() const override { return type_; }
   Channel channel() const override { return Channel::kSyscall; }
   Value field(const FieldRef& ref) override {
-    const std::string_view name = fields::field_info(ref.id).name;
-    if (name == "evt.type") return Value::of(fields::event_type(type_).name);
-    if (name == "evt.is_open_write") return Value::of_bool(false);
-    if (name == "evt.is_open_read") return Value::of_bool(true);
-    return Value::unknown();
+    switch (fields::field_of(ref.id)) {
+      case fields::F::kEvtType:
+        return Value::of(fields::event_type(type_).name);
+      case fields::F::kEvtIsOpenWrite:
+        return Value::of_bool(false);
+      case fields::F::kEvtIsOpenRead:
+        return Value::of_bool(true);
+      default:
+        return Value::unknown();
+    }
   }
 
  private:

@@ -20,14 +20,7 @@ int operand_cost(const Operand* o) {
   if (!o) return 0;
   if (o->kind == Operand::Kind::kTransform) return operand_cost(o->child.get());
   if (o->kind != Operand::Kind::kField) return 0;
-  const std::string_view name = fields::field_info(o->ref.id).name;
-  if (name.rfind("evt.is_open_", 0) == 0) return 3;
-  if (name.rfind("proc.", 0) == 0 || name.rfind("user.", 0) == 0 || name.rfind("group.", 0) == 0 ||
-      name.rfind("thread.", 0) == 0) {
-    return 2;
-  }
-  if (name.rfind("fd.", 0) == 0) return 1;
-  return 0;
+  return int(fields::field_info(o->ref.id).cost);
 }
 
 int node_cost(const Node& n) {
