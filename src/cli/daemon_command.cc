@@ -235,8 +235,9 @@ constexpr const char* kControlHelp = R"(usage: vigil status [--json] [-c CONFIG]
        vigil upgrade [-c CONFIG]
 
 status  what the daemon is doing: mode, rules in force, events answered, dropped alerts,
-        whether its keeper is alive, the containers it holds a seccomp session for (from
-        its control socket)
+        whether its keeper is alive, the containers it holds a seccomp session for, and
+        per output what it wrote, dropped (queue full) and failed to write (from its
+        control socket)
 reload  make the daemon reload its rules (as SIGHUP does); prints the errors of a broken
         rule set, which leaves the previous one in force. Exit 1 if the reload failed.
 upgrade replace the engine by the vigil binary now installed at the daemon's path (as
@@ -295,6 +296,15 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
                       "vigil daemon")
             << "\n"
             << "seccomp sessions: " << (*resp)["seccomp_sessions"].size() << "\n";
+  if (resp->contains("outputs") && (*resp)["outputs"].is_array()) {
+    std::cout << "outputs:";
+    for (const auto& o : (*resp)["outputs"]) {
+      std::cout << " " << o.value("name", std::string()) << " (written " << o.value("written", 0)
+                << ", dropped " << o.value("dropped", 0) << ", failed " << o.value("failed", 0)
+                << ")";
+    }
+    std::cout << "\n";
+  }
   for (const auto& c : (*resp)["seccomp_sessions"]) {
     std::cout << "  " << c.value("id", std::string()) << "  " << c.value("name", std::string())
               << "  notifications=" << c.value("notifications", 0) << "\n";
