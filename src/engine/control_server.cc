@@ -1,11 +1,10 @@
 // Control socket server.
 #include "src/engine/control_server.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "src/common/unix_listener.h"
 
-#include <filesystem>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace vigil::engine {
 namespace {
@@ -21,21 +20,7 @@ ControlServer::ControlServer(boost::asio::io_context& io, Handler handler)
     : io_(io), acceptor_(io), handler_(std::move(handler)) {}
 
 bool ControlServer::listen(const std::string& path, std::string& error) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  ::unlink(path.c_str());
-  boost::system::error_code bec;
-  acceptor_.open(boost::asio::local::stream_protocol(), bec);
-  if (!bec) acceptor_.bind(boost::asio::local::stream_protocol::endpoint(path), bec);
-  if (!bec && ::chmod(path.c_str(), 0600) != 0) {
-    error = "cannot chmod " + path;
-    return false;
-  }
-  if (!bec) acceptor_.listen(64, bec);
-  if (bec) {
-    error = bec.message();
-    return false;
-  }
+  if (!listen_unix(acceptor_, path, 64, error)) return false;
   accept();
   return true;
 }

@@ -2,12 +2,11 @@
 #include "src/seccomp/listener.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+
+#include "src/common/unix_listener.h"
 
 namespace vigil::seccomp {
 
@@ -15,16 +14,7 @@ RuntimeListener::RuntimeListener(boost::asio::io_context& io, OnContainer on_con
     : acceptor_(io), on_container_(std::move(on_container)), log_(std::move(log)) {}
 
 bool RuntimeListener::listen(const std::string& path, std::string& error) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  ::unlink(path.c_str());
-  boost::system::error_code bec;
-  acceptor_.open(boost::asio::local::stream_protocol(), bec);
-  if (!bec) acceptor_.bind(boost::asio::local::stream_protocol::endpoint(path), bec);
-  if (!bec) ::chmod(path.c_str(), 0600);
-  if (!bec) acceptor_.listen(128, bec);
-  if (bec) error = bec.message();
-  return !bec;
+  return listen_unix(acceptor_, path, 128, error);
 }
 
 bool RuntimeListener::adopt(int fd, std::string& error) {
