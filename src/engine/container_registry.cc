@@ -1,8 +1,6 @@
 // The container registry.
 #include "src/engine/container_registry.h"
 
-#include <time.h>
-
 namespace vigil::engine {
 
 std::map<std::string, std::string> annotations_of(const nlohmann::json& state) {
@@ -24,11 +22,6 @@ Container& ContainerRegistry::get(const std::string& id, const std::string& bund
   slot->id = id;
   slot->info = fields::ContainerInfo::from_state(id, bundle, annotations);
   slot->info.read_bundle_config();
-  // The start, on the clock file systems stamp inodes with (the coarse real-time clock): a
-  // file written after this moment has a ctime at or after it (proc.is_exe_upper_layer).
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  slot->info.start_ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
   return *slot;
 }
 

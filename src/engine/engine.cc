@@ -14,6 +14,12 @@
 namespace vigil::engine {
 namespace {
 
+size_t rules_in_force(const rules::CompiledRuleSet& set) {
+  size_t n = 0;
+  for (const auto& r : set.rules()) n += r.status == rules::RuleStatus::kCompiled;
+  return n;
+}
+
 std::string hostname() {
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
@@ -57,9 +63,7 @@ bool Engine::load_rules() {
   for (const auto& [id, c] : containers_.all()) {
     if (c->watch) c->watch->group().clear_cache();
   }
-  size_t active = 0;
-  for (const auto& rule : r.rules->rules()) active += rule.status == rules::RuleStatus::kCompiled;
-  log::info("rules loaded: " + std::to_string(active) + " in force");
+  log::info("rules loaded: " + std::to_string(rules_in_force(*r.rules)) + " in force");
   return true;
 }
 
@@ -192,11 +196,9 @@ nlohmann::json Engine::status() {
                           {"registered", c->registered}});
     }
   }
-  size_t in_force = 0;
-  for (const auto& r : rules_->rules()) in_force += r.status == rules::RuleStatus::kCompiled;
   return {{"ok", true},
           {"mode", pipeline_.enforcing() ? "enforce" : "monitor"},
-          {"rules_in_force", in_force},
+          {"rules_in_force", rules_in_force(*rules_)},
           {"events", events_},
           {"alerts_dropped", outputs_->dropped()},
           {"outputs", outputs_json()},
@@ -256,20 +258,17 @@ nlohmann::json Engine::container_created(const nlohmann::json& state) {
 }
 
 nlohmann::json Engine::container_stopped(const std::string& id) {
-  Container* c = containers_.find(id);
-  if (c) {
-    c->registered = false;
-    unwatch(*c);
-  }
   log::info("container " + id.substr(0, 12) + ": stopped (poststop hook)");
+  Container* c = containers_.find(id);
+  if (!c) return {{"ok", true}};
+  c->registered = false;
+  unwatch(*c);
   // Every process of the container is gone; a session still open can go too.
-  if (c) {
-    while (!c->sessions.empty()) {
-      log::info("container " + id.substr(0, 12) + ": stopped; session closed");
-      end_session(*c, *c->sessions.begin()->first, /*log_end=*/false);
-    }
-    containers_.release_if_empty(id);
+  while (!c->sessions.empty()) {
+    log::info("container " + id.substr(0, 12) + ": stopped; session closed");
+    end_session(*c, *c->sessions.begin()->first, /*log_end=*/false);
   }
+  containers_.release_if_empty(id);
   return {{"ok", true}};
 }
 

@@ -73,6 +73,8 @@ class Engine final : public ControlTarget {
   // returns why not ("" when watched or not needed).
   std::string watch(Container& c);
   void adopt_watch(KeptItem& item);
+  // The group's handler for container `c` (which outlives its watch).
+  fanotify::FanotifyGroup::Handler file_handler(Container& c);
   void serve_watch(Container& c, std::unique_ptr<fanotify::ContainerWatch> w,
                    const nlohmann::json& meta, const std::string& adopted_key);
   fanotify::FanotifyGroup::Decision on_file_event(Container& c,

@@ -1,7 +1,5 @@
 // Seccomp sessions: one per runtime connection (container create, each exec), new or
 // taken over from the keeper, and the handler that turns a notification into a Response.
-#include <sys/syscall.h>
-
 #include "src/common/log.h"
 #include "src/engine/engine.h"
 #include "src/fields/event_types.h"

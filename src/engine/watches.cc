@@ -7,6 +7,23 @@
 #include "src/fields/proc_reader.h"
 
 namespace vigil::engine {
+namespace {
+
+// A watched container's passwd and group, read once through the host's path (not the
+// container's marked mount): from now on the io thread must not open its files, they
+// would wait on its own group.
+void read_identity_files(fields::ContainerInfo& info) {
+  info.passwd = fields::read_small_file(info.rootfs + "/etc/passwd").value_or("");
+  info.group = fields::read_small_file(info.rootfs + "/etc/group").value_or("");
+  info.files_watched = true;
+}
+
+}  // namespace
+
+fanotify::FanotifyGroup::Handler Engine::file_handler(Container& c) {
+  Container* cp = &c;
+  return [this, cp](const fanotify::FanotifyGroup::Input& in) { return on_file_event(*cp, in); };
+}
 
 std::string Engine::watch(Container& c) {
   const ChannelMask channels = rules_->file_channels();
@@ -16,17 +33,11 @@ std::string Engine::watch(Container& c) {
   const int pid = c.state.value("pid", 0);
   if (c.info.bundle.empty() || pid <= 0) return "state has no bundle or pid";
   if (c.info.rootfs.empty()) return "cannot read the bundle's config";
-  // Read through the host's path, which is not the container's (marked) mount; from now on
-  // this thread must not open the container's files (they would wait on its own group).
-  c.info.passwd = fields::read_small_file(c.info.rootfs + "/etc/passwd").value_or("");
-  c.info.group = fields::read_small_file(c.info.rootfs + "/etc/group").value_or("");
-  c.info.files_watched = true;
-  Container* cp = &c;
+  read_identity_files(c.info);
   std::vector<std::string> warnings;
   std::string error;
-  auto w = fanotify::ContainerWatch::create(
-      io_, [this, cp](const fanotify::FanotifyGroup::Input& in) { return on_file_event(*cp, in); },
-      pid, c.info.rootfs, channels, warnings, error);
+  auto w = fanotify::ContainerWatch::create(io_, file_handler(c), pid, c.info.rootfs, channels,
+                                            warnings, error);
   for (const auto& warning : warnings) log::warn("container " + c.info.id + ": " + warning);
   if (!w) return error;
   const size_t others = w->other_mounts();
@@ -46,16 +57,12 @@ void Engine::adopt_watch(KeptItem& item) {
   c.registered = true;
   c.state = state;
   c.info.rootfs = meta.value("rootfs", std::string());
-  c.info.passwd = fields::read_small_file(c.info.rootfs + "/etc/passwd").value_or("");
-  c.info.group = fields::read_small_file(c.info.rootfs + "/etc/group").value_or("");
-  c.info.files_watched = true;
+  read_identity_files(c.info);
   c.info.start_ns = meta.value("start_ns", int64_t(0));
-  Container* cp = &c;
   std::string error;
   UniqueFd group = item.take("group"), journal = item.take("journal"), root = item.take("root");
-  auto w = fanotify::ContainerWatch::adopt(
-      io_, [this, cp](const fanotify::FanotifyGroup::Input& in) { return on_file_event(*cp, in); },
-      std::move(group), std::move(journal), std::move(root), error);
+  auto w = fanotify::ContainerWatch::adopt(io_, file_handler(c), std::move(group),
+                                           std::move(journal), std::move(root), error);
   if (!w) {
     log::error("container " + c.info.id + ": cannot take over its file watch: " + error);
     keeper_.forget(item.key);

@@ -1,7 +1,8 @@
 // Annotation names used by CRI (containerd, CRI-O), Podman and nerdctl.
 #include "src/fields/container_info.h"
 
-#include <chrono>
+#include <time.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,9 +15,11 @@ ContainerInfo ContainerInfo::from_state(const std::string& id, const std::string
   c.full_id = id;
   c.id = id.substr(0, 12);
   c.bundle = bundle;
-  c.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+  // The start, on the clock file systems stamp inodes with (the coarse real-time clock): a
+  // file written after this moment has a ctime at or after it (proc.is_exe_upper_layer).
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  c.start_ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
   auto get = [&](std::initializer_list<const char*> keys) -> std::string {
     for (const char* k : keys) {
       auto it = ann.find(k);

@@ -19,7 +19,7 @@ struct ContainerInfo {
   std::string pod_uid;
   std::string pod_namespace;
   std::string bundle;
-  int64_t start_ns = 0;
+  int64_t start_ns = 0;            // when first seen, on the coarse real-time clock (from_state)
   std::string rootfs;              // host path of the root file system, when known
   std::string passwd, group;       // the container's /etc/passwd and /etc/group, read at start
   std::optional<bool> privileged;  // from the bundle's config.json, when read

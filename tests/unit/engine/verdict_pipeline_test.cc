@@ -4,19 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include "src/rules/compiler.h"
 #include "tests/unit/testing/fake_event.h"
+#include "tests/unit/testing/load.h"
 
 namespace vigil::engine {
 namespace {
 
 std::shared_ptr<rules::CompiledRuleSet> compile(const std::string& yaml) {
-  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/rules.yaml";
-  FILE* f = fopen(path.c_str(), "w");
-  fputs(yaml.c_str(), f);
-  fclose(f);
-  auto r = rules::load_and_compile({path}, {RuleMatching::kAll});
-  EXPECT_FALSE(r.diagnostics.has_errors());
+  auto r = testing::load_yaml(yaml);
+  EXPECT_FALSE(r.diagnostics.has_errors()) << testing::errors(r);
   return r.rules;
 }
 
