@@ -1,8 +1,8 @@
-// The YAML side of rule loading: item shapes, keys, and the collector semantics that Falco
-// applies across files. Conditions stay text here; the compiler parses them.
+// Rule loading: what each item means, and the collector semantics that Falco applies across
+// files (redefinition, append, override, enabled-only entries). Typed YAML access with
+// positions is yaml_items.h's. Conditions stay text here; the compiler parses them.
 #include "src/rules/loader.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,14 +12,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "src/rules/yaml_items.h"
+
 namespace vigil::rules {
 namespace {
-
-// Raised for a problem in one item; the loader records it and moves to the next item.
-struct ItemError {
-  Position pos;
-  std::string message;
-};
 
 int errno_from_name(const std::string& s) {
   static const std::pair<const char*, int> kErrnos[] = {
@@ -32,91 +28,10 @@ int errno_from_name(const std::string& s) {
   return 0;
 }
 
-bool valid_utf8(const std::string& s, size_t& bad) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) {
-      bad = i;
-      return false;
-    }
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) {
-        bad = i;
-        return false;
-      }
-    }
-    i += n;
-  }
-  return true;
-}
-
-Position offset_position(const std::string& file, const std::string& raw, size_t offset) {
-  uint32_t line = 1, col = 1;
-  for (size_t i = 0; i < offset && i < raw.size(); ++i) {
-    if (raw[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {file, line, col};
-}
-
-// yaml-cpp 0.7's LoadAll never returns on some malformed input (a stray ',' where a
-// document starts: jbeder/yaml-cpp#1040, fixed upstream by #1319 after Debian 12's 0.7).
-// A first pass with this handler detects a parser that stops advancing.
-class ProgressGuard : public YAML::EventHandler {
- public:
-  struct Stuck {
-    YAML::Mark mark;
-  };
-  void OnDocumentStart(const YAML::Mark& m) override {
-    if (++documents_ > kMaxDocuments || (have_ && m.pos == last_.pos)) throw Stuck{m};
-    last_ = m;
-    have_ = true;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-
- private:
-  static constexpr int kMaxDocuments = 10000;
-  YAML::Mark last_;
-  bool have_ = false;
-  int documents_ = 0;
-};
-
-// Parses every document of `raw`, or throws YAML::Exception.
-std::vector<YAML::Node> load_all_documents(const std::string& raw) {
-  {
-    std::istringstream in(raw);
-    YAML::Parser parser(in);
-    ProgressGuard guard;
-    try {
-      while (parser.HandleNextDocument(guard)) {
-      }
-    } catch (const ProgressGuard::Stuck& s) {
-      throw YAML::ParserException(s.mark, "unexpected content where a document should start");
-    }
-  }
-  return YAML::LoadAll(raw);
-}
-
-class FileLoader {
+class FileLoader : YamlItems {
  public:
   FileLoader(const std::string& file, const std::string& raw, Collection& col, Diagnostics& d)
-      : file_(file), raw_(raw), col_(col), diags_(d) {}
+      : YamlItems(file, raw, d), col_(col) {}
 
   void load() {
     size_t bad = 0;
@@ -153,106 +68,6 @@ class FileLoader {
   }
 
  private:
-  static std::string hex_byte(char c) {
-    static const char* d = "0123456789abcdef";
-    unsigned char u = static_cast<unsigned char>(c);
-    return {d[u >> 4], d[u & 15]};
-  }
-
-  Position mark_pos(const YAML::Mark& m) const {
-    if (m.is_null() || m.line < 0) return {file_, 0, 0};
-    return {file_, uint32_t(m.line + 1), uint32_t(m.column + 1)};
-  }
-  Position pos_of(const YAML::Node& n) const { return mark_pos(n.Mark()); }
-
-  // The key node of `key` in mapping `item` (for positions), or an undefined node.
-  YAML::Node key_node(const YAML::Node& item, const std::string& key) const {
-    for (auto it = item.begin(); it != item.end(); ++it) {
-      if (it->first.IsScalar() && it->first.Scalar() == key) return it->first;
-    }
-    return YAML::Node(YAML::NodeType::Undefined);
-  }
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& msg) const {
-    throw ItemError{pos_of(at), msg};
-  }
-
-  std::string scalar(const YAML::Node& item, const std::string& key, bool optional,
-                     bool* present = nullptr) const {
-    const YAML::Node v = item[key];
-    if (present) *present = v.IsDefined();
-    if (!v.IsDefined()) {
-      if (optional) return {};
-      fail(item, "item has no mapping for key '" + key + "'");
-    }
-    if (v.IsNull()) {
-      if (optional) return {};
-      fail(key_node(item, key), "mapping for key '" + key + "' is empty");
-    }
-    if (!v.IsScalar()) fail(v, "value of '" + key + "' must be a scalar, not a " + kind(v));
-    return v.Scalar();
-  }
-
-  bool boolean(const YAML::Node& item, const std::string& key, bool dflt,
-               bool* present = nullptr) const {
-    const YAML::Node v = item[key];
-    if (present) *present = v.IsDefined();
-    if (!v.IsDefined()) return dflt;
-    bool out = false;
-    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, out)) {
-      fail(v, "value of '" + key + "' must be true or false");
-    }
-    return out;
-  }
-
-  static std::string kind(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Sequence:
-        return "sequence";
-      case YAML::NodeType::Map:
-        return "mapping";
-      case YAML::NodeType::Scalar:
-        return "scalar";
-      default:
-        return "null";
-    }
-  }
-
-  std::shared_ptr<const SourceMap> scalar_map(const YAML::Node& v) const {
-    const auto m = v.Mark();
-    if (m.is_null() || m.pos < 0) return SourceMap::fixed({file_, 0, 0});
-    return SourceMap::for_scalar(file_, raw_, size_t(m.pos), uint32_t(m.line + 1),
-                                 uint32_t(m.column + 1), v.Scalar());
-  }
-
-  SourceText text_of(const YAML::Node& item, const std::string& key) const {
-    SourceText t;
-    t.append(scalar(item, key, false), scalar_map(item[key]));
-    return t;
-  }
-
-  std::vector<std::string> string_seq(const YAML::Node& item, const std::string& key) const {
-    const YAML::Node v = item[key];
-    std::vector<std::string> out;
-    if (!v.IsDefined() || v.IsNull()) return out;
-    if (!v.IsSequence()) fail(v, "value of '" + key + "' must be a sequence, not a " + kind(v));
-    for (const auto& e : v) {
-      if (!e.IsScalar()) fail(e, "items of '" + key + "' must be scalars");
-      out.push_back(e.Scalar());
-    }
-    return out;
-  }
-
-  void warn_unknown_keys(const YAML::Node& item, std::initializer_list<const char*> known) {
-    for (auto it = item.begin(); it != item.end(); ++it) {
-      const std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
-      bool ok = std::any_of(known.begin(), known.end(), [&](const char* s) { return k == s; });
-      if (!ok) {
-        diags_.warning(pos_of(it->first), "unknown key '" + k + "'; the key is ignored");
-      }
-    }
-  }
-
   void read_item(const YAML::Node& item) {
     if (!item.IsMap()) fail(item, "each item must be a mapping, not a " + kind(item));
     if (item["required_engine_version"].IsDefined()) {
@@ -677,10 +492,7 @@ class FileLoader {
     define(col_.rules, col_.rule_index, std::move(def));
   }
 
-  const std::string& file_;
-  const std::string& raw_;
   Collection& col_;
-  Diagnostics& diags_;
 };
 
 }  // namespace
