@@ -15,8 +15,8 @@
 #include "src/config/config.h"
 #include "src/engine/control_protocol.h"
 #include "src/engine/engine.h"
+#include "src/hook/hook.h"
 #include "src/runtime/control_client.h"
-#include "src/runtime/inject.h"
 #include "src/runtime/shim.h"
 
 namespace vigil::cli {
@@ -188,48 +188,6 @@ int runc_name_command(const std::vector<std::string>& args) {
                            args);
 }
 
-int state_hook(const std::vector<std::string>& args) {
-  const std::string stage = args[0];
-  auto cfg = config_from(args, 1, kHookHelp);
-  if (!cfg) return stage == "poststop" ? 0 : 1;
-  const std::string input((std::istreambuf_iterator<char>(std::cin)),
-                          std::istreambuf_iterator<char>());
-  nlohmann::json state = nlohmann::json::parse(input, nullptr, false);
-  if (state.is_discarded() || !state.is_object() || !state.contains("id")) {
-    std::cerr << "vigil hook " << stage << ": stdin is not an OCI state (JSON with an id)\n";
-    return stage == "poststop" ? 0 : 1;
-  }
-  control::Request request;
-  request.op =
-      stage == "createRuntime" ? control::Op::kContainerCreated : control::Op::kContainerStopped;
-  request.state = state;
-  const nlohmann::json req = control::encode(request);
-  std::string error;
-  auto resp = runtime::control_request(cfg->control_socket, req, error);
-  if (resp && resp->value("ok", false)) {
-    // Registered, but the daemon could not do all of it (say, the files are not watched).
-    if (resp->contains("warning")) {
-      std::cerr << "vigil hook " << stage << ": WARNING: " << resp->value("warning", std::string())
-                << "\n";
-    }
-    return 0;
-  }
-  if (!resp) {
-    if (stage == "poststop") return 0;  // nothing to protect any more
-    if (cfg->on_daemon_unavailable == config::Unavailable::kDeny) {
-      std::cerr << "vigil hook createRuntime: " << error << " and on_daemon_unavailable is deny\n";
-      return 1;
-    }
-    runtime::note_unmonitored(*cfg, "createRuntime hook", state.value("id", std::string()));
-    std::cerr << "vigil hook createRuntime: WARNING: " << error
-              << "; the container runs UNMONITORED (on_daemon_unavailable: allow)\n";
-    return 0;
-  }
-  std::cerr << "vigil hook " << stage << ": " << resp->value("error", std::string("refused"))
-            << "\n";
-  return stage == "poststop" ? 0 : 1;
-}
-
 constexpr const char* kControlHelp = R"(usage: vigil status [--json] [-c CONFIG]
        vigil reload [-c CONFIG]
        vigil upgrade [-c CONFIG]
@@ -317,29 +275,19 @@ int hook_command(const std::vector<std::string>& args) {
     std::cout << kHookHelp;
     return args.empty() ? 2 : 0;
   }
-  if (args[0] == "createRuntime" || args[0] == "poststop") return state_hook(args);
-  if (args[0] != "precreate") {
+  const auto stage = hook::stage_from(args[0]);
+  if (!stage) {
     std::cerr << "vigil hook: unknown stage '" << args[0] << "'\n" << kHookHelp;
     return 2;
   }
   auto cfg = config_from(args, 1, kHookHelp);
-  if (!cfg) return 1;
+  if (!cfg) return hook::config_failure_status(*stage);
   const std::string input((std::istreambuf_iterator<char>(std::cin)),
                           std::istreambuf_iterator<char>());
-  nlohmann::json oci = nlohmann::json::parse(input, nullptr, false);
-  if (oci.is_discarded() || !oci.is_object()) {
-    std::cerr << "vigil hook precreate: stdin is not an OCI config (JSON object)\n";
-    return 1;
+  if (*stage == hook::Stage::kPrecreate) {
+    return hook::run_precreate(*cfg, input, std::cout, std::cerr);
   }
-  const std::string hint = oci.is_object() ? oci.value("hostname", std::string()) : "";
-  auto outcome = runtime::inject_config(oci, *cfg, "precreate hook", hint);
-  for (const auto& w : outcome.warnings) std::cerr << "vigil hook precreate: " << w << "\n";
-  if (!outcome.ok) {
-    std::cerr << "vigil hook precreate: " << outcome.error << "\n";
-    return 1;
-  }
-  std::cout << oci.dump() << "\n";
-  return 0;
+  return hook::run_state_hook(*stage, *cfg, input, std::cerr);
 }
 
 }  // namespace vigil::cli
