@@ -2,32 +2,19 @@
 // group leader is read from /proc/<tid>/status first.
 #include "src/common/kill.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <string>
-
 #include "src/common/unique_fd.h"
+#include "src/fields/proc_reader.h"
 
 namespace vigil {
 namespace {
 
 pid_t thread_group_of(pid_t tid) {
-  const std::string path = "/proc/" + std::to_string(tid) + "/status";
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return tid;
-  char buf[4096];
-  const ssize_t n = ::read(fd.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return tid;
-  buf[n] = '\0';
-  const char* line = std::strstr(buf, "\nTgid:");
-  if (!line) return tid;
-  const long tgid = std::strtol(line + 6, nullptr, 10);
-  return tgid > 0 ? pid_t(tgid) : tid;
+  const auto status = fields::read_status(tid);
+  return status && status->tgid > 0 ? status->tgid : tid;
 }
 
 }  // namespace
