@@ -143,6 +143,38 @@ std::vector<std::pair<std::string, std::string>> CompiledRuleSet::output_fields(
   return out;
 }
 
+namespace {
+
+void add_ref(const Operand* o, std::vector<FieldRef>& out) {
+  if (!o) return;
+  if (o->kind == Operand::Kind::kTransform) return add_ref(o->child.get(), out);
+  if (o->kind != Operand::Kind::kField) return;
+  for (const auto& r : out) {
+    if (r.id == o->ref.id && r.index == o->ref.index && r.key == o->ref.key) return;
+  }
+  out.push_back(o->ref);
+}
+
+void add_refs(const Node& n, std::vector<FieldRef>& out) {
+  if (n.check) {
+    add_ref(n.check->lhs.get(), out);
+    add_ref(n.check->rhs.get(), out);
+  }
+  for (const auto& c : n.children) add_refs(c, out);
+}
+
+}  // namespace
+
+std::vector<FieldRef> CompiledRuleSet::fields_read() const {
+  std::vector<FieldRef> out;
+  for (const auto& r : rules_) {
+    if (r.status != RuleStatus::kCompiled || !r.program) continue;
+    add_refs(*r.program, out);
+    for (const auto& s : r.output.segments) add_ref(s.operand.get(), out);
+  }
+  return out;
+}
+
 std::set<std::string> CompiledRuleSet::syscalls() const {
   std::set<std::string> out;
   for (const auto& r : rules_) {

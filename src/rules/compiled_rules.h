@@ -77,6 +77,9 @@ class CompiledRuleSet final : public RuleSet {
   std::set<std::string> write_only_syscalls() const;
   // The file channels (fanotify events) the active rules need.
   ChannelMask file_channels() const;
+  // Every distinct field reference the active rules' conditions and outputs read (keys
+  // point into this rule set): what a captured or recorded event must hold.
+  std::vector<FieldRef> fields_read() const;
   RuleMatching matching() const { return matching_; }
 
  private:

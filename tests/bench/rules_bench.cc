@@ -1,7 +1,9 @@
 // Compiled-rule evaluations per second for Falco's stable ruleset, on synthetic events of
 // each event type the ruleset intercepts. The events answer fields from precomputed values
 // (as the real sources do after their first, cached extraction), so this measures the rule
-// program: index lookup, checks, short-circuiting.
+// program: index lookup, checks, short-circuiting. The last case evaluates events captured
+// from a real shell session (tests/unit/testing/real_events.h): real paths, command lines
+// and ancestries, in the proportions a real workload makes them.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -12,6 +14,7 @@
 
 #include "src/fields/registry.h"
 #include "src/rules/compiler.h"
+#include "tests/unit/testing/real_events.h"
 #include "tests/unit/testing/synthetic_event.h"
 
 namespace {
@@ -191,11 +194,33 @@ void BM_Mixed(benchmark::State& state) {
   state.SetItemsProcessed(int64_t(state.iterations()));
 }
 
+// The syscalls of a real shell session, captured live and replayed as one stream.
+void BM_RealStream(benchmark::State& state) {
+  auto set = ruleset();
+  static auto real =
+      testing::capture_syscalls(set->syscalls(), set->fields_read(), testing::everyday_script());
+  if (!real.error.empty() || real.events.empty()) {
+    state.SkipWithError(("cannot capture real events: " + real.error).c_str());
+    return;
+  }
+  uint32_t out[64];
+  size_t i = 0, matched = 0;
+  for (auto _ : state) {
+    matched += set->evaluate(real.events[i], out, 64);
+    benchmark::DoNotOptimize(out);
+    if (++i == real.events.size()) i = 0;
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()));
+  state.counters["events"] = double(real.events.size());
+}
+
 int register_all() {
   for (const auto& c : cases()) {
     benchmark::RegisterBenchmark(("evaluate/" + c.label).c_str(), BM_Evaluate, c);
   }
   benchmark::RegisterBenchmark("evaluate/mixed stream of all the above", BM_Mixed);
+  benchmark::RegisterBenchmark("evaluate/real events: a shell session's syscalls, captured",
+                               BM_RealStream);
   return 0;
 }
 const int registered = register_all();

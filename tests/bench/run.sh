@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, each printing figures against its baselines and targets from one run:
-#  1. rule evaluation: Falco's stable ruleset on synthetic events of each type, one core
-#     (target: 2M events/s);
+#  1. rule evaluation: Falco's stable ruleset on synthetic events of each type and on the
+#     captured syscalls of a real shell session, one core (target: 2M events/s);
 #  2. the seccomp path: an intercepted syscall's round trip through the daemon against a
 #     minimal C supervisor (target 1.25x), and a non-intercepted syscall under vigil's
 #     merged profile against the same profile without vigil (target 1.02x).
