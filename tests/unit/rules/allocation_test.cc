@@ -110,8 +110,8 @@ TEST(Allocation, FalcoRulesOnRealCapturedEventsAllocateNothing) {
   // The hard link from a temporary folder and the shell's runs fire no Falco rule, but
   // the symlink to /etc/shadow does ("Create Symlink Over Sensitive Files").
   EXPECT_GT(matched, 0u) << "the real events must exercise matching rules too";
-  std::cout << real.events.size() << " real events of " << types.size() << " types, "
-            << matched << " rule matches in 101 passes\n";
+  std::cout << real.events.size() << " real events of " << types.size() << " types, " << matched
+            << " rule matches in 101 passes\n";
 }
 
 TEST(Allocation, TransformersReuseTheirBuffers) {
