@@ -161,12 +161,67 @@ std::vector<EventTypeInfo> build() {
   };
 }
 
+bool any_of(std::string_view s, std::initializer_list<std::string_view> names) {
+  for (auto n : names)
+    if (s == n) return true;
+  return false;
+}
+
+// Argument names decide, once per event type, where each field's value is and how each
+// argument renders: extraction then reads positions and never compares names.
+void derive_layout(EventTypeInfo& t) {
+  ArgLayout& l = t.layout;
+  for (size_t i = 0; i < t.args.size(); ++i) {
+    ArgInfo& a = t.args[i];
+    const auto at = int8_t(i);
+    if (a.from_memory) {
+      if (l.path < 0 && any_of(a.name, {"name", "path", "filename", "pathname", "target", "oldpath",
+                                        "dir", "new_root"})) {
+        l.path = at;
+      }
+      if (any_of(a.name, {"newpath", "linkpath"})) l.target = at;
+      if (a.name == "argv") l.exec_argv = at;
+      continue;
+    }
+    if (l.dirfd < 0 && any_of(a.name, {"dirfd", "olddirfd", "olddir"})) l.dirfd = at;
+    if (any_of(a.name, {"newdirfd", "newdir", "linkdirfd"})) l.target_dirfd = at;
+    if (a.name == "flags") l.flags = at;
+    if (l.file_fd < 0 && any_of(a.name, {"oldfd", "fd"})) l.file_fd = at;
+    if (a.name == "flags" && any_of(t.name, {"open", "openat"})) {
+      a.render = ArgRender::kOpenFlags;
+    } else if (a.name == "flags" && t.name == "execveat") {
+      a.render = ArgRender::kAtFlags;
+    } else if ((a.name == "flags" && any_of(t.name, {"unshare", "clone"})) ||
+               (a.name == "nstype" && t.name == "setns")) {
+      a.render = ArgRender::kCloneFlags;
+    } else if (a.name == "request" && t.name == "ptrace") {
+      a.render = ArgRender::kPtraceRequest;
+    } else if (a.name == "domain" && any_of(t.name, {"socket", "socketpair"})) {
+      a.render = ArgRender::kSocketDomain;
+    } else if (a.name == "mode") {
+      a.render = ArgRender::kOctal;
+    } else if (a.name.find("fd") != std::string_view::npos || any_of(a.name, {"pid", "tid"})) {
+      a.render = ArgRender::kInt;
+    }
+  }
+  // dup's oldfd comes before a generic fd.
+  for (size_t i = 0; i < t.args.size(); ++i) {
+    if (!t.args[i].from_memory && t.args[i].name == "oldfd") l.file_fd = int8_t(i);
+  }
+  if (t.exec) {
+    l.exec_filename = l.path;
+    if (l.exec_argv < 0) l.exec_argv = int8_t(l.path + 1);  // execve(filename, argv, envp)
+  }
+  l.symlink = any_of(t.name, {"symlink", "symlinkat"});
+}
+
 }  // namespace
 
 const std::vector<EventTypeInfo>& event_types() {
   static const std::vector<EventTypeInfo> table = [] {
     auto t = build();
     if (t.size() > kMaxEventTypes) abort();  // a programming error, caught by every test
+    for (auto& e : t) derive_layout(e);
     return t;
   }();
   return table;

@@ -18,9 +18,36 @@ using EventTypeSet = std::bitset<kMaxEventTypes>;
 
 // An argument as Falco names it (evt.arg.<name>). A pointer argument is read from the
 // target's memory: deciding on it before the syscall runs is racy (seccomp_unotify(2)).
+// How a register argument renders in evt.arg.<name> (Falco's renderings), decided once per
+// event type when the table is built.
+enum class ArgRender : uint8_t {
+  kUnsigned,       // a plain number
+  kInt,            // a C int: descriptors and pids (-100 for AT_FDCWD)
+  kOctal,          // a mode
+  kOpenFlags,      // O_RDONLY|O_CLOEXEC...
+  kAtFlags,        // execveat's AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW
+  kCloneFlags,     // CLONE_NEWNS|... (clone, unshare, setns)
+  kPtraceRequest,  // PTRACE_ATTACH...
+  kSocketDomain,   // AF_INET...
+};
+
 struct ArgInfo {
   std::string_view name;
   bool from_memory;
+  ArgRender render = ArgRender::kUnsigned;
+};
+
+// Where a syscall keeps what the fields read, by argument position (-1: it has none).
+struct ArgLayout {
+  int8_t path = -1;           // the path it works on (fd.name, fs.path.name)
+  int8_t dirfd = -1;          // the directory fd that path is relative to
+  int8_t target = -1;         // rename, link, symlink: where the second path goes
+  int8_t target_dirfd = -1;   // and its directory fd
+  int8_t flags = -1;          // open flags (evt.is_open_*), when in a register
+  int8_t file_fd = -1;        // the descriptor whose file fd.* describe (dup's oldfd, fd)
+  int8_t exec_filename = -1;  // execve's filename, execveat's pathname
+  int8_t exec_argv = -1;
+  bool symlink = false;  // the first path is a link's content, not a file
 };
 
 struct EventTypeInfo {
@@ -29,6 +56,7 @@ struct EventTypeInfo {
   ChannelMask file_channels;  // the fanotify channels that report it; 0 if none
   std::vector<ArgInfo> args;  // in syscall order; evt.arg[N] indexes this
   bool exec;                  // an execve-like event: proc.* describe the new image
+  ArgLayout layout = {};      // derived from args when the table is built
 };
 
 const std::vector<EventTypeInfo>& event_types();

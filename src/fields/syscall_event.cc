@@ -148,61 +148,32 @@ const char* socket_domain(uint64_t d) {
   }
 }
 
-std::string render_arg(const std::string& evt, const std::string& name, uint64_t v) {
-  if (name == "flags" && (evt == "open" || evt == "openat")) return open_flags(v);
-  if (name == "flags" && evt == "execveat") {
-    return flags_to_names(
-        v, {{AT_EMPTY_PATH, "AT_EMPTY_PATH"}, {AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}}, "0");
-  }
-  if ((name == "flags" && (evt == "unshare" || evt == "clone")) ||
-      (name == "nstype" && evt == "setns")) {
-    return clone_flags(v);
-  }
-  if (name == "request" && evt == "ptrace") {
-    if (const char* n = ptrace_request(v)) return n;
-  }
-  if (name == "domain" && (evt == "socket" || evt == "socketpair")) {
-    if (const char* n = socket_domain(v)) return n;
-  }
-  if (name == "mode") {
-    char buf[24];
-    std::snprintf(buf, sizeof(buf), "0%llo", static_cast<unsigned long long>(v));
-    return buf;
-  }
-  if (name.find("fd") != std::string::npos || name == "pid" || name == "tid") {
-    return std::to_string(int64_t(int32_t(v)));  // descriptors and pids are C ints
+std::string render_arg(ArgRender how, uint64_t v) {
+  switch (how) {
+    case ArgRender::kOpenFlags:
+      return open_flags(v);
+    case ArgRender::kAtFlags:
+      return flags_to_names(
+          v, {{AT_EMPTY_PATH, "AT_EMPTY_PATH"}, {AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}}, "0");
+    case ArgRender::kCloneFlags:
+      return clone_flags(v);
+    case ArgRender::kPtraceRequest:
+      if (const char* n = ptrace_request(v)) return n;
+      break;
+    case ArgRender::kSocketDomain:
+      if (const char* n = socket_domain(v)) return n;
+      break;
+    case ArgRender::kOctal: {
+      char buf[24];
+      std::snprintf(buf, sizeof(buf), "0%llo", static_cast<unsigned long long>(v));
+      return buf;
+    }
+    case ArgRender::kInt:
+      return std::to_string(int64_t(int32_t(v)));  // descriptors and pids are C ints
+    case ArgRender::kUnsigned:
+      break;
   }
   return std::to_string(v);
-}
-
-// The argument that holds the syscall's path, and the one that holds its dirfd (-1 if none).
-std::pair<int, int> path_arg_positions(const EventTypeInfo& t) {
-  static const char* const kPathNames[] = {"name",   "path",    "filename", "pathname",
-                                           "target", "oldpath", "dir",      "new_root"};
-  int path = -1, dirfd = -1;
-  for (size_t i = 0; i < t.args.size(); ++i) {
-    const auto& a = t.args[i];
-    if (path < 0 && a.from_memory) {
-      for (const char* n : kPathNames) {
-        if (a.name == n) path = int(i);
-      }
-    }
-    if (dirfd < 0 && (a.name == "dirfd" || a.name == "olddirfd" || a.name == "olddir")) {
-      dirfd = int(i);
-    }
-  }
-  return {path, dirfd};
-}
-
-// The second path of rename, link and symlink (where it goes) and its directory fd.
-std::pair<int, int> target_arg_positions(const EventTypeInfo& t) {
-  int path = -1, dirfd = -1;
-  for (size_t i = 0; i < t.args.size(); ++i) {
-    const auto& a = t.args[i];
-    if (a.from_memory && (a.name == "newpath" || a.name == "linkpath")) path = int(i);
-    if (a.name == "newdirfd" || a.name == "newdir" || a.name == "linkdirfd") dirfd = int(i);
-  }
-  return {path, dirfd};
 }
 
 }  // namespace
@@ -262,8 +233,7 @@ int SyscallEvent::target_fd() {
   target_fd_tried_ = true;
   if (!known_) return -1;
   // dup/dup2/dup3 name the file they copy as oldfd (or fd); socket calls as fd.
-  int arg = arg_index("oldfd");
-  if (arg < 0) arg = arg_index("fd");
+  const int arg = event_type(type_).layout.file_fd;
   if (arg < 0) return -1;
   UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid_, 0)));
   // Checked against the notification, so a recycled pid is never looked into.
@@ -351,8 +321,7 @@ std::optional<std::string> SyscallEvent::resolve_path(int dirfd, const std::stri
 
 std::optional<std::string> SyscallEvent::raw_path_arg() {
   if (!known_) return std::nullopt;
-  auto [path, dirfd] = path_arg_positions(event_type(type_));
-  (void)dirfd;
+  const int path = event_type(type_).layout.path;
   if (path < 0) return std::nullopt;
   std::string s;
   if (!read_string(req_.data.args[path], kMaxPath, s)) return std::nullopt;
@@ -361,8 +330,8 @@ std::optional<std::string> SyscallEvent::raw_path_arg() {
 
 Value SyscallEvent::fs_path_field(F field) {
   if (!known_) return Value::none();
-  const EventTypeInfo& t = event_type(type_);
-  const auto [target, target_dirfd] = target_arg_positions(t);
+  const ArgLayout& layout = event_type(type_).layout;
+  const int target = layout.target, target_dirfd = layout.target_dirfd;
   const bool pair = target >= 0;
   const bool raw =
       field == F::kFsPathNameraw || field == F::kFsPathSourceraw || field == F::kFsPathTargetraw;
@@ -388,7 +357,7 @@ Value SyscallEvent::fs_path_field(F field) {
   auto source_raw = raw_path_arg();
   if (!source_raw) return Value::none();
   if (raw) return str(*source_raw);
-  if (t.name != "symlink" && t.name != "symlinkat") {
+  if (!layout.symlink) {
     auto p = path_arg();
     return p ? str(*p) : Value::none();
   }
@@ -403,8 +372,7 @@ std::optional<std::string> SyscallEvent::path_arg() {
   if (path_cache_) return *path_cache_;
   std::optional<std::string> out;
   if (auto raw = raw_path_arg()) {
-    auto [path, dirfd] = path_arg_positions(event_type(type_));
-    (void)path;
+    const int dirfd = event_type(type_).layout.dirfd;
     int d = dirfd >= 0 ? int(int32_t(req_.data.args[dirfd])) : AT_FDCWD;
     out = resolve_path(d, *raw);
   }
@@ -419,15 +387,15 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
   Image& img = image_;
   if (img.parts) return img;
   img.parts = kName | kArgs | kExePath;
-  const bool at = event_type(type_).name == "execveat";
+  const ArgLayout& layout = event_type(type_).layout;
   std::string filename;
-  if (!read_string(req_.data.args[at ? 1 : 0], kMaxPath, filename)) return img;
-  int dirfd = at ? int(int32_t(req_.data.args[0])) : AT_FDCWD;
+  if (!read_string(req_.data.args[layout.exec_filename], kMaxPath, filename)) return img;
+  int dirfd = layout.dirfd >= 0 ? int(int32_t(req_.data.args[layout.dirfd])) : AT_FDCWD;
   img.exepath = resolve_path(dirfd, filename).value_or(filename);
   std::string base = filename.substr(filename.rfind('/') + 1);
   img.name = base.substr(0, 15);  // the kernel's comm is TASK_COMM_LEN - 1
   std::vector<std::string> argv;
-  uint64_t argv_addr = req_.data.args[at ? 2 : 1];
+  uint64_t argv_addr = req_.data.args[layout.exec_argv];
   size_t total = 0;
   for (size_t i = 0; i < kMaxArgv && argv_addr && mem_; ++i) {
     uint64_t p = 0;
@@ -444,6 +412,8 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
   return img;
 }
 
+// evt.arg.<key>: the rule's key against this event type's (at most six) argument names.
+// Every other argument the extractors need is found by position (ArgLayout).
 int SyscallEvent::arg_index(std::string_view key) const {
   if (!known_) return -1;
   const auto& args = event_type(type_).args;
@@ -463,8 +433,8 @@ Value SyscallEvent::arg_value(std::string_view key, int32_t index, bool raw) {
     if (!read_string(v, kMaxPath, s)) return Value::none();
     return str(std::move(s));
   }
-  const std::string name = size_t(i) < t.args.size() ? std::string(t.args[size_t(i)].name) : "";
-  return str(render_arg(std::string(t.name), name, v));
+  return str(
+      render_arg(size_t(i) < t.args.size() ? t.args[size_t(i)].render : ArgRender::kUnsigned, v));
 }
 
 Value SyscallEvent::extract(const FieldRef& ref) {
@@ -496,8 +466,8 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kEvtIsOpenRead:
     case F::kEvtIsOpenWrite:
     case F::kEvtIsOpenExec: {
-      const int i = arg_index("flags");
-      if (i < 0 || !known_ || event_type(type_).args[size_t(i)].from_memory) return Value::none();
+      const int i = known_ ? event_type(type_).layout.flags : -1;
+      if (i < 0) return Value::none();
       const uint64_t f = req_.data.args[i];
       if (field == F::kEvtIsOpenRead) return Value::of_bool((f & O_ACCMODE) != O_WRONLY);
       if (field == F::kEvtIsOpenWrite) {

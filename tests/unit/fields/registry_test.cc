@@ -70,5 +70,39 @@ TEST(Fields, RaceClassification) {
   EXPECT_FALSE(is_racy(*flags.info, flags, Channel::kSyscall, setns, -1));
 }
 
+// Positions the extractors read instead of names, derived once per event type.
+TEST(EventTypes, ArgLayoutsAreDerivedFromTheArgumentNames) {
+  auto layout = [](const char* name) { return event_type(*find_event_type(name)).layout; };
+  auto render = [](const char* name, size_t arg) {
+    return event_type(*find_event_type(name)).args.at(arg).render;
+  };
+  EXPECT_EQ(layout("openat").path, 1);
+  EXPECT_EQ(layout("openat").dirfd, 0);
+  EXPECT_EQ(layout("openat").flags, 2);
+  EXPECT_EQ(layout("open").dirfd, -1);
+  EXPECT_EQ(layout("openat2").flags, -1) << "struct open_how is in memory";
+  EXPECT_EQ(layout("execve").exec_filename, 0);
+  EXPECT_EQ(layout("execve").exec_argv, 1);
+  EXPECT_EQ(layout("execveat").exec_filename, 1);
+  EXPECT_EQ(layout("execveat").exec_argv, 2);
+  EXPECT_EQ(layout("execveat").dirfd, 0);
+  EXPECT_EQ(layout("renameat2").path, 1);
+  EXPECT_EQ(layout("renameat2").dirfd, 0);
+  EXPECT_EQ(layout("renameat2").target, 3);
+  EXPECT_EQ(layout("renameat2").target_dirfd, 2);
+  EXPECT_TRUE(layout("symlinkat").symlink);
+  EXPECT_EQ(layout("symlinkat").target, 2);
+  EXPECT_EQ(layout("symlinkat").target_dirfd, 1);
+  EXPECT_FALSE(layout("linkat").symlink);
+  EXPECT_EQ(layout("dup2").file_fd, 0);
+  EXPECT_EQ(render("openat", 2), ArgRender::kOpenFlags);
+  EXPECT_EQ(render("openat", 0), ArgRender::kInt);
+  EXPECT_EQ(render("openat", 3), ArgRender::kOctal);
+  EXPECT_EQ(render("execveat", 4), ArgRender::kAtFlags);
+  EXPECT_EQ(render("ptrace", 0), ArgRender::kPtraceRequest);
+  EXPECT_EQ(render("socket", 0), ArgRender::kSocketDomain);
+  EXPECT_EQ(render("setns", 1), ArgRender::kCloneFlags);
+}
+
 }  // namespace
 }  // namespace vigil::fields
