@@ -16,6 +16,7 @@
 #include "src/engine/control_protocol.h"
 #include "src/engine/engine.h"
 #include "src/hook/hook.h"
+#include "src/rules/compiler.h"
 #include "src/runtime/control_client.h"
 #include "src/runtime/shim.h"
 
@@ -33,11 +34,23 @@ what would have been), and writes alerts to stdout, syslog and/or a JSON-lines f
 The process started is the keeper: it binds both sockets, starts the engine (the process
 that evaluates) and holds a copy of every container's listener and fanotify fds, so an
 engine that crashes is replaced and no container sees ENOSYS or a frozen open
-(docs/keeper.md). --no-keeper runs the engine alone (tests, debugging).
+(docs/keeper.md). An engine that keeps dying soon after its start is restarted with a
+growing pause (1 s to 60 s; alerted, and shown by `vigil status`). --no-keeper runs the
+engine alone (tests, debugging).
+
+Rules or a config with errors: the errors are printed and vigil daemon exits 1.
+
+Started while another vigil daemon runs on the same sockets, it takes over every
+container from it (the running one hands over its sockets, sessions and watches, then
+exits): a restart or roll-out never breaks a container.
 
 Signals to the keeper: SIGHUP reloads the rules (a broken rule set keeps the old one);
-SIGUSR2 upgrades (the engine is replaced by the binary now at this path, sessions kept);
-SIGINT or SIGTERM stop. Default config: /etc/vigil/vigil.yaml.
+SIGUSR1 reopens the output files (after a log rotation); SIGUSR2 upgrades (the engine is
+replaced by the binary now at this path, sessions kept); SIGINT or SIGTERM stop: with
+containers running, it first waits up to successor_wait_s (30) for a new vigil daemon to
+take them over; with none, it lets go of them (their intercepted syscalls then fail with
+ENOSYS; a Critical alert says so). A second SIGTERM stops at once.
+Default config: /etc/vigil/vigil.yaml.
 )";
 
 constexpr const char* kHookHelp = R"(usage: vigil hook precreate|createRuntime|poststop [-c CONFIG]
@@ -95,10 +108,26 @@ int daemon_command(const std::vector<std::string>& args) {
   // inherits the mask across exec and lets them in once it can handle them.
   sigset_t held;
   sigemptyset(&held);
-  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGUSR2}) sigaddset(&held, s);
+  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&held, s);
   ::sigprocmask(SIG_BLOCK, &held, nullptr);
   auto cfg = config_from(rest, 0, kDaemonHelp);
   if (!cfg) return 1;
+  if (!engine_mode) {
+    // Fail like a service: rules that do not load stop the start here, before any socket
+    // is touched or a running daemon is asked to hand over.
+    rules::CompileOptions opts;
+    opts.matching = cfg->rule_matching;
+    auto loaded = rules::load_and_compile(cfg->rules_files, opts);
+    if (loaded.diagnostics.has_errors()) {
+      for (const auto& d : loaded.diagnostics.sorted()) {
+        if (d.severity == rules::Severity::kError) {
+          std::cerr << rules::format_diagnostic(d) << "\n";
+        }
+      }
+      std::cerr << "vigil daemon: the rules have errors; not started\n";
+      return 1;
+    }
+  }
   if (!engine_mode && !no_keeper) {
     char exe[4096];
     const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -252,8 +281,23 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
                     ? "alive (pid " + std::to_string((*resp)["keeper"].value("pid", 0)) + ")"
                     : "GONE: the engine is the last holder of the containers' fds; restart "
                       "vigil daemon")
-            << "\n"
-            << "seccomp sessions: " << (*resp)["seccomp_sessions"].size() << "\n";
+            << "\n";
+  if (resp->contains("engine") && (*resp)["engine"].is_object()) {
+    const auto& e = (*resp)["engine"];
+    std::cout << "engine: pid " << e.value("pid", 0) << ", " << e.value("restarts", 0)
+              << " restarts";
+    if (e.value("restarts", 0) > 0) {
+      std::cout << " (last: it " << e.value("last_exit", std::string()) << ")";
+    }
+    if (e.value("backoff_s", 0) > 0) {
+      std::cout << "; KEEPS DYING: started after " << e.value("backoff_s", 0) << " s of back-off";
+    }
+    std::cout << "\n";
+  }
+  if (resp->contains("on_stop")) {
+    std::cout << "on stop: " << resp->value("on_stop", std::string()) << "\n";
+  }
+  std::cout << "seccomp sessions: " << (*resp)["seccomp_sessions"].size() << "\n";
   if (resp->contains("outputs") && (*resp)["outputs"].is_array()) {
     std::cout << "outputs:";
     for (const auto& o : (*resp)["outputs"]) {

@@ -35,6 +35,13 @@ void init(const std::string& prefix) {
   logger() = l;
 }
 
+void init_sync(const std::string& prefix) {
+  auto l =
+      std::make_shared<spdlog::logger>(prefix, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  l->set_pattern(prefix + ": %v");
+  logger() = l;
+}
+
 void info(const std::string& line) { logger()->info(line); }
 void warn(const std::string& line) { logger()->warn(line); }
 void error(const std::string& line) { logger()->error(line); }

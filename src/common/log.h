@@ -10,6 +10,9 @@ namespace vigil::log {
 // Sets up the process's logger; lines start with `prefix` ("vigil", "vigil keeper").
 // Until it is called (tools, tests), lines go to stderr synchronously.
 void init(const std::string& prefix);
+// The same, written synchronously: for the keeper, which forks (a logging thread would not
+// survive into the child) and writes a line only when something happens to an engine.
+void init_sync(const std::string& prefix);
 void info(const std::string& line);
 void warn(const std::string& line);
 void error(const std::string& line);

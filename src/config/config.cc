@@ -128,6 +128,13 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
       } else {
         c.permission_deadline_ms = ms;
       }
+    } else if (key == "successor_wait_s") {
+      int s = 0;
+      if (!v.IsScalar() || !YAML::convert<int>::decode(v, s) || s < 0 || s > 3600) {
+        diags.error(pos_of(path, v), "'successor_wait_s' must be a number of seconds, 0..3600");
+      } else {
+        c.successor_wait_s = s;
+      }
     } else if (key == "permission_fallback") {
       auto s = str(v, key);
       if (s && *s == "allow")

@@ -43,6 +43,9 @@ struct Config {
   // the fallback (and alerted): a stuck evaluation never freezes a container.
   int permission_deadline_ms = 200;
   bool permission_fallback_allow = true;
+  // A daemon told to stop (SIGTERM) while it holds containers waits this long for a
+  // successor (`vigil daemon` started again) to take them over before it lets go of them.
+  int successor_wait_s = 30;
   DecisionCache decision_cache = DecisionCache::kDirectory;
   // In enforce mode, injection adds these to the container's linux.readonlyPaths (the
   // runtime bind-mounts them read-only; "Mount in container" keeps them so). For files

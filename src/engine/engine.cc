@@ -31,7 +31,7 @@ std::string hostname() {
 Engine::Engine(config::Config cfg, EngineLink link)
     : cfg_(std::move(cfg)),
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
-      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),  // and SIGUSR1, added in run()
       keeper_(link, [](const std::string& m) { log::info(m); }),
       pipeline_(cfg_.mode, hostname()),
       listener_(
@@ -115,11 +115,39 @@ bool Engine::start() {
         outputs_->use_journal(std::move(journal));
       }
     }
-    keeper_.watch_liveness(io_, [this] { on_keeper_gone(); });
+    keeper_.watch_liveness(
+        io_, [this] { on_keeper_gone(); }, [this] { on_letting_go(); });
   }
   listener_.start();
   report_unmonitored();
+  report_history();
+  keeper_.started();
   return true;
+}
+
+// An engine that keeps dying is backed off by the keeper; this one says so once it runs.
+void Engine::report_history() {
+  const auto& h = keeper_.history();
+  if (h.value("backoff_s", 0) <= 0) return;
+  const std::string what =
+      "the vigil engine keeps dying: " + std::to_string(h.value("failures_in_a_row", 0)) +
+      " times in a row soon after its start (last: it " + h.value("last_exit", std::string("?")) +
+      "); this one started after " + std::to_string(h.value("backoff_s", 0)) +
+      " s of back-off, while containers waited";
+  log::error(what);
+  alert_engine(Priority::kCritical, "vigil: the engine keeps dying", what);
+}
+
+// The keeper was told to stop and no successor came: everything held is let go.
+void Engine::on_letting_go() {
+  const std::string what =
+      "vigil stopped with no successor: " + std::to_string(containers_.sessions()) +
+      " seccomp sessions and " + std::to_string(containers_.watches()) +
+      " file watches are let go; the containers' intercepted syscalls now fail with ENOSYS "
+      "and their watched opens are allowed until they restart";
+  log::error(what);
+  alert_engine(Priority::kCritical, "vigil: stopped with no successor", what);
+  io_.stop();
 }
 
 void Engine::adopt_kept() {
@@ -157,13 +185,21 @@ void Engine::on_keeper_gone() {
 }
 
 void Engine::run() {
-  // Signals: SIGHUP reloads, SIGINT/SIGTERM stop. Re-armed after each one.
+  // Signals: SIGHUP reloads, SIGUSR1 reopens the outputs (after a log rotation),
+  // SIGINT/SIGTERM stop. Re-armed after each one.
+  signals_.add(SIGUSR1);
   std::function<void()> arm;
   arm = [this, &arm] {
     signals_.async_wait([this, &arm](const boost::system::error_code& e, int sig) {
       if (e) return;
       if (sig == SIGHUP) {
         load_rules();
+        arm();
+        return;
+      }
+      if (sig == SIGUSR1) {
+        log::info("reopening the outputs (SIGUSR1)");
+        outputs_->reopen();
         arm();
         return;
       }
@@ -175,7 +211,7 @@ void Engine::run() {
   // `vigil daemon` held these until now (a signal while starting waits for this handler).
   sigset_t handled;
   sigemptyset(&handled);
-  for (int s : {SIGHUP, SIGINT, SIGTERM}) sigaddset(&handled, s);
+  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGUSR1}) sigaddset(&handled, s);
   ::pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   io_.run();
   outputs_->flush();
@@ -209,7 +245,15 @@ nlohmann::json Engine::status() {
           {"registered_containers", containers_.registered()},
           {"keeper", keeper_.attached() ? nlohmann::json{{"pid", keeper_.keeper_pid()},
                                                          {"alive", keeper_.keeper_alive()}}
-                                        : nlohmann::json(nullptr)}};
+                                        : nlohmann::json(nullptr)},
+          {"engine",
+           {{"pid", ::getpid()},
+            {"restarts", keeper_.history().value("restarts", 0)},
+            {"last_exit", keeper_.history().value("last_exit", std::string())},
+            {"backoff_s", keeper_.history().value("backoff_s", 0)}}},
+          {"on_stop", "waits up to " + std::to_string(cfg_.successor_wait_s) +
+                          " s for a new `vigil daemon` to take over; with none, running "
+                          "containers' intercepted syscalls fail with ENOSYS"}};
 }
 
 nlohmann::json Engine::outputs_json() const {

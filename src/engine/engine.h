@@ -57,6 +57,8 @@ class Engine final : public ControlTarget {
                     const std::string& container_id = "");
   void report_unmonitored();
   void on_keeper_gone();
+  void on_letting_go();
+  void report_history();
   nlohmann::json outputs_json() const;
 
   // sessions.cc

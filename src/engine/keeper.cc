@@ -1,4 +1,5 @@
-// The keeper's loop: poll the engine channel and a signalfd; keep, forget, respawn.
+// The keeper's loop: poll the engine channel, a signalfd and the hand-over socket; keep,
+// forget, respawn (with a back-off for an engine that keeps dying), hand over, let go.
 #include "src/engine/keeper.h"
 
 #include <fcntl.h>
@@ -11,90 +12,131 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
-#include <map>
-#include <thread>
 #include <vector>
 
-#include "src/common/unique_fd.h"
+#include "src/common/log.h"
 #include "src/engine/keeper_channel.h"
+#include "src/engine/keeper_handover.h"
 
 namespace vigil::engine {
 namespace {
 
-void log(const std::string& msg) { std::cerr << "vigil keeper: " << msg << std::endl; }
+using Clock = std::chrono::steady_clock;
 
-UniqueFd listen_on(const std::string& path) {
+UniqueFd listen_on(const std::string& path, int type) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   ::unlink(path.c_str());
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (!fd || path.size() >= sizeof(addr.sun_path)) return {};
   std::memcpy(addr.sun_path, path.c_str(), path.size());
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::chmod(path.c_str(), 0600) != 0 || ::listen(fd.get(), 128) != 0) {
-    log("cannot listen on " + path + ": " + std::strerror(errno));
+    log::error("cannot listen on " + path + ": " + std::strerror(errno));
     return {};
   }
   return fd;
 }
 
-struct Kept {
-  nlohmann::json meta;
-  std::vector<UniqueFd> fds;
-};
+// A death the engine did not bring on itself (an operator, the OOM killer, a test): the
+// successor starts at once. Anything else that dies soon after its start is backed off.
+bool killed_from_outside(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
+
+std::string exit_text(int status) {
+  return WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                             : "exited with " + std::to_string(WEXITSTATUS(status));
+}
 
 class Keeper {
  public:
-  Keeper(std::string exe, std::string config_path)
-      : exe_(std::move(exe)), config_path_(std::move(config_path)) {}
+  Keeper(std::string exe, std::string config_path, const config::Config& cfg)
+      : exe_(std::move(exe)), config_path_(std::move(config_path)), cfg_(cfg) {}
 
-  int run(const config::Config& cfg) {
-    listener_ = listen_on(cfg.listener_socket);
-    control_ = listen_on(cfg.control_socket);
-    if (!listener_ || !control_) return 1;
+  int run() {
     sigset_t set;
     sigemptyset(&set);
-    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&set, s);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
     ::sigprocmask(SIG_BLOCK, &set, &old_mask_);
     signals_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
     if (!signals_) {
-      log(std::string("signalfd: ") + std::strerror(errno));
+      log::error(std::string("signalfd: ") + std::strerror(errno));
       return 1;
     }
+    std::string error;
+    if (auto taken = take_over(cfg_, error)) {
+      log::info("took over from the running daemon (pid " + std::to_string(taken->from) +
+                "): " + std::to_string(taken->kept.size()) + " kept items and both sockets");
+      listener_ = std::move(taken->listener);
+      control_ = std::move(taken->control);
+      kept_ = std::move(taken->kept);
+    } else if (!error.empty()) {
+      log::error("cannot take over from the running daemon: " + error +
+                 "; it keeps serving, this one exits");
+      return 1;
+    } else {
+      listener_ = listen_on(cfg_.listener_socket, SOCK_STREAM);
+      control_ = listen_on(cfg_.control_socket, SOCK_STREAM);
+      if (!listener_ || !control_) return 1;
+    }
+    // Bound only now: a predecessor listened on this path until it handed over.
+    handover_ = listen_on(handover_socket_path(cfg_), SOCK_SEQPACKET);
+    if (!handover_) log::error("no hand-over socket: a successor cannot take over from this one");
     if (!spawn()) return 1;
     for (;;) {
-      pollfd p[2] = {{signals_.get(), POLLIN, 0}, {channel_.get(), POLLIN, 0}};
-      const int n = ::poll(p, channel_ ? 2 : 1, -1);
-      if (n < 0 && errno != EINTR) return 1;
-      if (n > 0 && (p[0].revents & POLLIN)) {
-        signalfd_siginfo si;
-        if (::read(signals_.get(), &si, sizeof(si)) == sizeof(si) && on_signal(int(si.ssi_signo))) {
-          return 0;
-        }
-        continue;  // a signal may have replaced the channel: poll the new one
-      }
-      if (channel_ && n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) on_message();
+      if (auto rc = step()) return *rc;
     }
   }
 
  private:
+  // One turn of the loop; an exit status when the keeper is done.
+  std::optional<int> step() {
+    pollfd p[3] = {
+        {signals_.get(), POLLIN, 0}, {handover_.get(), POLLIN, 0}, {channel_.get(), POLLIN, 0}};
+    const int n = ::poll(p, channel_ ? 3 : 2, timeout_ms());
+    if (n < 0 && errno != EINTR) return 1;
+    if (respawn_at_ && Clock::now() >= *respawn_at_) {
+      respawn_at_.reset();
+      if (!spawn()) respawn_at_ = Clock::now() + std::chrono::seconds(1);
+    }
+    if (stop_deadline_ && !successor_ && Clock::now() >= *stop_deadline_) return let_go();
+    if (n <= 0) return std::nullopt;
+    if (p[0].revents & POLLIN) {
+      signalfd_siginfo si;
+      if (::read(signals_.get(), &si, sizeof(si)) == sizeof(si))
+        return on_signal(int(si.ssi_signo));
+      return std::nullopt;  // a signal may have replaced the channel: poll the new one
+    }
+    if (p[1].revents & POLLIN) on_successor();
+    if (channel_ && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) on_message();
+    return std::nullopt;
+  }
+
+  int timeout_ms() const {
+    std::optional<Clock::time_point> next = respawn_at_;
+    if (stop_deadline_ && (!next || *stop_deadline_ < *next)) next = stop_deadline_;
+    if (!next) return -1;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*next - Clock::now()).count();
+    return int(std::clamp<int64_t>(left, 0, 60000));
+  }
+
   // Starts an engine and hands it everything kept. False if it cannot even be started.
   bool spawn() {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-      log(std::string("socketpair: ") + std::strerror(errno));
+      log::error(std::string("socketpair: ") + std::strerror(errno));
       return false;
     }
     UniqueFd mine(sv[0]), theirs(sv[1]);
     const pid_t pid = ::fork();
     if (pid < 0) {
-      log(std::string("fork: ") + std::strerror(errno));
+      log::error(std::string("fork: ") + std::strerror(errno));
       return false;
     }
     if (pid == 0) {
@@ -113,8 +155,9 @@ class Keeper {
       _exit(127);
     }
     engine_ = pid;
+    engine_started_ = false;
     channel_ = std::move(mine);
-    started_ = std::chrono::steady_clock::now();
+    started_ = Clock::now();
     size_t handed = 0;
     for (const auto& [key, k] : kept_) {
       std::vector<int> fds;
@@ -123,98 +166,237 @@ class Keeper {
         ++handed;
       }
     }
-    send_message(channel_.get(), {{"op", "ready"}});
-    log("engine " + std::to_string(pid) + " started" +
-        (kept_.empty() ? "" : "; handed it " + std::to_string(handed) + " kept sessions"));
+    send_message(channel_.get(), {{"op", "ready"}, {"history", history_}});
+    log::info("engine " + std::to_string(pid) + " started" +
+              (kept_.empty() ? "" : "; handed it " + std::to_string(handed) + " kept sessions"));
     return true;
   }
 
-  void on_message() {
+  // Reads one message from the engine, if one is there.
+  Received on_message() {
     nlohmann::json msg;
     std::vector<UniqueFd> fds;
     const Received r = receive_message(channel_.get(), msg, fds, /*dont_wait=*/true);
     if (r == Received::kClosed) channel_.reset();  // the engine is gone; SIGCHLD follows
-    if (r == Received::kMalformed) log("a malformed message from the engine was dropped");
-    if (r != Received::kMessage) return;
+    if (r == Received::kMalformed) log::warn("a malformed message from the engine was dropped");
+    if (r != Received::kMessage) return r;
     const std::string op = msg.value("op", "");
     const std::string key = msg.value("key", "");
     if (op == "keep" && !key.empty() && !fds.empty()) {
       kept_[key] = Kept{msg.value("meta", nlohmann::json::object()), std::move(fds)};
     } else if (op == "forget") {
       kept_.erase(key);
+      if (stop_deadline_ && kept_.empty()) {
+        log::info("the last container is gone: stopping without waiting for a successor");
+        stop_deadline_ = Clock::now();
+      }
+    } else if (op == "started") {
+      engine_started_ = true;
+      ever_started_ = true;
     } else if (op == "upgrade") {
       upgrade();
     }
+    return r;
   }
 
   // The engine stops (answering nothing half-way: it decides each event in one go) and the
   // binary now at exe_ starts with everything kept.
   void upgrade() {
     if (engine_ <= 0 || upgrading_) return;
-    log("upgrade: stopping engine " + std::to_string(engine_) + ", starting " + exe_);
+    log::info("upgrade: stopping engine " + std::to_string(engine_) + ", starting " + exe_);
     upgrading_ = true;
     ::kill(engine_, SIGTERM);
   }
 
-  // True when the keeper should exit.
-  bool on_signal(int sig) {
-    if (sig == SIGCHLD) {
-      int status = 0;
-      pid_t p;
-      while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
-        if (p != engine_) continue;
-        engine_ = -1;
-        channel_.reset();
-        if (stopping_) return true;
-        const std::string how = WIFSIGNALED(status)
-                                    ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                    : "exited with " + std::to_string(WEXITSTATUS(status));
-        log("engine " + how + (upgrading_ ? " (upgrade)" : "") + "; starting a successor");
-        upgrading_ = false;
-        // An engine that dies at once (bad config after an upgrade) is retried at most
-        // every second; the containers wait meanwhile, they do not fail.
-        if (std::chrono::steady_clock::now() - started_ < std::chrono::seconds(1) &&
-            ++quick_deaths_ > 3) {
-          std::this_thread::sleep_for(std::chrono::seconds(1));
-        } else {
-          quick_deaths_ = 0;
-        }
-        while (!spawn()) std::this_thread::sleep_for(std::chrono::seconds(1));
-      }
-      return false;
+  // A successor connected: stop the engine, then hand everything over (after its exit).
+  void on_successor() {
+    UniqueFd conn(::accept4(handover_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn) return;
+    ucred peer{};
+    socklen_t len = sizeof(peer);
+    if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
+        peer.uid != ::geteuid() || successor_) {
+      return;  // only the daemon's own user, one successor at a time
     }
-    if (sig == SIGHUP) {
-      if (engine_ > 0) ::kill(engine_, SIGHUP);
-      return false;
+    const pid_t pid = read_take_over(conn.get());
+    if (!pid) return;
+    log::info("a new daemon (pid " + std::to_string(pid) + ") takes over: stopping engine " +
+              std::to_string(engine_) + " and handing it " + std::to_string(kept_.size()) +
+              " kept items");
+    successor_ = std::move(conn);
+    if (engine_ > 0) {
+      ::kill(engine_, SIGTERM);
+    } else {
+      respawn_at_.reset();
+      finish_hand_over();
     }
-    if (sig == SIGUSR2) {
-      upgrade();
-      return false;
+  }
+
+  // The engine is stopped: give everything to the successor. True when it has it all.
+  bool finish_hand_over() {
+    UniqueFd conn = std::move(successor_);
+    if (hand_over(conn.get(), listener_.get(), control_.get(), kept_)) {
+      log::info("handed over; exiting");
+      return true;
     }
-    // SIGTERM, SIGINT: stop the engine, then let go of everything.
-    log("stopping");
-    stopping_ = true;
-    if (engine_ < 0) return true;
-    ::kill(engine_, SIGTERM);
+    log::error("the new daemon went away during the hand-over: this one keeps serving");
     return false;
   }
 
+  std::optional<int> on_signal(int sig) {
+    switch (sig) {
+      case SIGCHLD:
+        return on_child();
+      case SIGHUP:
+      case SIGUSR1:
+        if (engine_ > 0) ::kill(engine_, sig);  // reload; reopen the outputs
+        return std::nullopt;
+      case SIGUSR2:
+        upgrade();
+        return std::nullopt;
+      default:
+        return on_stop();
+    }
+  }
+
+  // SIGTERM, SIGINT: with containers held, wait for a successor first (a restart), then
+  // let go; with none, stop now.
+  std::optional<int> on_stop() {
+    if (stop_deadline_) return let_go();  // a second one: no more waiting
+    if (kept_sessions() == 0) {
+      log::info("stopping");
+      return let_go();
+    }
+    log::warn("asked to stop while holding " + std::to_string(kept_sessions()) +
+              " container sessions and watches: waiting up to " +
+              std::to_string(cfg_.successor_wait_s) +
+              " s for a new `vigil daemon` to take them over (send SIGTERM again to stop now)");
+    stop_deadline_ = Clock::now() + std::chrono::seconds(cfg_.successor_wait_s);
+    return std::nullopt;
+  }
+
+  // No successor came: the engine alerts, writes its alerts and exits; then the keeper.
+  int let_go() {
+    stop_deadline_.reset();
+    stopping_ = true;
+    if (engine_ <= 0) return 0;
+    if (kept_sessions() > 0 && channel_) {
+      log::error("stopping with no successor: " + std::to_string(kept_sessions()) +
+                 " container sessions and watches are let go; their intercepted syscalls now "
+                 "fail with ENOSYS and their watched opens are allowed until they restart");
+      // The engine raises a Critical alert and exits by itself.
+      send_message(channel_.get(), {{"op", "letting-go"}});
+      if (wait_for_engine(std::chrono::seconds(5))) return 0;
+    }
+    ::kill(engine_, SIGTERM);
+    if (!wait_for_engine(std::chrono::seconds(10))) ::kill(engine_, SIGKILL);
+    return 0;
+  }
+
+  // True once the engine has exited.
+  bool wait_for_engine(std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    while (engine_ > 0 && Clock::now() < deadline) {
+      pollfd p{signals_.get(), POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;
+      signalfd_siginfo si;
+      if (::read(signals_.get(), &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGCHLD) {
+        reap();
+      }
+    }
+    return engine_ <= 0;
+  }
+
+  // Reaps children; the engine's exit status, if it was the engine.
+  std::optional<int> reap() {
+    std::optional<int> engine_status;
+    int status = 0;
+    pid_t p;
+    while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (p != engine_) continue;
+      // What it sent before it died (a last "keep", "started") is read first.
+      while (channel_ && on_message() != Received::kNothing) {
+      }
+      engine_ = -1;
+      channel_.reset();
+      engine_status = status;
+    }
+    return engine_status;
+  }
+
+  std::optional<int> on_child() {
+    const auto status = reap();
+    if (!status) return std::nullopt;
+    if (stopping_) return 0;
+    if (successor_) {
+      if (finish_hand_over()) return 0;
+      respawn_at_ = Clock::now();
+      return std::nullopt;
+    }
+    const std::string how = exit_text(*status);
+    if (!engine_started_ && !ever_started_ && kept_.empty()) {
+      // The first engine could not start and nothing is held: fail like a service.
+      log::error("the engine " + how + " before it could start (its errors are above); exiting");
+      return 1;
+    }
+    const bool quick = !engine_started_ || Clock::now() - started_ < std::chrono::seconds(10);
+    ++history_restarts_;
+    if (upgrading_ || !quick) {
+      failures_ = 0;
+    } else if (killed_from_outside(*status)) {
+      // Killed at once again and again (crash tests, an OOM loop): at most one a second.
+      failures_ = std::min(failures_ + 1, 3);
+    } else {
+      ++failures_;
+    }
+    std::chrono::seconds backoff(0);
+    if (failures_ >= 3) {
+      backoff = killed_from_outside(*status)
+                    ? std::chrono::seconds(1)
+                    : std::chrono::seconds(std::min(60, 1 << std::min(failures_ - 3, 6)));
+    }
+    history_ = {{"restarts", history_restarts_},
+                {"last_exit", how},
+                {"backoff_s", backoff.count()},
+                {"failures_in_a_row", failures_}};
+    log::warn("engine " + how + (upgrading_ ? " (upgrade)" : "") + "; starting a successor" +
+              (backoff.count() ? " in " + std::to_string(backoff.count()) +
+                                     " s (it keeps dying; containers wait meanwhile)"
+                               : ""));
+    upgrading_ = false;
+    respawn_at_ = Clock::now() + backoff;
+    return std::nullopt;
+  }
+
+  size_t kept_sessions() const {
+    size_t n = 0;
+    for (const auto& [key, k] : kept_) n += key.rfind("alerts/", 0) != 0;
+    return n;
+  }
+
   std::string exe_, config_path_;
-  UniqueFd listener_, control_, signals_, channel_;
+  const config::Config& cfg_;
+  UniqueFd listener_, control_, handover_, signals_, channel_, successor_;
   sigset_t old_mask_{};
   pid_t engine_ = -1;
+  bool engine_started_ = false;  // the current engine said "started"
+  bool ever_started_ = false;
   bool stopping_ = false;
   bool upgrading_ = false;
-  int quick_deaths_ = 0;
-  std::chrono::steady_clock::time_point started_;
-  std::map<std::string, Kept> kept_;
+  int failures_ = 0;  // quick deaths in a row
+  int64_t history_restarts_ = 0;
+  nlohmann::json history_ = nlohmann::json::object();
+  std::optional<Clock::time_point> respawn_at_, stop_deadline_;
+  Clock::time_point started_;
+  KeptItems kept_;
 };
 
 }  // namespace
 
 int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg) {
-  Keeper k(exe, config_path);
-  return k.run(cfg);
+  log::init_sync("vigil keeper");
+  Keeper k(exe, config_path, cfg);
+  return k.run();
 }
 
 }  // namespace vigil::engine

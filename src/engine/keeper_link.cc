@@ -94,7 +94,10 @@ std::vector<KeptItem> KeeperLink::receive_kept() {
       return out;
     }
     const std::string op = msg.value("op", "");
-    if (op == "ready") return out;
+    if (op == "ready") {
+      history_ = msg.value("history", nlohmann::json::object());
+      return out;
+    }
     if (op != "kept") continue;
     if (auto item = decode_kept(msg, std::move(fds))) out.push_back(std::move(*item));
   }
@@ -122,6 +125,10 @@ std::string KeeperLink::keep(KeptKind kind, const nlohmann::json& meta,
   return key;
 }
 
+void KeeperLink::started() {
+  if (attached()) send_message(link_.channel, {{"op", "started"}});
+}
+
 void KeeperLink::forget(const std::string& key) {
   if (attached() && !key.empty()) send_message(link_.channel, {{"op", "forget"}, {"key", key}});
 }
@@ -130,11 +137,13 @@ bool KeeperLink::request_upgrade() {
   return attached() && send_message(link_.channel, {{"op", "upgrade"}});
 }
 
-void KeeperLink::watch_liveness(boost::asio::io_context& io, std::function<void()> on_gone) {
+void KeeperLink::watch_liveness(boost::asio::io_context& io, std::function<void()> on_gone,
+                                std::function<void()> on_letting_go) {
   if (!attached()) return;
   keeper_pid_ = ::getppid();
   alive_ = true;
   on_gone_ = std::move(on_gone);
+  on_letting_go_ = std::move(on_letting_go);
   const int fd = ::fcntl(link_.channel, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return;
   watch_ = std::make_unique<boost::asio::posix::stream_descriptor>(io, fd);
@@ -147,10 +156,13 @@ void KeeperLink::arm() {
                        if (ec) return;
                        char byte;
                        const ssize_t n = ::recv(link_.channel, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                       if (n > 0) {  // not expected; drop it and keep watching
+                       if (n > 0) {
                          nlohmann::json msg;
                          std::vector<UniqueFd> fds;
                          receive_message(link_.channel, msg, fds);
+                         if (msg.value("op", "") == "letting-go" && on_letting_go_) {
+                           on_letting_go_();
+                         }
                          arm();
                          return;
                        }

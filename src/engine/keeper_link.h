@@ -55,6 +55,12 @@ class KeeperLink {
   // Everything the keeper kept, in its order (alert journal, watches, then sessions), read
   // until the keeper says "ready".
   std::vector<KeptItem> receive_kept();
+  // What the keeper said with "ready" about the engines before this one: "restarts" (how
+  // many died), "last_exit" and "backoff_s" (the pause before this one, 0 if none).
+  const nlohmann::json& history() const { return history_; }
+  // Tells the keeper this engine is serving: an engine that exits before saying so could
+  // not start.
+  void started();
   // Hands the keeper a duplicate of each fd to hold; returns the new item's key ("" without
   // a keeper). Logged if the keeper is gone.
   std::string keep(KeptKind kind, const nlohmann::json& meta,
@@ -63,9 +69,11 @@ class KeeperLink {
   // Asks the keeper to replace this engine by the binary now installed.
   bool request_upgrade();
 
-  // Watches the channel: the keeper sends nothing after "ready", so the channel becomes
-  // readable only when it closes. `on_gone` runs once, on the io thread.
-  void watch_liveness(boost::asio::io_context& io, std::function<void()> on_gone);
+  // Watches the channel: after "ready" the keeper sends only "letting-go" (it stops with no
+  // successor: `on_letting_go` runs), else the channel becomes readable when it closes
+  // (`on_gone` runs, once). Both on the io thread.
+  void watch_liveness(boost::asio::io_context& io, std::function<void()> on_gone,
+                      std::function<void()> on_letting_go = {});
   bool keeper_alive() const { return alive_; }
   pid_t keeper_pid() const { return keeper_pid_; }
 
@@ -76,7 +84,8 @@ class KeeperLink {
   uint64_t next_key_ = 0;
   pid_t keeper_pid_ = 0;
   bool alive_ = false;
-  std::function<void()> on_gone_;
+  nlohmann::json history_ = nlohmann::json::object();
+  std::function<void()> on_gone_, on_letting_go_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch_;
 };
 

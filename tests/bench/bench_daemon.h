@@ -22,7 +22,10 @@ class BenchDaemon {
                                        << "stdout_output: {enabled: false}\n"
                                        << "syslog_output: {enabled: false}\n"
                                        << "listener_socket: " << listener() << "\n"
-                                       << "control_socket: " << control() << "\n"
+                                       << "control_socket: " << control()
+                                       << "\n"
+                                       // a benchmark's end is no restart: stop at once
+                                       << "successor_wait_s: 0\n"
                                        << extra_config;
     pid_ = fork();
     if (pid_ == 0) {

@@ -8,12 +8,23 @@ it_containers=()
 it_mounts=()  # mounts a test made below $it_dir, unmounted before it is removed
 it_failures=0
 
+# it_stop_daemon: stops the test's daemon now. A daemon holding containers waits for a
+# successor on the first SIGTERM (successor_wait_s); the second one stops it at once.
+it_stop_daemon() {
+  [ -n "$it_daemon_pid" ] || return 0
+  kill "$it_daemon_pid" 2>/dev/null
+  for _ in $(seq 5); do kill -0 "$it_daemon_pid" 2>/dev/null || break; sleep 0.1; done
+  kill "$it_daemon_pid" 2>/dev/null
+  wait "$it_daemon_pid" 2>/dev/null
+  it_daemon_pid=""
+}
+
 it_cleanup() {
   for c in "${it_containers[@]}"; do
     runc delete -f "$c" >/dev/null 2>&1
     it_crun delete -f "$c" >/dev/null 2>&1
   done
-  [ -n "$it_daemon_pid" ] && kill "$it_daemon_pid" 2>/dev/null && wait "$it_daemon_pid" 2>/dev/null
+  it_stop_daemon
   for m in "${it_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
   # Under --config=asan a sanitizer report fails the test even where the daemon survived
   # it (the keeper restarts an engine that died; leaks are reported when the engine exits).
@@ -67,10 +78,7 @@ PY
 # it_start_daemon MODE RULES_FILE: writes a config and starts the daemon.
 it_start_daemon() {  # MODE RULES [EXTRA-CONFIG-LINES]
   local mode="$1" rules="$2" extra="${3:-}"
-  if [ -n "$it_daemon_pid" ]; then
-    kill "$it_daemon_pid" 2>/dev/null
-    wait "$it_daemon_pid" 2>/dev/null
-  fi
+  it_stop_daemon
   cat >"$it_dir/vigil.yaml" <<YAML
 rules_files: [$rules]
 mode: $mode

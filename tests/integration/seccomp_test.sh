@@ -243,7 +243,7 @@ out=$(it_run runc "vigil-it-$$-after" "$b")
 it_expect_in "garbage: containers are still served" "rc=1" "$out"
 
 echo "== daemon down"
-kill "$it_daemon_pid"; wait "$it_daemon_pid" 2>/dev/null; it_daemon_pid=""
+it_stop_daemon
 b=$(it_bundle bundle-down true)
 if "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$b/config.json" >/dev/null 2>"$it_dir/hook.err"; then
   it_fail "down: deny policy should fail the hook"

@@ -1,0 +1,57 @@
+// Hand-over between two keepers: a `vigil daemon` started while another runs on the same
+// sockets takes over everything the running one holds (the two listening sockets and every
+// kept session, watch and journal), and the old one exits. This is what makes a restart or
+// a roll-out safe: the fds never have no holder, so containers wait instead of failing.
+//
+// The running keeper listens on handover_socket_path(cfg) (SOCK_SEQPACKET, root only):
+//   successor → running: {"op":"take-over","pid":N}
+//   running: stops its engine (its decisions are whole: nothing is half answered; what it
+//            had received but not answered is in the journals the successor gets)
+//   running → successor: {"op":"sockets"} + [listener, control]
+//                        {"op":"kept","key":K,"meta":M} + fds, for each item
+//                        {"op":"ready"}
+//   successor → running: {"op":"done"}; the running keeper exits. Without "done" (the
+//            successor died), it keeps everything and starts an engine again.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/common/unique_fd.h"
+#include "src/config/config.h"
+
+namespace vigil::engine {
+
+// One item the keeper holds for the engines, as the engine described it.
+struct Kept {
+  nlohmann::json meta;
+  std::vector<UniqueFd> fds;
+};
+using KeptItems = std::map<std::string, Kept>;
+
+// Next to the control socket: /run/vigil/handover.sock by default.
+std::string handover_socket_path(const config::Config& cfg);
+
+// What a successor took over.
+struct TakenOver {
+  UniqueFd listener, control;
+  KeptItems kept;
+  pid_t from = 0;
+};
+
+// The successor's side. nullopt with `error` empty: nobody to take over from (no keeper
+// listens there); with `error` set: one was there and the hand-over failed (it keeps
+// everything and goes on serving).
+std::optional<TakenOver> take_over(const config::Config& cfg, std::string& error);
+
+// The running keeper's side, once its engine is stopped: sends everything and waits for
+// the successor's "done". False if the successor is gone (nothing was given away).
+bool hand_over(int conn, int listener, int control, const KeptItems& kept);
+
+// Reads a successor's "take-over" request on a freshly accepted connection; its pid or 0.
+pid_t read_take_over(int conn);
+
+}  // namespace vigil::engine
