@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "src/cli/daemon_command.h"
+#include "src/cli/install_command.h"
 #include "src/cli/rules_command.h"
 #include "src/rules/loader.h"
 
@@ -33,11 +34,16 @@ commands:
                                     status, interception needs and soundness, and every
                                     error with file:line:col (exit 1 on errors)
   rules list [--json] [-c CONFIG]   the rules in force under a config file
+  install [--runtime R]... [--dry-run]
+                                    put vigil on this node and register it with Docker,
+                                    containerd, Podman and CRI-O (those found, or R)
+  uninstall [--runtime R]... [--dry-run]
+                                    take all of it back out
   version                           print vigil's version and the Falco rules-engine
                                     version whose format it reads
   help                              this help
 
-Run 'vigil COMMAND --help' (rules, daemon, hook, runtime, status) for details.
+Run 'vigil COMMAND --help' (rules, daemon, hook, runtime, status, install) for details.
 )";
 
 }  // namespace
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
   if (cmd == "daemon") return vigil::cli::daemon_command(args);
   if (cmd == "hook") return vigil::cli::hook_command(args);
   if (cmd == "runtime") return vigil::cli::runtime_command(args);
+  if (cmd == "install" || cmd == "uninstall") return vigil::cli::install_command(cmd, args);
   if (cmd == "status" || cmd == "reload" || cmd == "upgrade") {
     return vigil::cli::control_command(cmd, args);
   }

@@ -1,0 +1,245 @@
+#include "src/install/install.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "src/install/file_edits.h"
+#include "src/install/runtimes.h"
+
+namespace vigil::install {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool any_exists(const std::string& root, std::initializer_list<const char*> paths) {
+  std::error_code ec;
+  for (const char* p : paths) {
+    if (fs::exists(fs::path(root) / fs::path(p).relative_path(), ec)) return true;
+  }
+  return false;
+}
+
+// The containers.conf files Podman reads, in its order (later ones override).
+std::vector<std::string> containers_conf_texts(const FileEdits& files) {
+  std::vector<std::string> out;
+  for (const char* p :
+       {"/usr/share/containers/containers.conf", "/etc/containers/containers.conf"}) {
+    if (auto t = files.read(p)) out.push_back(*t);
+  }
+  std::error_code ec;
+  std::vector<std::string> dropins;
+  for (const auto& e :
+       fs::directory_iterator(files.host("/etc/containers/containers.conf.d"), ec)) {
+    if (e.path().extension() == ".conf") dropins.push_back(e.path().string());
+  }
+  std::sort(dropins.begin(), dropins.end());
+  for (const auto& d : dropins) {
+    std::ifstream f(d);
+    std::ostringstream s;
+    s << f.rdbuf();
+    out.push_back(s.str());
+  }
+  return out;
+}
+
+// containerd 2.x reads config version 3; 1.x version 2. Asked of the binary when there.
+int containerd_default_version(const std::string& root) {
+  if (root != "/") return 2;
+  FILE* p = ::popen("containerd --version 2>/dev/null", "r");
+  if (!p) return 2;
+  char buf[256] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, p);
+  ::pclose(p);
+  const std::string v(buf, n);  // "containerd github.com/containerd/containerd 1.6.20~ds1 "
+  return v.find(" 2.") != std::string::npos || v.find(" v2.") != std::string::npos ? 3 : 2;
+}
+
+struct Plan {
+  Paths paths;
+  std::vector<std::string> restart;  // what the user must restart
+};
+
+bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ostream& out) {
+  std::error_code ec;
+  const auto target = files.host(p.bin);
+  if (fs::exists(target, ec) && fs::equivalent(o.self, target, ec)) {
+    out << "  unchanged  " << p.bin << "  (this binary)\n";
+  } else {
+    std::ifstream in(o.self, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) {
+      out << "vigil install: cannot read " << o.self << "\n";
+      return false;
+    }
+    if (!files.write(p.bin, s.str(), "the vigil binary", 0755)) return false;
+  }
+  return files.symlink(p.runc, "vigil", "the runtime shim for containerd, CRI-O and Docker");
+}
+
+void install_config(FileEdits& files, const Paths& p, std::ostream& out) {
+  const std::pair<std::string, std::string> defaults[] = {
+      {p.config, installed_config(p)},
+      {p.rules_dir + "/vigil_rules.yaml", default_rules()},
+  };
+  for (const auto& [path, text] : defaults) {
+    auto now = files.read(path);
+    if (now && *now != text) {
+      out << "  kept       " << path << "  (changed locally: never overwritten)\n";
+      continue;
+    }
+    files.write(path, text, "vigil's defaults");
+  }
+}
+
+bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, Plan& plan,
+                     std::ostream& out) {
+  const Paths& p = plan.paths;
+  std::string error;
+  if (rt == "docker") {
+    const std::string path = "/etc/docker/daemon.json";
+    auto text = docker_with(files.read(path), p, error);
+    if (!text) {
+      out << "vigil install: docker: " << path << ": " << error << "\n";
+      return false;
+    }
+    files.write(path, *text, "Docker's runtimes: docker run --runtime vigil");
+    plan.restart.push_back("docker: `systemctl reload docker` (or SIGHUP to dockerd)");
+  } else if (rt == "containerd") {
+    const std::string path = "/etc/containerd/config.toml";
+    auto text = containerd_with(files.read(path), containerd_default_version(o.root), p, error);
+    if (!text) {
+      out << "vigil install: containerd: " << path << ": " << error << "\n";
+      return false;
+    }
+    files.write(path, *text, "a CRI runtime handler \"vigil\" (RuntimeClass handler)");
+    plan.restart.push_back("containerd: `systemctl restart containerd`");
+  } else if (rt == "podman") {
+    const auto dirs = hooks_dirs(containers_conf_texts(files));
+    files.write(dirs.front() + "/vigil-precreate.json", hook_json("precreate", p),
+                "Podman's hooks directory, as its containers.conf resolves it");
+  } else if (rt == "crio") {
+    files.write("/etc/crio/crio.conf.d/99-vigil.conf", crio_dropin(p),
+                "a CRI-O runtime handler \"vigil\"");
+    const auto dirs = hooks_dirs(containers_conf_texts(files));
+    for (const char* stage : {"createRuntime", "poststop"}) {
+      std::string name = stage;
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      files.write(dirs.front() + "/vigil-" + name + ".json", hook_json(stage, p),
+                  "registers every CRI-O container with the daemon");
+    }
+    plan.restart.push_back("CRI-O: `systemctl restart crio`");
+  }
+  return true;
+}
+
+// Which runtimes to act on: the ones asked for (each must be known), else those found.
+bool pick(const Options& o, std::vector<std::string>& out_rts, std::ostream& out) {
+  if (o.runtimes.empty()) {
+    out_rts = installed_runtimes(o.root);
+    return true;
+  }
+  for (const auto& r : o.runtimes) {
+    const auto& k = known_runtimes();
+    if (std::find(k.begin(), k.end(), r) == k.end()) {
+      out << "vigil install: unknown runtime '" << r << "' (docker, containerd, podman, crio)\n";
+      return false;
+    }
+  }
+  out_rts = o.runtimes;
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_runtimes() {
+  static const std::vector<std::string> k = {"docker", "containerd", "podman", "crio"};
+  return k;
+}
+
+std::vector<std::string> installed_runtimes(const std::string& root) {
+  std::vector<std::string> out;
+  if (any_exists(root, {"/usr/bin/dockerd", "/usr/local/bin/dockerd", "/etc/docker"})) {
+    out.push_back("docker");
+  }
+  if (any_exists(root, {"/usr/bin/containerd", "/usr/local/bin/containerd"})) {
+    out.push_back("containerd");
+  }
+  if (any_exists(root, {"/usr/bin/podman", "/usr/local/bin/podman"})) out.push_back("podman");
+  if (any_exists(root, {"/usr/bin/crio", "/usr/local/bin/crio"})) out.push_back("crio");
+  return out;
+}
+
+int run_install(const Options& o, std::ostream& out) {
+  std::vector<std::string> rts;
+  if (!pick(o, rts, out)) return 2;
+  FileEdits files(o.root, o.dry_run, out);
+  Plan plan;
+  out << (o.dry_run ? "vigil install (dry run: nothing is changed)\n" : "vigil install\n");
+  bool ok = install_binary(o, files, plan.paths, out);
+  install_config(files, plan.paths, out);
+  for (const auto& rt : rts) {
+    out << rt << ":\n";
+    ok = install_runtime(rt, o, files, plan, out) && ok;
+  }
+  if (rts.empty()) out << "no container runtime found (docker, containerd, podman, crio)\n";
+  ok = ok && !files.failed();
+  if (files.changed() == 0) {
+    out << "nothing changed: vigil was installed already\n";
+  } else if (!o.dry_run) {
+    out << "\nnext:\n  start the daemon: vigil daemon (systemd: systemctl enable --now vigil)\n";
+    for (const auto& r : plan.restart) out << "  restart " << r << "\n";
+    out << "  (mode: monitor until you set mode: enforce in " << plan.paths.config << ")\n";
+  }
+  return ok ? 0 : 1;
+}
+
+int run_uninstall(const Options& o, std::ostream& out) {
+  std::vector<std::string> rts;
+  if (!pick(o, rts, out)) return 2;
+  FileEdits files(o.root, o.dry_run, out);
+  const Paths p;
+  out << (o.dry_run ? "vigil uninstall (dry run: nothing is changed)\n" : "vigil uninstall\n");
+  auto keep_nothing = [](const std::string&) { return std::optional<std::string>(); };
+  for (const auto& rt : rts) {
+    if (rt == "docker") {
+      files.revert("/etc/docker/daemon.json", docker_without);
+    } else if (rt == "containerd") {
+      files.revert("/etc/containerd/config.toml", containerd_without);
+    } else if (rt == "podman" || rt == "crio") {
+      for (const auto& dir : hooks_dirs(containers_conf_texts(files))) {
+        for (const char* f :
+             {"vigil-precreate.json", "vigil-createruntime.json", "vigil-poststop.json"}) {
+          if (rt == "podman" && std::string(f) != "vigil-precreate.json") continue;
+          if (rt == "crio" && std::string(f) == "vigil-precreate.json") continue;
+          files.revert(dir + "/" + f, keep_nothing);
+        }
+      }
+      if (rt == "crio") files.revert("/etc/crio/crio.conf.d/99-vigil.conf", keep_nothing);
+    }
+  }
+  // The config and rules go only if they are still vigil's defaults (revert checks).
+  auto keep_changed = [](const std::string& now) { return std::optional<std::string>(now); };
+  files.revert(p.config, keep_changed);
+  files.revert(p.rules_dir + "/vigil_rules.yaml", keep_changed);
+  std::error_code ec;
+  if (fs::is_symlink(files.host(p.runc), ec)) {
+    out << (o.dry_run ? "  would remove " : "  remove ") << p.runc << "\n";
+    if (!o.dry_run) fs::remove(files.host(p.runc), ec);
+  }
+  files.revert(p.bin, keep_nothing);
+  files.remove_made_folders();
+  for (const auto& path : {files.host("/var/lib/vigil/install"), files.host("/var/lib/vigil"),
+                           files.host(p.rules_dir), files.host("/etc/vigil")}) {
+    if (!o.dry_run) fs::remove(path, ec);  // only if empty
+  }
+  return files.failed() ? 1 : 0;
+}
+
+}  // namespace vigil::install
