@@ -1,7 +1,8 @@
 #include "src/install/runtimes.h"
 
+#include <re2/re2.h>
+
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 
 namespace vigil::install {
@@ -54,13 +55,13 @@ std::optional<std::string> docker_without(const std::string& current) {
 }
 
 int containerd_config_version(const std::string& text) {
-  static const std::regex re(R"(^\s*version\s*=\s*(\d+))");
+  static const RE2 re(R"(^\s*version\s*=\s*(\d+))");
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line[0] == '[') break;  // top-level keys come before any table
-    std::smatch m;
-    if (std::regex_search(line, m, re)) return std::stoi(m[1]);
+    int version = 0;
+    if (RE2::PartialMatch(line, re, &version)) return version;
   }
   return 0;
 }
@@ -108,8 +109,8 @@ std::optional<std::string> containerd_without(const std::string& current) {
 
 std::vector<std::string> hooks_dirs(const std::vector<std::string>& texts) {
   std::vector<std::string> dirs = {"/usr/share/containers/oci/hooks.d"};  // Podman's default
-  static const std::regex key(R"(^\s*hooks_dir\s*=\s*\[)");
-  static const std::regex item(R"re("([^"]*)"|'([^']*)')re");
+  static const RE2 key(R"(^\s*hooks_dir\s*=\s*\[)");
+  static const RE2 item(R"re("([^"]*)"|'([^']*)')re");
   for (const auto& text : texts) {
     std::istringstream in(text);
     std::string line, table;
@@ -120,7 +121,7 @@ std::vector<std::string> hooks_dirs(const std::vector<std::string>& texts) {
         table = line.substr(first);
         continue;
       }
-      if (table.rfind("[engine]", 0) != 0 || !std::regex_search(line, key)) continue;
+      if (table.rfind("[engine]", 0) != 0 || !RE2::PartialMatch(line, key)) continue;
       // The array, possibly over several lines, up to its ']'.
       std::string array = line.substr(line.find('[') + 1);
       while (array.find(']') == std::string::npos && std::getline(in, line)) {
@@ -129,9 +130,9 @@ std::vector<std::string> hooks_dirs(const std::vector<std::string>& texts) {
       }
       array = array.substr(0, array.find(']'));
       std::vector<std::string> found;
-      for (std::sregex_iterator it(array.begin(), array.end(), item), end; it != end; ++it) {
-        found.push_back((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
-      }
+      re2::StringPiece rest(array);
+      std::string dq, sq;
+      while (RE2::FindAndConsume(&rest, item, &dq, &sq)) found.push_back(dq.empty() ? sq : dq);
       if (!found.empty()) dirs = found;
     }
   }
