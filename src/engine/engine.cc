@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -251,9 +252,13 @@ nlohmann::json Engine::status() {
             {"restarts", keeper_.history().value("restarts", 0)},
             {"last_exit", keeper_.history().value("last_exit", std::string())},
             {"backoff_s", keeper_.history().value("backoff_s", 0)}}},
-          {"on_stop", "waits up to " + std::to_string(cfg_.successor_wait_s) +
-                          " s for a new `vigil daemon` to take over; with none, running "
-                          "containers' intercepted syscalls fail with ENOSYS"}};
+          {"on_stop", std::getenv("NOTIFY_SOCKET")
+                          ? std::string("stores the containers' fds in systemd's file "
+                                        "descriptor store: `systemctl restart` takes them "
+                                        "back; `systemctl stop` lets them go (ENOSYS)")
+                          : "waits up to " + std::to_string(cfg_.successor_wait_s) +
+                                " s for a new `vigil daemon` to take over; with none, running "
+                                "containers' intercepted syscalls fail with ENOSYS"}};
 }
 
 nlohmann::json Engine::outputs_json() const {

@@ -21,6 +21,7 @@
 #include "src/common/log.h"
 #include "src/engine/keeper_channel.h"
 #include "src/engine/keeper_handover.h"
+#include "src/engine/systemd.h"
 
 namespace vigil::engine {
 namespace {
@@ -69,7 +70,19 @@ class Keeper {
       return 1;
     }
     std::string error;
-    if (auto taken = take_over(cfg_, error)) {
+    if (auto stored = take_from_systemd(cfg_, error)) {
+      log::info("took back from systemd's file descriptor store: " +
+                std::to_string(stored->kept.size()) + " kept items and both sockets");
+      listener_ = std::move(stored->listener);
+      control_ = std::move(stored->control);
+      kept_ = std::move(stored->kept);
+    } else if (!error.empty()) {
+      log::error("systemd's file descriptor store: " + error + "; starting afresh");
+      error.clear();
+    }
+    if (listener_) {
+      // taken back from systemd above
+    } else if (auto taken = take_over(cfg_, error)) {
       log::info("took over from the running daemon (pid " + std::to_string(taken->from) +
                 "): " + std::to_string(taken->kept.size()) + " kept items and both sockets");
       listener_ = std::move(taken->listener);
@@ -192,6 +205,7 @@ class Keeper {
       }
     } else if (op == "started") {
       engine_started_ = true;
+      if (!ever_started_) systemd::notify("READY=1\nSTATUS=serving");
       ever_started_ = true;
     } else if (op == "upgrade") {
       upgrade();
@@ -265,14 +279,40 @@ class Keeper {
     if (stop_deadline_) return let_go();  // a second one: no more waiting
     if (kept_sessions() == 0) {
       log::info("stopping");
+      systemd::notify("STOPPING=1");
       return let_go();
     }
+    if (systemd::under_systemd() && store_in_systemd()) return 0;
     log::warn("asked to stop while holding " + std::to_string(kept_sessions()) +
               " container sessions and watches: waiting up to " +
               std::to_string(cfg_.successor_wait_s) +
               " s for a new `vigil daemon` to take them over (send SIGTERM again to stop now)");
     stop_deadline_ = Clock::now() + std::chrono::seconds(cfg_.successor_wait_s);
     return std::nullopt;
+  }
+
+  // Under systemd a restart starts the successor only after this process exits: the fds
+  // wait in systemd's store instead (engine stopped first, as for a hand-over).
+  bool store_in_systemd() {
+    if (engine_ > 0) {
+      ::kill(engine_, SIGTERM);
+      if (!wait_for_engine(std::chrono::seconds(10))) {
+        ::kill(engine_, SIGKILL);
+        wait_for_engine(std::chrono::seconds(2));
+      }
+    }
+    std::string error;
+    if (engine::store_in_systemd(cfg_, listener_.get(), control_.get(), kept_, error)) {
+      systemd::notify("STOPPING=1");
+      log::warn("stored " + std::to_string(kept_sessions()) +
+                " container sessions and watches in systemd's file descriptor store: a "
+                "restart takes them back; a stop with no restart lets them go (their "
+                "intercepted syscalls then fail with ENOSYS)");
+      return true;
+    }
+    log::error("cannot use systemd's file descriptor store: " + error);
+    respawn_at_ = Clock::now();  // serve again while waiting for a successor
+    return false;
   }
 
   // No successor came: the engine alerts, writes its alerts and exits; then the keeper.

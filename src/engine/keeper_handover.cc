@@ -9,7 +9,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fstream>
+
 #include "src/engine/keeper_channel.h"
+#include "src/engine/systemd.h"
 
 namespace vigil::engine {
 namespace {
@@ -31,6 +34,97 @@ Received receive_within(int sock, int timeout_ms, nlohmann::json& msg, std::vect
 
 std::string handover_socket_path(const config::Config& cfg) {
   return (std::filesystem::path(cfg.control_socket).parent_path() / "handover.sock").string();
+}
+
+namespace {
+
+std::string fdstore_state_path(const config::Config& cfg) {
+  return (std::filesystem::path(cfg.control_socket).parent_path() / "fdstore.json").string();
+}
+
+}  // namespace
+
+bool store_in_systemd(const config::Config& cfg, int listener, int control, const KeptItems& kept,
+                      std::string& error) {
+  nlohmann::json state = {{"listener", "vigil-listener"},
+                          {"control", "vigil-control"},
+                          {"items", nlohmann::json::array()}};
+  std::vector<std::pair<std::string, int>> fds = {{"vigil-listener", listener},
+                                                  {"vigil-control", control}};
+  size_t n = 0;
+  for (const auto& [key, k] : kept) {
+    nlohmann::json names = nlohmann::json::array();
+    for (size_t i = 0; i < k.fds.size(); ++i) {
+      const std::string name = "vigil-k" + std::to_string(n) + "-" + std::to_string(i);
+      names.push_back(name);
+      fds.emplace_back(name, k.fds[i].get());
+    }
+    state["items"].push_back({{"key", key}, {"meta", k.meta}, {"fds", names}});
+    ++n;
+  }
+  // The record first: a store without it would be fds nobody can name.
+  const std::string path = fdstore_state_path(cfg);
+  {
+    std::ofstream f(path + ".tmp", std::ios::trunc);
+    f << state.dump() << "\n";
+    if (!f.flush()) {
+      error = "cannot write " + path;
+      return false;
+    }
+  }
+  std::filesystem::rename(path + ".tmp", path);
+  for (const auto& [name, fd] : fds) {
+    if (!systemd::store_fd(name, fd)) {
+      error = "systemd did not take " + name + " (FileDescriptorStoreMax= too low or unset?)";
+      for (const auto& [n2, fd2] : fds) systemd::remove_stored(n2);
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<TakenOver> take_from_systemd(const config::Config& cfg, std::string& error) {
+  auto passed = systemd::passed_fds();
+  if (passed.empty()) return std::nullopt;
+  std::map<std::string, UniqueFd> by_name;
+  for (auto& [name, fd] : passed) by_name[name] = std::move(fd);
+  const std::string path = fdstore_state_path(cfg);
+  std::ifstream f(path);
+  const auto state = nlohmann::json::parse(f, nullptr, false);
+  TakenOver out;
+  auto take = [&](const std::string& name) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) return UniqueFd();
+    UniqueFd fd = std::move(it->second);
+    by_name.erase(it);
+    systemd::remove_stored(name);  // ours now; the store is left empty
+    return fd;
+  };
+  if (state.is_object()) {
+    out.listener = take(state.value("listener", std::string()));
+    out.control = take(state.value("control", std::string()));
+    for (const auto& item : state.value("items", nlohmann::json::array())) {
+      Kept k{item.value("meta", nlohmann::json::object()), {}};
+      for (const auto& name : item.value("fds", nlohmann::json::array())) {
+        if (name.is_string()) {
+          if (UniqueFd fd = take(name.get<std::string>())) k.fds.push_back(std::move(fd));
+        }
+      }
+      if (!k.fds.empty()) out.kept[item.value("key", std::string())] = std::move(k);
+    }
+  } else {
+    error = path + " is missing or not JSON: the stored fds cannot be named";
+  }
+  for (auto& [name, fd] : by_name) systemd::remove_stored(name);  // not ours to keep
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (!out.listener || !out.control) {
+    if (error.empty()) error = "systemd passed no listening sockets of vigil's";
+    return std::nullopt;
+  }
+  return out;
 }
 
 std::optional<TakenOver> take_over(const config::Config& cfg, std::string& error) {

@@ -54,4 +54,15 @@ bool hand_over(int conn, int listener, int control, const KeptItems& kept);
 // Reads a successor's "take-over" request on a freshly accepted connection; its pid or 0.
 pid_t read_take_over(int conn);
 
+// The same hand-over through systemd's file descriptor store (systemd.h), for
+// `systemctl restart`, where systemd starts the successor only after this one exits:
+// every fd goes into the store under a name, and what each is (key, meta, role) into
+// fdstore.json next to the control socket. False (with `error`) if systemd refused one:
+// the caller then falls back to waiting for a successor.
+bool store_in_systemd(const config::Config& cfg, int listener, int control, const KeptItems& kept,
+                      std::string& error);
+// The next start takes them back from the fds systemd passed, and empties the store.
+// nullopt if systemd passed none of vigil's.
+std::optional<TakenOver> take_from_systemd(const config::Config& cfg, std::string& error);
+
 }  // namespace vigil::engine

@@ -171,6 +171,10 @@ bool FileEdits::revert(
     }
   } else if (now) {
     want = remove_ours(*now);
+    if (!recorded && !want) {
+      out_ << "  left       " << path << "  (not written by vigil install)\n";
+      return true;
+    }
     if (want && *want == *now) {
       out_ << "  unchanged  " << path << "\n";
       return true;

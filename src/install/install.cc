@@ -60,6 +60,23 @@ int containerd_default_version(const std::string& root) {
   return v.find(" 2.") != std::string::npos || v.find(" v2.") != std::string::npos ? 3 : 2;
 }
 
+// Run as the Debian package's /usr/bin/vigil: the package owns the binary, config and
+// unit; install registers the runtimes with that path and copies nothing.
+bool packaged(const Options& o, const FileEdits& files) {
+  std::error_code ec;
+  return fs::exists(files.host("/usr/bin/vigil"), ec) &&
+         fs::equivalent(o.self, files.host("/usr/bin/vigil"), ec);
+}
+
+Paths paths_for(const Options& o, const FileEdits& files) {
+  Paths p;
+  if (packaged(o, files)) {
+    p.bin = "/usr/bin/vigil";
+    p.runc = "/usr/bin/vigil-runc";
+  }
+  return p;
+}
+
 struct Plan {
   Paths paths;
   std::vector<std::string> restart;  // what the user must restart
@@ -181,9 +198,20 @@ int run_install(const Options& o, std::ostream& out) {
   if (!pick(o, rts, out)) return 2;
   FileEdits files(o.root, o.dry_run, out);
   Plan plan;
+  plan.paths = paths_for(o, files);
   out << (o.dry_run ? "vigil install (dry run: nothing is changed)\n" : "vigil install\n");
-  bool ok = install_binary(o, files, plan.paths, out);
-  install_config(files, plan.paths, out);
+  bool ok = true;
+  if (packaged(o, files)) {
+    out << "  packaged   " << plan.paths.bin
+        << "  (the Debian package owns it, its config and unit)\n";
+  } else {
+    ok = install_binary(o, files, plan.paths, out);
+    install_config(files, plan.paths, out);
+    if (any_exists(o.root, {"/etc/systemd/system"})) {
+      files.write("/etc/systemd/system/vigil.service", systemd_unit(plan.paths),
+                  "systemctl enable --now vigil");
+    }
+  }
   for (const auto& rt : rts) {
     out << rt << ":\n";
     ok = install_runtime(rt, o, files, plan, out) && ok;
@@ -204,7 +232,7 @@ int run_uninstall(const Options& o, std::ostream& out) {
   std::vector<std::string> rts;
   if (!pick(o, rts, out)) return 2;
   FileEdits files(o.root, o.dry_run, out);
-  const Paths p;
+  const Paths p = paths_for(o, files);
   out << (o.dry_run ? "vigil uninstall (dry run: nothing is changed)\n" : "vigil uninstall\n");
   auto keep_nothing = [](const std::string&) { return std::optional<std::string>(); };
   for (const auto& rt : rts) {
@@ -224,16 +252,19 @@ int run_uninstall(const Options& o, std::ostream& out) {
       if (rt == "crio") files.revert("/etc/crio/crio.conf.d/99-vigil.conf", keep_nothing);
     }
   }
-  // The config and rules go only if they are still vigil's defaults (revert checks).
-  auto keep_changed = [](const std::string& now) { return std::optional<std::string>(now); };
-  files.revert(p.config, keep_changed);
-  files.revert(p.rules_dir + "/vigil_rules.yaml", keep_changed);
   std::error_code ec;
-  if (fs::is_symlink(files.host(p.runc), ec)) {
-    out << (o.dry_run ? "  would remove " : "  remove ") << p.runc << "\n";
-    if (!o.dry_run) fs::remove(files.host(p.runc), ec);
+  if (!packaged(o, files)) {
+    // The config and rules go only if they are still vigil's defaults (revert checks).
+    auto keep_changed = [](const std::string& now) { return std::optional<std::string>(now); };
+    files.revert(p.config, keep_changed);
+    files.revert(p.rules_dir + "/vigil_rules.yaml", keep_changed);
+    files.revert("/etc/systemd/system/vigil.service", keep_nothing);
+    if (fs::is_symlink(files.host(p.runc), ec)) {
+      out << (o.dry_run ? "  would remove " : "  remove ") << p.runc << "\n";
+      if (!o.dry_run) fs::remove(files.host(p.runc), ec);
+    }
+    files.revert(p.bin, keep_nothing);
   }
-  files.revert(p.bin, keep_nothing);
   files.remove_made_folders();
   for (const auto& path : {files.host("/var/lib/vigil/install"), files.host("/var/lib/vigil"),
                            files.host(p.rules_dir), files.host("/etc/vigil")}) {

@@ -10,6 +10,7 @@ namespace vigil::install {
 // From the build (embedded.cc): the repository's etc/vigil.yaml and rules/vigil_rules.yaml.
 extern const char kDefaultConfig[];
 extern const char kDefaultRules[];
+extern const char kSystemdUnit[];
 
 namespace {
 
@@ -163,6 +164,12 @@ std::string installed_config(const Paths& p) {
     out += line + "\n";
   }
   return out;
+}
+
+std::string systemd_unit(const Paths& p) {
+  std::string unit = kSystemdUnit;
+  for (size_t at; (at = unit.find("@BIN@")) != std::string::npos;) unit.replace(at, 5, p.bin);
+  return unit;
 }
 
 const std::string& default_rules() {

@@ -47,5 +47,7 @@ std::string crio_dropin(const Paths& p);
 std::string installed_config(const Paths& p);
 // The default rules file (rules/vigil_rules.yaml, built in).
 const std::string& default_rules();
+// deploy/systemd/vigil.service, running the binary at `p.bin`.
+std::string systemd_unit(const Paths& p);
 
 }  // namespace vigil::install

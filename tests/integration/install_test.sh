@@ -61,6 +61,10 @@ containerd --config /etc/containerd/config.toml config dump 2>/dev/null |
   it_ok "containerd parses its config with the vigil runtime" || it_fail "containerd config"
 /usr/local/bin/vigil rules list >/dev/null 2>&1 && it_ok "the installed config and rules load" ||
   it_fail "vigil rules list under the installed config"
+verify=$(systemd-analyze verify /etc/systemd/system/vigil.service 2>&1)
+[ -z "$(echo "$verify" | grep -i 'vigil.service')" ] &&
+  it_ok "a systemd unit that systemd-analyze accepts, running /usr/local/bin/vigil" ||
+  it_fail "systemd-analyze: $verify"
 after_install=$(snapshot; sha256sum "$hooks/vigil-precreate.json" /etc/vigil/vigil.yaml /usr/local/bin/vigil)
 
 echo "== a second install changes nothing"
@@ -96,6 +100,7 @@ it_expect_eq "uninstall exits 0" "$rc" "0"
 installed=""
 it_expect_eq "every file is back, byte for byte" "$(snapshot)" "$before"
 [ ! -e /usr/local/bin/vigil ] && [ ! -e /usr/local/bin/vigil-runc ] && [ ! -e /etc/vigil ] &&
+  [ ! -e /etc/systemd/system/vigil.service ] &&
   [ ! -e "$hooks/vigil-precreate.json" ] && [ ! -e /var/lib/vigil ] && it_ok "vigil's own files are gone" ||
   it_fail "left: $(ls -d /usr/local/bin/vigil* /etc/vigil "$hooks/vigil-precreate.json" /var/lib/vigil 2>/dev/null)"
 [ "$hooks_existed" = yes ] || [ ! -e "$hooks" ] && it_ok "and the folders install made" ||

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The Debian package (bazel build //deploy/debian:vigil_deb): dpkg -i installs it on this
+# machine, /usr/bin/vigil runs, the config and rules are conffiles, systemd accepts the
+# unit, `vigil install` registers the packaged binary, and dpkg --purge leaves nothing
+# (not even vigil install's registrations).
+set -uo pipefail
+VIGIL="$(realpath "$1")"
+PROBE="$(realpath "$2")"
+DEB="$(realpath "$3")"
+source "$(dirname "$0")/lib.sh"
+
+if dpkg -s vigil >/dev/null 2>&1 || [ -e /usr/bin/vigil ] || [ -e /etc/vigil ]; then
+  echo "FAIL: vigil is installed on this machine already; this test installs and purges it"
+  exit 1
+fi
+finish() {
+  dpkg --purge vigil >/dev/null 2>&1
+  it_cleanup
+}
+trap finish EXIT
+hooks=/usr/share/containers/oci/hooks.d
+hooks_existed=no
+[ -d "$hooks" ] && hooks_existed=yes
+
+echo "== dpkg -i"
+dpkg -i "$DEB" >"$it_dir/dpkg.out" 2>&1 && it_ok "installs" || { it_fail "dpkg -i"; cat "$it_dir/dpkg.out"; exit 1; }
+it_expect_in "vigil --version runs from /usr/bin" "vigil 0.1.0" "$(/usr/bin/vigil --version)"
+it_expect_eq "the config and rules are conffiles" "$(dpkg-query -W -f='${Conffiles}' vigil | awk '{print $1}' | sort | tr '\n' ' ')" \
+  "/etc/vigil/rules.d/vigil_rules.yaml /etc/vigil/vigil.yaml "
+/usr/bin/vigil rules list >/dev/null 2>&1 && it_ok "the packaged config and rules load" ||
+  it_fail "vigil rules list under the packaged config"
+verify=$(systemd-analyze verify /lib/systemd/system/vigil.service 2>&1)
+[ -z "$(echo "$verify" | grep -i 'vigil.service')" ] && it_ok "systemd-analyze verify accepts the unit" ||
+  it_fail "systemd-analyze: $verify"
+deps=$(dpkg-query -W -f='${Depends}' vigil)
+it_expect_in "Depends names the shared libraries' packages" "libseccomp2" "$deps"
+
+echo "== vigil install registers the packaged binary"
+/usr/bin/vigil install --runtime podman >"$it_dir/install.out" 2>&1
+cat "$it_dir/install.out"
+it_expect_in "it says the package owns the binary" "packaged   /usr/bin/vigil" "$(cat "$it_dir/install.out")"
+it_expect_eq "the hook runs /usr/bin/vigil" \
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hook"]["path"])' "$hooks/vigil-precreate.json")" \
+  "/usr/bin/vigil"
+[ ! -e /usr/local/bin/vigil ] && it_ok "nothing copied to /usr/local/bin" || it_fail "/usr/local/bin/vigil was made"
+
+echo "== dpkg --purge"
+dpkg --purge vigil >"$it_dir/purge.out" 2>&1 && it_ok "purges" || { it_fail "dpkg --purge"; cat "$it_dir/purge.out"; }
+left=$(ls -d /usr/bin/vigil /usr/bin/vigil-runc /etc/vigil /lib/systemd/system/vigil.service /var/lib/vigil \
+  "$hooks/vigil-precreate.json" 2>/dev/null)
+it_expect_eq "nothing is left" "$left" ""
+[ "$hooks_existed" = yes ] || [ ! -e "$hooks" ] && it_ok "not even the hooks folder install made" ||
+  it_fail "$hooks left"
+dpkg -s vigil >/dev/null 2>&1 && it_fail "dpkg still knows vigil" || it_ok "dpkg knows vigil no more"
+
+[ "$it_failures" -eq 0 ] || exit 1
+echo "PASS"
