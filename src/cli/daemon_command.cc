@@ -155,7 +155,7 @@ int daemon_command(const std::vector<std::string>& args) {
       }
     }
   }
-  log::init("vigil");
+  log::init("vigil", {cfg->log_level, cfg->log_stderr, cfg->log_syslog});
   int rc = 0;
   {
     engine::Engine engine(*cfg, link);

@@ -7,12 +7,20 @@
 
 namespace vigil::log {
 
+// Where lines go and from which level (Falco's log_level, log_stderr, log_syslog).
+struct Options {
+  std::string level = "info";  // emergency .. debug, Falco's names
+  bool to_stderr = true;       // with a timestamp and the level
+  bool to_syslog = false;      // LOG_DAEMON, ident "vigil"
+};
+
 // Sets up the process's logger; lines start with `prefix` ("vigil", "vigil keeper").
 // Until it is called (tools, tests), lines go to stderr synchronously.
-void init(const std::string& prefix);
+void init(const std::string& prefix, const Options& o = {});
 // The same, written synchronously: for the keeper, which forks (a logging thread would not
 // survive into the child) and writes a line only when something happens to an engine.
-void init_sync(const std::string& prefix);
+void init_sync(const std::string& prefix, const Options& o = {});
+void debug(const std::string& line);
 void info(const std::string& line);
 void warn(const std::string& line);
 void error(const std::string& line);

@@ -3,8 +3,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace vigil::config {
@@ -98,6 +100,21 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         c.rule_matching = RuleMatching::kAll;
       else if (s)
         diags.error(pos_of(path, v), "'rule_matching' must be first or all");
+    } else if (key == "log_level") {
+      static const char* const kLevels[] = {"emergency", "alert",  "critical", "error",
+                                            "warning",   "notice", "info",     "debug"};
+      auto s = str(v, key);
+      if (s && std::find(std::begin(kLevels), std::end(kLevels), *s) != std::end(kLevels)) {
+        c.log_level = *s;
+      } else if (s) {
+        diags.error(pos_of(path, v),
+                    "'log_level' must be one of emergency, alert, critical, error, warning, "
+                    "notice, info, debug");
+      }
+    } else if (key == "log_stderr") {
+      if (auto b = boolean(v, key)) c.log_stderr = *b;
+    } else if (key == "log_syslog") {
+      if (auto b = boolean(v, key)) c.log_syslog = *b;
     } else if (key == "json_output") {
       if (auto b = boolean(v, key)) c.json_output = *b;
     } else if (key == "stdout_output") {

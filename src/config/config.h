@@ -46,6 +46,11 @@ struct Config {
   // A daemon told to stop (SIGTERM) while it holds containers waits this long for a
   // successor (`vigil daemon` started again) to take them over before it lets go of them.
   int successor_wait_s = 30;
+  // The daemon's own log (not alerts), with Falco's keys: the least severe level written
+  // (emergency, alert, critical, error, warning, notice, info, debug) and where it goes.
+  std::string log_level = "info";
+  bool log_stderr = true;
+  bool log_syslog = false;
   DecisionCache decision_cache = DecisionCache::kDirectory;
   // In enforce mode, injection adds these to the container's linux.readonlyPaths (the
   // runtime bind-mounts them read-only; "Mount in container" keeps them so). For files

@@ -434,7 +434,7 @@ class Keeper {
 }  // namespace
 
 int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg) {
-  log::init_sync("vigil keeper");
+  log::init_sync("vigil keeper", {cfg.log_level, cfg.log_stderr, cfg.log_syslog});
   Keeper k(exe, config_path, cfg);
   return k.run();
 }

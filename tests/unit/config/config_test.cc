@@ -30,6 +30,10 @@ permission_deadline_ms: 50
 permission_fallback: deny
 decision_cache: file
 readonly_paths: [/proc/sys/kernel/core_pattern, /proc/sysrq-trigger]
+successor_wait_s: 5
+log_level: warning
+log_stderr: false
+log_syslog: true
 )");
   rules::Diagnostics d;
   auto c = load_config(path, d);
@@ -52,6 +56,23 @@ readonly_paths: [/proc/sys/kernel/core_pattern, /proc/sysrq-trigger]
   EXPECT_EQ(c->decision_cache, DecisionCache::kFile);
   EXPECT_EQ(c->readonly_paths,
             (std::vector<std::string>{"/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"}));
+  EXPECT_EQ(c->successor_wait_s, 5);
+  EXPECT_EQ(c->log_level, "warning");
+  EXPECT_FALSE(c->log_stderr);
+  EXPECT_TRUE(c->log_syslog);
+}
+
+TEST(Config, LogAndStopKeysAreChecked) {
+  auto path = write("log.yaml", "log_level: chatty\nsuccessor_wait_s: -1\nlog_syslog: maybe\n");
+  rules::Diagnostics d;
+  EXPECT_FALSE(load_config(path, d));
+  ASSERT_EQ(d.all().size(), 3u);
+  EXPECT_EQ(rules::format_diagnostic(d.all()[0]),
+            path +
+                ":1:12: error: 'log_level' must be one of emergency, alert, critical, error, "
+                "warning, notice, info, debug");
+  EXPECT_EQ(rules::format_diagnostic(d.all()[1]),
+            path + ":2:19: error: 'successor_wait_s' must be a number of seconds, 0..3600");
 }
 
 TEST(Config, DefaultsAreDesignsDefaults) {
@@ -65,6 +86,10 @@ TEST(Config, DefaultsAreDesignsDefaults) {
   EXPECT_EQ(c->listener_socket, "/run/vigil/seccomp.sock");
   EXPECT_EQ(c->on_daemon_unavailable, Unavailable::kAllow);
   EXPECT_EQ(c->decision_cache, DecisionCache::kDirectory);
+  EXPECT_EQ(c->successor_wait_s, 30);
+  EXPECT_EQ(c->log_level, "info");
+  EXPECT_TRUE(c->log_stderr);
+  EXPECT_FALSE(c->log_syslog);
 }
 
 TEST(Config, ErrorsHavePositionsAndUnknownKeysWarn) {
