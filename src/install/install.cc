@@ -129,8 +129,17 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
     files.write(path, *text, "Docker's runtimes: docker run --runtime vigil");
     plan.restart.push_back("docker: `systemctl reload docker` (or SIGHUP to dockerd)");
   } else if (rt == "containerd") {
-    const std::string path = "/etc/containerd/config.toml";
-    auto text = containerd_with(files.read(path), containerd_default_version(o.root), p, error);
+    std::string path = "/etc/containerd/config.toml";
+    const auto config = files.read(path);
+    int version = containerd_default_version(o.root);
+    std::optional<std::string> current = config;
+    // A config that imports a folder of drop-ins gets one there; it stays untouched.
+    if (const std::string dir = config ? containerd_dropin_dir(*config) : ""; !dir.empty()) {
+      if (int v = containerd_config_version(*config)) version = v;
+      path = dir + "/99-vigil.toml";
+      current = files.read(path);
+    }
+    auto text = containerd_with(current, version, p, error);
     if (!text) {
       out << "vigil install: containerd: " << path << ": " << error << "\n";
       return false;
@@ -239,6 +248,9 @@ int run_uninstall(const Options& o, std::ostream& out) {
     if (rt == "docker") {
       files.revert("/etc/docker/daemon.json", docker_without);
     } else if (rt == "containerd") {
+      const auto config = files.read("/etc/containerd/config.toml");
+      const std::string dir = config ? containerd_dropin_dir(*config) : "";
+      if (!dir.empty()) files.revert(dir + "/99-vigil.toml", keep_nothing);
       files.revert("/etc/containerd/config.toml", containerd_without);
     } else if (rt == "podman" || rt == "crio") {
       for (const auto& dir : hooks_dirs(containers_conf_texts(files))) {

@@ -97,6 +97,12 @@ std::optional<std::string> containerd_with(const std::optional<std::string>& cur
   return out;
 }
 
+std::string containerd_dropin_dir(const std::string& text) {
+  static const RE2 re(R"re((?m)^\s*imports\s*=\s*\[\s*["']([^"']+)/\*\.toml["'])re");
+  std::string dir;
+  return RE2::PartialMatch(text, re, &dir) ? dir : std::string();
+}
+
 std::optional<std::string> containerd_without(const std::string& current) {
   const size_t b = current.find(kBegin);
   if (b == std::string::npos) return current;

@@ -30,6 +30,9 @@ std::optional<std::string> docker_without(const std::string& current);
 std::optional<std::string> containerd_with(const std::optional<std::string>& current,
                                            int default_version, const Paths& p, std::string& error);
 std::optional<std::string> containerd_without(const std::string& current);
+// The folder of the first `imports = ["<dir>/*.toml", ...]` glob of a containerd config,
+// where a drop-in goes instead of an edit of the config itself; "" if none.
+std::string containerd_dropin_dir(const std::string& text);
 // The config version a file declares (`version = N`), or 0.
 int containerd_config_version(const std::string& text);
 

@@ -83,6 +83,17 @@ TEST(Containerd, Version3ForContainerd2AndNoFile) {
   EXPECT_FALSE(containerd_with(std::string("version = 1\n"), 2, kPaths, error));
 }
 
+TEST(Containerd, ADropInWhereTheConfigImportsAFolder) {
+  EXPECT_EQ(containerd_dropin_dir("version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n"),
+            "/etc/containerd/conf.d");
+  EXPECT_EQ(containerd_dropin_dir(
+                "version = 3\n  imports = ['/etc/containerd/conf.d/*.toml', '/x.toml']\n"),
+            "/etc/containerd/conf.d");
+  EXPECT_EQ(containerd_dropin_dir(kDebianContainerd), "");
+  EXPECT_EQ(containerd_dropin_dir("imports = [\"/etc/containerd/one.toml\"]\n"), "")
+      << "a single file is not a folder of drop-ins";
+}
+
 TEST(Podman, HooksDirAsContainersConfResolvesIt) {
   // Debian 12's /usr/share/containers/containers.conf has it commented out: the default.
   EXPECT_EQ(hooks_dirs({"[engine]\n#hooks_dir = [\n#  \"/etc/x\",\n#]\n"}),
