@@ -34,6 +34,9 @@ commands:
                                     status, interception needs and soundness, and every
                                     error with file:line:col (exit 1 on errors)
   rules list [--json] [-c CONFIG]   the rules in force under a config file
+  rules test [--json] --cases FILE PATH...
+                                    rules as code: run cases (field values and what must
+                                    fire) through the rules, as the daemon decides
   install [--runtime R]... [--dry-run]
                                     put vigil on this node and register it with Docker,
                                     containerd, Podman and CRI-O (those found, or R)

@@ -1,11 +1,13 @@
 // Argument handling for the rules subcommands; the work is in src/rules and src/config.
 #include "src/cli/rules_command.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "src/config/config.h"
 #include "src/rules/compiler.h"
 #include "src/rules/report.h"
+#include "src/ruletest/rule_tests.h"
 
 namespace vigil::cli {
 namespace {
@@ -13,6 +15,7 @@ namespace {
 constexpr const char* kRulesHelp =
     R"(usage: vigil rules validate [--json] PATH...
        vigil rules list [--json] [-c CONFIG]
+       vigil rules test [--json] --cases CASES.yaml [--cases ...] PATH...
 
 validate  Load and compile Falco-format rules files (or folders of *.yaml files, in
           name order), as one load in the order given. For each file: the items read,
@@ -23,12 +26,54 @@ validate  Load and compile Falco-format rules files (or folders of *.yaml files,
           error as file:line:col. Exits 1 if there is any error, 0 otherwise.
 list      The rules in force: those of the config's rules_files that compile and are
           enabled, with the same facts. Exits 1 if the rules or config have errors.
+test      Rules as code: loads PATH... as the daemon does (rule_matching: all) and runs
+          each case of each CASES file through the compiled rules and the daemon's own
+          verdict pipeline, once per channel the event type can come from. A case gives
+          field values (Falco's names and meanings; a field it does not give is <NA>)
+          and expects the rules that fire and/or the action (alert, block, kill, none)
+          in its mode (enforce by default):
+            - case: a mount in a container is blocked
+              event: {evt.type: mount, container.id: 0123456789ab, proc.name: mount}
+              expect: {rules: [Mount in container], action: block}
+          Prints one line per case (a failure says what was expected and what fired),
+          then "N passed, M failed"; exits 1 if any case failed or a file has errors
+          (an unknown field is an error with file:line:col; a field no rule reads, a
+          warning). --json: per case the rules, the action and the output lines.
 
 options:
   --json        print one JSON object instead of text
   -c CONFIG     config file for list (default /etc/vigil/vigil.yaml)
   -h, --help    this help
 )";
+
+int test_command(const std::vector<std::string>& paths, const std::vector<std::string>& cases_files,
+                 bool json) {
+  if (paths.empty() || cases_files.empty()) {
+    std::cerr << "vigil rules test: needs --cases FILE and at least one rules file or folder\n";
+    return 2;
+  }
+  auto loaded = rules::load_and_compile(paths, {RuleMatching::kAll});
+  for (const auto& d : loaded.diagnostics.sorted()) {
+    if (d.severity == rules::Severity::kError) std::cerr << rules::format_diagnostic(d) << "\n";
+  }
+  if (loaded.diagnostics.has_errors()) {
+    std::cerr << "vigil rules test: the rules have errors\n";
+    return 1;
+  }
+  rules::Diagnostics diags;
+  std::vector<ruletest::Case> cases;
+  for (const auto& f : cases_files) {
+    auto more = ruletest::load_cases(f, diags);
+    for (auto& c : more) cases.push_back(std::move(c));
+  }
+  ruletest::warn_unread_fields(*loaded.rules, cases, diags);
+  for (const auto& d : diags.sorted()) std::cerr << rules::format_diagnostic(d) << "\n";
+  const auto results = ruletest::run_cases(*loaded.rules, cases);
+  ruletest::print_results(results, json, std::cout);
+  const bool failed =
+      std::any_of(results.begin(), results.end(), [](const auto& r) { return !r.passed; });
+  return failed || diags.has_errors() ? 1 : 0;
+}
 
 }  // namespace
 
@@ -40,7 +85,7 @@ int rules_command(const std::vector<std::string>& args) {
   const std::string sub = args[0];
   bool json = false;
   std::string config_path;
-  std::vector<std::string> paths;
+  std::vector<std::string> paths, cases_files;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json") {
@@ -48,6 +93,12 @@ int rules_command(const std::vector<std::string>& args) {
     } else if (a == "-h" || a == "--help") {
       std::cout << kRulesHelp;
       return 0;
+    } else if (a == "--cases" && sub == "test") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "vigil rules test: --cases needs a file\n";
+        return 2;
+      }
+      cases_files.push_back(args[++i]);
     } else if ((a == "-c" || a == "--config") && sub == "list") {
       if (i + 1 >= args.size()) {
         std::cerr << "vigil rules list: -c needs a file\n";
@@ -62,6 +113,7 @@ int rules_command(const std::vector<std::string>& args) {
     }
   }
   rules::CompileOptions opts;
+  if (sub == "test") return test_command(paths, cases_files, json);
   if (sub == "validate") {
     if (paths.empty()) {
       std::cerr << "vigil rules validate: name at least one rules file or folder\n";

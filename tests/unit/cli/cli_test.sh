@@ -81,6 +81,45 @@ check "bad config exits 1" 1 "$vigil" rules list -c "$TEST_TMPDIR/bad.yaml"
 expect_in "config error position" "bad.yaml:2:7: error: 'mode' must be enforce or monitor" "$TEST_TMPDIR/err"
 check "missing config exits 1" 1 "$vigil" rules list -c /nonexistent.yaml
 
+# Rules as code: the default rules' own cases, every rule both ways.
+check "rules test on the default rules" 0 "$vigil" rules test --cases rules/tests/vigil_rules_tests.yaml rules/
+expect_in "all cases pass" " passed, 0 failed" "$TEST_TMPDIR/out"
+"$vigil" rules validate --json rules/ >"$TEST_TMPDIR/rules.json"
+"$vigil" rules test --json --cases rules/tests/vigil_rules_tests.yaml rules/ >"$TEST_TMPDIR/cases.json"
+python3 - "$TEST_TMPDIR/rules.json" "$TEST_TMPDIR/cases.json" <<'PY' || failures=$((failures + 1))
+import json, sys
+rules = [r for f in json.load(open(sys.argv[1]))["files"] for r in f["rules"]]
+cases = json.load(open(sys.argv[2]))["cases"]
+missing = []
+for r in rules:
+    name = r["name"]
+    fired = [c for c in cases if name in c["rules"]]
+    quiet = [c for c in cases if name not in c["rules"]
+             and any(c["event_type"] == f["event_type"] for f in fired)]
+    if not fired or not quiet:
+        missing.append("%s (firing %d, quiet %d)" % (name, len(fired), len(quiet)))
+if missing:
+    print("FAIL rules without a firing and a quiet case: " + "; ".join(missing))
+    sys.exit(1)
+print("ok   every default rule has a firing and a quiet case (%d rules, %d cases)" % (len(rules), len(cases)))
+PY
+cat >"$TEST_TMPDIR/wrong.yaml" <<'YAML'
+- case: a mount expected to be quiet
+  event: {evt.type: mount, container.id: 0123456789ab}
+  expect: {rules: [], action: none}
+- case: a field with a typo
+  event: {evt.type: mount, proc.nmae: x}
+  expect: {rules: []}
+YAML
+check "a wrong expectation fails" 1 "$vigil" rules test --cases "$TEST_TMPDIR/wrong.yaml" rules/
+expect_in "it names the case, the expected and the actual rules" \
+  "a mount expected to be quiet" "$TEST_TMPDIR/out"
+expect_in "expected and fired" "expected rules [], fired [Mount in container]; expected action none, got block" \
+  "$TEST_TMPDIR/out"
+expect_in "an unknown field is an error with its place" "wrong.yaml:5:28: error: unknown field 'proc.nmae'" \
+  "$TEST_TMPDIR/err"
+check "rules test without cases" 2 "$vigil" rules test rules/
+
 check "help" 0 "$vigil" --help
 expect_in "help lists rules validate" "rules validate [--json] PATH..." "$TEST_TMPDIR/out"
 check "rules help" 0 "$vigil" rules --help
