@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and golden tests, the CLI against real rule files, the
-# container integration tests, the fuzzers for a bounded time each, the whole suite again
-# under ASan+UBSan (VIGIL_SKIP_ASAN=1 leaves that out), and the format check. Installs
-# what it needs first.
+# container integration tests, the README's demo (run as the README runs it), the fuzzers
+# for a bounded time each, the whole suite again under ASan+UBSan (VIGIL_SKIP_ASAN=1
+# leaves that out), and the format check. Installs what it needs first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh || exit 1
@@ -37,6 +37,18 @@ run_tests() {  # BAZEL-FLAGS...: runs every test, adds to the counts
 
 echo "== tests"
 run_tests
+
+# The README's first command, run literally: the demo must show its blocks and alerts.
+echo "== demo (bash tests/demo.sh)"
+if bash tests/demo.sh >"$log" 2>&1 && grep -q "3 alert, 5 blocked" "$log"; then
+  echo "demo: $(grep -E "blocked;" "$log" | sed 's/^ *//')"
+  passed=$((passed + 1))
+else
+  echo "demo FAILED"
+  { echo "--- tests/demo.sh"; tail -n 30 "$log"; } >>"$why"
+  failed=$((failed + 1))
+  status=1
+fi
 
 echo "== fuzz (${fuzz_seconds}s each)"
 for target in condition_parser_fuzz rules_loader_fuzz runtime_message_fuzz oci_config_fuzz \
