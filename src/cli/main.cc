@@ -37,6 +37,9 @@ commands:
   rules test [--json] --cases FILE PATH...
                                     rules as code: run cases (field values and what must
                                     fire) through the rules, as the daemon decides
+  rules replay --events FILE PATH...
+                                    a recording (record: in vigil.yaml) against other
+                                    rules: what they would alert and block
   install [--runtime R]... [--dry-run]
                                     put vigil on this node and register it with Docker,
                                     containerd, Podman and CRI-O (those found, or R)

@@ -7,6 +7,7 @@
 #include "src/config/config.h"
 #include "src/rules/compiler.h"
 #include "src/rules/report.h"
+#include "src/ruletest/replay.h"
 #include "src/ruletest/rule_tests.h"
 
 namespace vigil::cli {
@@ -16,6 +17,7 @@ constexpr const char* kRulesHelp =
     R"(usage: vigil rules validate [--json] PATH...
        vigil rules list [--json] [-c CONFIG]
        vigil rules test [--json] --cases CASES.yaml [--cases ...] PATH...
+       vigil rules replay [--json] --events RECORDING [--cases OUT.yaml] PATH...
 
 validate  Load and compile Falco-format rules files (or folders of *.yaml files, in
           name order), as one load in the order given. For each file: the items read,
@@ -39,6 +41,13 @@ test      Rules as code: loads PATH... as the daemon does (rule_matching: all) a
           then "N passed, M failed"; exits 1 if any case failed or a file has errors
           (an unknown field is an error with file:line:col; a field no rule reads, a
           warning). --json: per case the rules, the action and the output lines.
+replay    Evaluates a recording (record: in vigil.yaml: every event the daemon evaluated,
+          with the fields its rules read) against the rules in PATH..., each event on
+          the channel it came from, in enforce mode: what they would alert and block,
+          per rule and per container, and every event decided differently than the
+          daemon did. --cases OUT.yaml also writes the recording as a cases file for
+          `rules test` (expecting what these rules do). Try a block rule on last week's
+          traffic before you enforce it.
 
 options:
   --json        print one JSON object instead of text
@@ -75,6 +84,29 @@ int test_command(const std::vector<std::string>& paths, const std::vector<std::s
   return failed || diags.has_errors() ? 1 : 0;
 }
 
+int replay_command(const std::vector<std::string>& paths, const std::string& events,
+                   const std::string& cases_out, bool json) {
+  if (paths.empty() || events.empty()) {
+    std::cerr << "vigil rules replay: needs --events FILE and at least one rules file or folder\n";
+    return 2;
+  }
+  auto loaded = rules::load_and_compile(paths, {RuleMatching::kAll});
+  for (const auto& d : loaded.diagnostics.sorted()) {
+    if (d.severity == rules::Severity::kError) std::cerr << rules::format_diagnostic(d) << "\n";
+  }
+  if (loaded.diagnostics.has_errors()) {
+    std::cerr << "vigil rules replay: the rules have errors\n";
+    return 1;
+  }
+  rules::Diagnostics diags;
+  ruletest::ReplayOptions o;
+  o.json = json;
+  o.cases_out = cases_out;
+  const size_t bad = ruletest::replay(*loaded.rules, events, o, std::cout, diags);
+  for (const auto& d : diags.sorted()) std::cerr << rules::format_diagnostic(d) << "\n";
+  return bad || diags.has_errors() ? 1 : 0;
+}
+
 }  // namespace
 
 int rules_command(const std::vector<std::string>& args) {
@@ -86,6 +118,7 @@ int rules_command(const std::vector<std::string>& args) {
   bool json = false;
   std::string config_path;
   std::vector<std::string> paths, cases_files;
+  std::string events_file;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json") {
@@ -93,7 +126,13 @@ int rules_command(const std::vector<std::string>& args) {
     } else if (a == "-h" || a == "--help") {
       std::cout << kRulesHelp;
       return 0;
-    } else if (a == "--cases" && sub == "test") {
+    } else if (a == "--events" && sub == "replay") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "vigil rules replay: --events needs a file\n";
+        return 2;
+      }
+      events_file = args[++i];
+    } else if (a == "--cases" && (sub == "test" || sub == "replay")) {
       if (i + 1 >= args.size()) {
         std::cerr << "vigil rules test: --cases needs a file\n";
         return 2;
@@ -114,6 +153,9 @@ int rules_command(const std::vector<std::string>& args) {
   }
   rules::CompileOptions opts;
   if (sub == "test") return test_command(paths, cases_files, json);
+  if (sub == "replay") {
+    return replay_command(paths, events_file, cases_files.empty() ? "" : cases_files[0], json);
+  }
   if (sub == "validate") {
     if (paths.empty()) {
       std::cerr << "vigil rules validate: name at least one rules file or folder\n";

@@ -111,6 +111,35 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
                     "'log_level' must be one of emergency, alert, critical, error, warning, "
                     "notice, info, debug");
       }
+    } else if (key == "record") {
+      if (!v.IsMap()) {
+        diags.error(pos_of(path, v),
+                    "'record' must be a mapping with 'enabled', 'path', 'max_size'");
+        continue;
+      }
+      for (auto r = v.begin(); r != v.end(); ++r) {
+        const std::string k = r->first.Scalar();
+        const YAML::Node& rv = r->second;
+        if (k == "enabled") {
+          if (auto b = boolean(rv, "record.enabled")) c.record_enabled = *b;
+        } else if (k == "path") {
+          if (auto s = str(rv, "record.path")) {
+            c.record_path =
+                s->empty() || (*s)[0] == '/' ? *s : (base / *s).lexically_normal().string();
+          }
+        } else if (k == "max_size") {
+          int64_t n = 0;
+          if (!rv.IsScalar() || !YAML::convert<int64_t>::decode(rv, n) || n < 65536) {
+            diags.error(pos_of(path, rv),
+                        "'record.max_size' must be a number of bytes, at least 65536");
+          } else {
+            c.record_max_size = n;
+          }
+        } else {
+          diags.warning(pos_of(path, r->first),
+                        "unknown key 'record." + k + "'; the key is ignored");
+        }
+      }
     } else if (key == "log_stderr") {
       if (auto b = boolean(v, key)) c.log_stderr = *b;
     } else if (key == "log_syslog") {

@@ -48,6 +48,11 @@ struct Config {
   int successor_wait_s = 30;
   // The daemon's own log (not alerts), with Falco's keys: the least severe level written
   // (emergency, alert, critical, error, warning, notice, info, debug) and where it goes.
+  // The event recording for `vigil rules replay` (engine/recorder.h): off by default; it
+  // reads every field the rules could read for every event, before the answer.
+  bool record_enabled = false;
+  std::string record_path = "/var/lib/vigil/events.jsonl";
+  int64_t record_max_size = 64 * 1024 * 1024;
   std::string log_level = "info";
   bool log_stderr = true;
   bool log_syslog = false;

@@ -61,6 +61,14 @@ bool Engine::load_rules() {
     return false;
   }
   rules_ = r.rules;  // one swap; handlers read it per event
+  {
+    struct Holder {
+      std::shared_ptr<const rules::CompiledRuleSet> rules;
+      std::vector<FieldRef> refs;
+    };
+    auto h = std::make_shared<Holder>(Holder{r.rules, r.rules->fields_read()});
+    record_refs_ = std::shared_ptr<const std::vector<FieldRef>>(h, &h->refs);
+  }
   for (const auto& [id, c] : containers_.all()) {
     if (c->watch) c->watch->group().clear_cache();
   }
@@ -80,6 +88,10 @@ bool Engine::start() {
   auto sinks = outputs::make_sinks(oc, sink_errors);
   for (const auto& e : sink_errors) log::error(e);
   outputs_ = std::make_unique<outputs::AlertDispatcher>(std::move(sinks));
+  if (cfg_.record_enabled) {
+    recorder_ = std::make_unique<Recorder>(cfg_.record_path, cfg_.record_max_size);
+    log::info("recording every evaluated event to " + cfg_.record_path);
+  }
   watchdog_ = std::make_unique<fanotify::PermissionWatchdog>(
       std::chrono::milliseconds(cfg_.permission_deadline_ms), cfg_.permission_fallback_allow,
       [this](int64_t held_ms) {
@@ -218,6 +230,22 @@ void Engine::run() {
   outputs_->flush();
 }
 
+void Engine::record(Event& live, const Container& c, const Verdict& v) {
+  if (!recorder_) return;
+  RecordedVerdict rv;
+  rv.decided = "none";
+  int rank = 0;
+  for (const auto& a : v.alerts) {
+    rv.rules.push_back(a.rule);
+    const std::string what = a.action.rfind("would ", 0) == 0 ? a.action.substr(6) : a.action;
+    const int r = what == "kill" ? 3 : what == "block" ? 2 : 1;
+    if (r > rank) rank = r, rv.decided = what;
+  }
+  rv.applied = v.matched() ? std::string(action_name(v.action)) : "none";
+  recorder_->record(fields::CapturedEvent(live, *record_refs_), record_refs_, c.info.id, now_ns(),
+                    std::move(rv));
+}
+
 void Engine::alert_engine(Priority p, const std::string& rule, const std::string& output,
                           const std::string& container_id) {
   alert(pipeline_.engine_alert(p, rule, output, container_id));
@@ -252,6 +280,10 @@ nlohmann::json Engine::status() {
             {"restarts", keeper_.history().value("restarts", 0)},
             {"last_exit", keeper_.history().value("last_exit", std::string())},
             {"backoff_s", keeper_.history().value("backoff_s", 0)}}},
+          {"record", recorder_ ? nlohmann::json{{"path", recorder_->path()},
+                                                {"written", recorder_->written()},
+                                                {"dropped", recorder_->dropped()}}
+                               : nlohmann::json(nullptr)},
           {"on_stop", std::getenv("NOTIFY_SOCKET")
                           ? std::string("stores the containers' fds in systemd's file "
                                         "descriptor store: `systemctl restart` takes them "

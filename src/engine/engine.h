@@ -21,6 +21,7 @@
 #include "src/engine/control_api.h"
 #include "src/engine/control_server.h"
 #include "src/engine/keeper_link.h"
+#include "src/engine/recorder.h"
 #include "src/engine/verdict_pipeline.h"
 #include "src/fanotify/watchdog.h"
 #include "src/outputs/dispatcher.h"
@@ -53,6 +54,8 @@ class Engine final : public ControlTarget {
   bool load_rules();
   void adopt_kept();
   void alert(outputs::Alert a) { outputs_->push(std::move(a)); }
+  // With record: enabled, queues the event (its values taken now) for the recording.
+  void record(Event& live, const Container& c, const Verdict& v);
   void alert_engine(Priority p, const std::string& rule, const std::string& output,
                     const std::string& container_id = "");
   void report_unmonitored();
@@ -93,6 +96,9 @@ class Engine final : public ControlTarget {
   VerdictPipeline pipeline_;
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
   std::unique_ptr<outputs::AlertDispatcher> outputs_;
+  std::unique_ptr<Recorder> recorder_;
+  // The fields the rules in force read; keeps that rule set alive for queued records.
+  std::shared_ptr<const std::vector<FieldRef>> record_refs_;
   std::unique_ptr<fanotify::PermissionWatchdog> watchdog_;
   ContainerRegistry containers_;
   seccomp::RuntimeListener listener_;

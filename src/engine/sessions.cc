@@ -98,6 +98,7 @@ seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req
               "decisions are no longer cached");
   }
   Verdict v = pipeline_.decide(rules, event, c.info);
+  record(event, c, v);  // before the answer: the caller's memory is still what was judged
   // Queued (and recorded in the alert journal) before the answer, written after it by the
   // output threads: if this engine dies in between, its successor writes them.
   for (auto& a : v.alerts) alert(std::move(a));

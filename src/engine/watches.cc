@@ -157,6 +157,7 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
   // The event lives until the group is done with it (answer, cache, alerts).
   auto event = std::make_shared<fields::FileEvent>(m, c.info, ++events_, in.path, in.orphan);
   Verdict v = pipeline_.decide(*rules, *event, c.info);
+  record(*event, c, v);
   fanotify::FanotifyGroup::Decision d;
   if (!v.matched()) {
     const auto scope = cfg_.decision_cache;

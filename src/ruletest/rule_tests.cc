@@ -28,8 +28,22 @@ std::optional<int32_t> number(const std::string& s) {
   return int32_t(std::stoi(s));
 }
 
-// A field as written in a case ("proc.aname[2]", "evt.arg.flags", "evt.arg[0]").
-std::optional<FieldSetting> field_of(const std::string& written, std::string& error) {
+// yaml-cpp throws on the type of a key that is absent: ask whether it is there first.
+bool is_map(const YAML::Node& n) { return n.IsDefined() && n.IsMap(); }
+bool is_scalar(const YAML::Node& n) { return n.IsDefined() && n.IsScalar(); }
+bool is_seq(const YAML::Node& n) { return n.IsDefined() && n.IsSequence(); }
+
+const char* const kActions[] = {"none", "alert", "block", "kill"};
+
+int action_rank(const std::string& a) {
+  for (int i = 0; i < 4; ++i)
+    if (a == kActions[i]) return i;
+  return 0;
+}
+
+}  // namespace
+
+std::optional<FieldSetting> parse_field(const std::string& written, std::string& error) {
   std::string name = written;
   std::optional<std::string> arg;
   if (!name.empty() && name.back() == ']') {
@@ -71,21 +85,6 @@ std::optional<FieldSetting> field_of(const std::string& written, std::string& er
   return f;
 }
 
-// yaml-cpp throws on the type of a key that is absent: ask whether it is there first.
-bool is_map(const YAML::Node& n) { return n.IsDefined() && n.IsMap(); }
-bool is_scalar(const YAML::Node& n) { return n.IsDefined() && n.IsScalar(); }
-bool is_seq(const YAML::Node& n) { return n.IsDefined() && n.IsSequence(); }
-
-const char* const kActions[] = {"none", "alert", "block", "kill"};
-
-int action_rank(const std::string& a) {
-  for (int i = 0; i < 4; ++i)
-    if (a == kActions[i]) return i;
-  return 0;
-}
-
-}  // namespace
-
 std::vector<Case> load_cases(const std::string& path, rules::Diagnostics& diags) {
   std::vector<Case> out;
   YAML::Node doc;
@@ -112,7 +111,7 @@ std::vector<Case> load_cases(const std::string& path, rules::Diagnostics& diags)
     c.pos = pos_of(path, item);
     for (auto it = item.begin(); it != item.end(); ++it) {
       const std::string k = it->first.IsScalar() ? it->first.Scalar() : "?";
-      if (k != "case" && k != "event" && k != "mode" && k != "expect") {
+      if (k != "case" && k != "event" && k != "mode" && k != "expect" && k != "channel") {
         diags.warning(pos_of(path, it->first), "unknown key '" + k + "'; the key is ignored");
       }
     }
@@ -131,7 +130,7 @@ std::vector<Case> load_cases(const std::string& path, rules::Diagnostics& diags)
       const rules::Position at = pos_of(path, it->first);
       const std::string written = it->first.IsScalar() ? it->first.Scalar() : "?";
       std::string error;
-      auto f = field_of(written, error);
+      auto f = parse_field(written, error);
       if (!f) {
         diags.error(at, error);
         continue;
@@ -184,6 +183,16 @@ std::vector<Case> load_cases(const std::string& path, rules::Diagnostics& diags)
         c.mode = config::Mode::kMonitor;
       } else if (!is_scalar(m) || m.Scalar() != "enforce") {
         diags.error(pos_of(path, m), "'mode' is enforce or monitor");
+      }
+    }
+    if (const YAML::Node ch = item["channel"]; ch.IsDefined()) {
+      for (Channel x :
+           {Channel::kSyscall, Channel::kFileOpen, Channel::kFileExec, Channel::kFileModify}) {
+        if (is_scalar(ch) && ch.Scalar() == channel_name(x)) c.channel = x;
+      }
+      if (!c.channel) {
+        diags.error(pos_of(path, ch),
+                    "'channel' is syscall, fanotify-open, fanotify-exec or fanotify-modify");
       }
     }
     const YAML::Node expect = item["expect"];
@@ -244,7 +253,7 @@ std::vector<CaseResult> run_cases(const rules::CompiledRuleSet& rules,
     const ChannelMask channels = fields::event_type_channels(c.type);
     for (Channel ch :
          {Channel::kSyscall, Channel::kFileOpen, Channel::kFileExec, Channel::kFileModify}) {
-      if (!(channels & channel_bit(ch))) continue;
+      if (!(channels & channel_bit(ch)) || (c.channel && *c.channel != ch)) continue;
       event.set_channel(ch);
       const engine::Verdict v = pipeline.decide(rules, event, container);
       for (const auto& a : v.alerts) {

@@ -7,6 +7,7 @@
 //   - case: a mount in a container is blocked
 //     event: {evt.type: mount, container.id: 0123456789ab, proc.name: mount}
 //     mode: enforce                 # optional, default enforce
+//     channel: syscall              # optional: only this one (syscall, fanotify-open, ...)
 //     expect:
 //       rules: [Mount in container] # exactly these fire (rule_matching: all); [] none
 //       action: block               # alert | block | kill | none
@@ -41,9 +42,15 @@ struct Case {
   EventTypeId type = 0;
   std::vector<FieldSetting> fields;
   config::Mode mode = config::Mode::kEnforce;
+  // Only this channel (a recorded event's own); default: every channel of its type.
+  std::optional<Channel> channel;
   std::optional<std::vector<std::string>> expect_rules;
   std::optional<std::string> expect_action;  // alert, block, kill, none
 };
+
+// A field as a case or a recording writes it ("proc.aname[2]", "evt.arg.flags",
+// "evt.arg[0]"): its id, key, index and type; nullopt with `error` if vigil has no such field.
+std::optional<FieldSetting> parse_field(const std::string& written, std::string& error);
 
 // Reads a cases file; every problem is a diagnostic with file:line:col (an unknown field
 // is an error). Cases with errors are left out.
