@@ -119,7 +119,7 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
       }
       for (auto r = v.begin(); r != v.end(); ++r) {
         const std::string k = r->first.Scalar();
-        const YAML::Node& rv = r->second;
+        const YAML::Node rv = r->second;  // a copy: the iterator yields a temporary
         if (k == "enabled") {
           if (auto b = boolean(rv, "record.enabled")) c.record_enabled = *b;
         } else if (k == "path") {

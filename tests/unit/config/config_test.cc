@@ -34,6 +34,7 @@ successor_wait_s: 5
 log_level: warning
 log_stderr: false
 log_syslog: true
+record: {enabled: true, path: rec/events.jsonl, max_size: 100000}
 )");
   rules::Diagnostics d;
   auto c = load_config(path, d);
@@ -60,6 +61,9 @@ log_syslog: true
   EXPECT_EQ(c->log_level, "warning");
   EXPECT_FALSE(c->log_stderr);
   EXPECT_TRUE(c->log_syslog);
+  EXPECT_TRUE(c->record_enabled);
+  EXPECT_EQ(c->record_path, dir + "/rec/events.jsonl");
+  EXPECT_EQ(c->record_max_size, 100000);
 }
 
 TEST(Config, LogAndStopKeysAreChecked) {
