@@ -119,6 +119,9 @@ expect_in "expected and fired" "expected rules [], fired [Mount in container]; e
 expect_in "an unknown field is an error with its place" "wrong.yaml:5:28: error: unknown field 'proc.nmae'" \
   "$TEST_TMPDIR/err"
 check "rules test without cases" 2 "$vigil" rules test rules/
+check "the same tool on Falco's stable rules" 0 "$vigil" rules test \
+  --cases tests/rules/falco_stable_cases.yaml "$falco"
+expect_in "Falco's cases pass" " passed, 0 failed" "$TEST_TMPDIR/out"
 
 check "help" 0 "$vigil" --help
 expect_in "help lists rules validate" "rules validate [--json] PATH..." "$TEST_TMPDIR/out"
