@@ -41,6 +41,15 @@ hooks=/usr/share/containers/oci/hooks.d
 hooks_existed=no
 [ -d "$hooks" ] && hooks_existed=yes
 
+echo "== install --dry-run changes nothing"
+"$VIGIL" install --dry-run >"$it_dir/dry.out" 2>&1
+it_expect_eq "dry run exits 0" "$?" "0"
+it_expect_in "it says what it would do" "would create /usr/local/bin/vigil" "$(cat "$it_dir/dry.out")"
+it_expect_in "and for Podman's hook" "would create $hooks/vigil-precreate.json" "$(cat "$it_dir/dry.out")"
+it_expect_eq "no file changed" "$(snapshot)" "$before"
+[ ! -e /usr/local/bin/vigil ] && [ ! -e /etc/vigil ] && [ ! -e /var/lib/vigil ] &&
+  [ ! -e "$hooks/vigil-precreate.json" ] && it_ok "nothing was created" || it_fail "the dry run created files"
+
 echo "== install"
 "$VIGIL" install >"$it_dir/install.out" 2>&1
 rc=$?

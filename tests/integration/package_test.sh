@@ -35,20 +35,26 @@ verify=$(systemd-analyze verify /lib/systemd/system/vigil.service 2>&1)
 deps=$(dpkg-query -W -f='${Depends}' vigil)
 it_expect_in "Depends names the shared libraries' packages" "libseccomp2" "$deps"
 
-echo "== vigil install registers the packaged binary"
-/usr/bin/vigil install --runtime podman >"$it_dir/install.out" 2>&1
+echo "== vigil install registers the packaged binary (docs/install.md, as written)"
+containerd_before=$(sha256sum /etc/containerd/config.toml 2>/dev/null)
+vigil install >"$it_dir/install.out" 2>&1
+it_expect_eq "vigil install exits 0" "$?" "0"
 cat "$it_dir/install.out"
 it_expect_in "it says the package owns the binary" "packaged   /usr/bin/vigil" "$(cat "$it_dir/install.out")"
 it_expect_eq "the hook runs /usr/bin/vigil" \
   "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hook"]["path"])' "$hooks/vigil-precreate.json")" \
   "/usr/bin/vigil"
 [ ! -e /usr/local/bin/vigil ] && it_ok "nothing copied to /usr/local/bin" || it_fail "/usr/local/bin/vigil was made"
+grep -q '/usr/bin/vigil-runc' /etc/containerd/config.toml &&
+  it_ok "containerd's handler runs the packaged shim" || it_fail "containerd config not registered"
 
 echo "== dpkg --purge"
 dpkg --purge vigil >"$it_dir/purge.out" 2>&1 && it_ok "purges" || { it_fail "dpkg --purge"; cat "$it_dir/purge.out"; }
 left=$(ls -d /usr/bin/vigil /usr/bin/vigil-runc /etc/vigil /lib/systemd/system/vigil.service /var/lib/vigil \
   "$hooks/vigil-precreate.json" 2>/dev/null)
 it_expect_eq "nothing is left" "$left" ""
+it_expect_eq "containerd's config is back as it was" "$(sha256sum /etc/containerd/config.toml 2>/dev/null)" \
+  "$containerd_before"
 [ "$hooks_existed" = yes ] || [ ! -e "$hooks" ] && it_ok "not even the hooks folder install made" ||
   it_fail "$hooks left"
 dpkg -s vigil >/dev/null 2>&1 && it_fail "dpkg still knows vigil" || it_ok "dpkg knows vigil no more"
