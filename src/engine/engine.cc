@@ -233,14 +233,8 @@ void Engine::run() {
 void Engine::record(Event& live, const Container& c, const Verdict& v) {
   if (!recorder_) return;
   RecordedVerdict rv;
-  rv.decided = "none";
-  int rank = 0;
-  for (const auto& a : v.alerts) {
-    rv.rules.push_back(a.rule);
-    const std::string what = a.action.rfind("would ", 0) == 0 ? a.action.substr(6) : a.action;
-    const int r = what == "kill" ? 3 : what == "block" ? 2 : 1;
-    if (r > rank) rank = r, rv.decided = what;
-  }
+  for (const auto& a : v.alerts) rv.rules.push_back(a.rule);
+  rv.decided = v.matched() ? std::string(action_name(v.decided)) : "none";
   rv.applied = v.matched() ? std::string(action_name(v.action)) : "none";
   recorder_->record(fields::CapturedEvent(live, *record_refs_), record_refs_, c.info.id, now_ns(),
                     std::move(rv));

@@ -27,6 +27,7 @@ Verdict VerdictPipeline::decide(const RuleSet& rules, Event& event,
     }
   }
   // Monitor mode: every block and kill becomes an alert that says what it would have done.
+  v.decided = strongest;
   v.action = enforcing() ? strongest : Action::kAlert;
   v.error = error;
   // The alerts' fields are read before answering: once answered, a short-lived process may

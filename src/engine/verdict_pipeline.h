@@ -21,6 +21,9 @@ struct Verdict {
   // What the answer must do: kAlert lets the event go on (always so in monitor mode),
   // kBlock refuses it with `error` (seccomp) or FAN_DENY, kKill also kills the process.
   Action action = Action::kAlert;
+  // What the matched rules add up to before the mode is applied (equal to `action` in
+  // enforce mode): what a recording and a replay compare.
+  Action decided = Action::kAlert;
   int error = EPERM;
   // One per matched rule, fields already read. Queue them before answering (they are
   // journaled), write them after.

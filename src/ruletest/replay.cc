@@ -23,13 +23,10 @@ std::optional<Channel> channel_of(const std::string& name) {
   return std::nullopt;
 }
 
-int rank_of(const std::string& a) {
-  return a == "kill" ? 3 : a == "block" ? 2 : a == "alert" ? 1 : 0;
-}
-
 // One recorded event, re-decided.
 struct Replayed {
   std::string container, type, recorded, now;
+  bool blocks = false;  // now blocks or kills
   std::vector<std::string> rules;
   std::string what;  // a short description: the event's most telling field
   std::string channel;
@@ -112,6 +109,7 @@ size_t replay(const rules::CompiledRuleSet& rules, const std::string& events_pat
     r.type = j["type"].get<std::string>();
     r.recorded = j.value("decided", std::string("none"));
     r.now = v.matched() ? std::string(action_name(v.action)) : "none";
+    r.blocks = v.matched() && v.action != Action::kAlert;
     for (const auto& a : v.alerts) r.rules.push_back(a.rule);
     r.what = describe(fields);
     r.channel = j.value("channel", std::string());
@@ -128,10 +126,10 @@ size_t replay(const rules::CompiledRuleSet& rules, const std::string& events_pat
     auto& c = per_container[r.container];
     ++c[0];
     if (!r.rules.empty()) ++c[1];
-    if (rank_of(r.now) >= 2) ++c[2];
+    if (r.blocks) ++c[2];
     for (const auto& rule : r.rules) {
       ++per_rule[rule].first;
-      if (rank_of(r.now) >= 2) ++per_rule[rule].second;
+      if (r.blocks) ++per_rule[rule].second;
     }
     if (r.now != r.recorded) changed.push_back(&r);
   }
@@ -146,7 +144,7 @@ size_t replay(const rules::CompiledRuleSet& rules, const std::string& events_pat
     }
     j["blocked"] = nlohmann::json::array();
     for (const auto& r : events) {
-      if (rank_of(r.now) >= 2) {
+      if (r.blocks) {
         j["blocked"].push_back(
             {{"container", r.container}, {"type", r.type}, {"event", r.what}, {"rules", r.rules}});
       }

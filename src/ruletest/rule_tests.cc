@@ -35,12 +35,6 @@ bool is_seq(const YAML::Node& n) { return n.IsDefined() && n.IsSequence(); }
 
 const char* const kActions[] = {"none", "alert", "block", "kill"};
 
-int action_rank(const std::string& a) {
-  for (int i = 0; i < 4; ++i)
-    if (a == kActions[i]) return i;
-  return 0;
-}
-
 }  // namespace
 
 std::optional<FieldSetting> parse_field(const std::string& written, std::string& error) {
@@ -249,7 +243,7 @@ std::vector<CaseResult> run_cases(const rules::CompiledRuleSet& rules,
     }
     const engine::VerdictPipeline pipeline(c.mode, "rules-test");
     std::set<std::string> fired;
-    int rank = 0;
+    std::optional<Action> strongest;  // none while nothing matched
     const ChannelMask channels = fields::event_type_channels(c.type);
     for (Channel ch :
          {Channel::kSyscall, Channel::kFileOpen, Channel::kFileExec, Channel::kFileModify}) {
@@ -259,12 +253,12 @@ std::vector<CaseResult> run_cases(const rules::CompiledRuleSet& rules,
       for (const auto& a : v.alerts) {
         if (fired.insert(a.rule).second) r.outputs.push_back(a.rule + ": " + a.output);
       }
-      if (v.matched()) rank = std::max(rank, action_rank(std::string(action_name(v.action))));
+      if (v.matched() && (!strongest || int(v.action) > int(*strongest))) strongest = v.action;
     }
     for (const auto& rule : rules.rules()) {
       if (fired.count(rule.facts.name)) r.fired.push_back(rule.facts.name);
     }
-    r.action = kActions[rank];
+    r.action = strongest ? std::string(action_name(*strongest)) : "none";
     if (c.expect_rules) {
       std::vector<std::string> want = *c.expect_rules, got = r.fired;
       std::sort(want.begin(), want.end());

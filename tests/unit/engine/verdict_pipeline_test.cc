@@ -80,6 +80,7 @@ TEST(VerdictPipeline, MonitorModeLetsEverythingGoAndSaysWhatItWouldHaveDone) {
   mkdir.set("fs.path.name", "/etc/x");
   Verdict v = p.decide(*rules, mkdir, container());
   EXPECT_EQ(v.action, Action::kAlert);
+  EXPECT_EQ(v.decided, Action::kBlock) << "what enforce mode would have done";
   ASSERT_EQ(v.alerts.size(), 2u);
   EXPECT_EQ(v.alerts[1].action, "would block");
   testing::FakeEvent ptrace("ptrace");
