@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "src/engine/verdict_pipeline.h"
+#include "src/fields/captured_event.h"
 #include "src/fields/event_types.h"
-#include "src/ruletest/case_event.h"
+#include "src/fields/registry.h"
 #include "src/ruletest/rule_tests.h"
 #include "vigil/verdict.h"
 
@@ -42,19 +43,23 @@ std::string describe(const nlohmann::json& fields) {
 }
 
 // Sets one recorded value on the event; false if the field is unknown here.
-bool set_field(CaseEvent& e, const std::string& name, const nlohmann::json& v, std::string& error) {
+bool set_field(fields::CapturedEvent& e, const std::string& name, const nlohmann::json& v,
+               std::string& error) {
   auto f = parse_field(name, error);
   if (!f) return false;
+  const FieldRef ref{f->id, f->index, f->key};
   if (v.is_array()) {
     std::vector<std::string> items;
     for (const auto& i : v) items.push_back(i.is_string() ? i.get<std::string>() : i.dump());
-    e.set_list(f->id, f->index, f->key, items);
+    const std::vector<std::string_view> views(items.begin(), items.end());
+    e.set(ref, Value::list(views.data(), views.size()));
   } else if (v.is_boolean()) {
-    e.set_bool(f->id, f->index, f->key, v.get<bool>());
+    e.set(ref, Value::of_bool(v.get<bool>()));
   } else if (v.is_number_integer()) {
-    e.set_int(f->id, f->index, f->key, v.get<int64_t>());
+    e.set(ref, Value::of_int(v.get<int64_t>()));
   } else if (v.is_string()) {
-    e.set(f->id, f->index, f->key, v.get<std::string>());
+    const std::string s = v.get<std::string>();
+    e.set(ref, Value::of(s));
   } else {
     error = "field '" + name + "' has a value of no known kind";
     return false;
@@ -93,9 +98,9 @@ size_t replay(const rules::CompiledRuleSet& rules, const std::string& events_pat
       ++bad;
       continue;
     }
-    CaseEvent event(*type);
-    event.set_channel(*channel);
-    event.set(evt_type, -1, "", j["type"].get<std::string>());
+    fields::CapturedEvent event(*type, *channel);
+    const std::string type_name = j["type"].get<std::string>();
+    event.set(FieldRef{evt_type, -1, {}}, Value::of(type_name));
     const auto fields = j.value("fields", nlohmann::json::object());
     for (const auto& [name, v] : fields.items()) {
       std::string error;

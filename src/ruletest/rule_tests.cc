@@ -7,9 +7,9 @@
 #include <set>
 
 #include "src/engine/verdict_pipeline.h"
+#include "src/fields/captured_event.h"
 #include "src/fields/event_types.h"
 #include "src/fields/registry.h"
-#include "src/ruletest/case_event.h"
 #include "vigil/verdict.h"
 
 namespace vigil::ruletest {
@@ -224,19 +224,21 @@ std::vector<CaseResult> run_cases(const rules::CompiledRuleSet& rules,
   for (const auto& c : cases) {
     CaseResult r;
     r.c = &c;
-    CaseEvent event(c.type);
+    fields::CapturedEvent event(c.type, Channel::kSyscall);
     fields::ContainerInfo container;
     for (const auto& f : c.fields) {
+      const FieldRef ref{f.id, f.index, f.key};
       if (f.is_list) {
-        event.set_list(f.id, f.index, f.key, f.values);
+        const std::vector<std::string_view> items(f.values.begin(), f.values.end());
+        event.set(ref, Value::list(items.data(), items.size()));
       } else if (f.type == FieldType::kInt) {
-        event.set_int(f.id, f.index, f.key, std::stoll(f.values.front(), nullptr, 0));
+        event.set(ref, Value::of_int(std::stoll(f.values.front(), nullptr, 0)));
       } else if (f.type == FieldType::kBool) {
         bool b = false;
         YAML::convert<bool>::decode(YAML::Node(f.values.front()), b);
-        event.set_bool(f.id, f.index, f.key, b);
+        event.set(ref, Value::of_bool(b));
       } else {
-        event.set(f.id, f.index, f.key, f.values.front());
+        event.set(ref, Value::of(f.values.front()));
       }
       if (f.name == "container.id") container.id = container.full_id = f.values.front();
       if (f.name == "container.name") container.name = f.values.front();
