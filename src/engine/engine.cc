@@ -4,11 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "src/common/log.h"
+#include "src/engine/systemd.h"
 #include "src/fields/file_event.h"
 #include "src/rules/compiler.h"
 
@@ -278,7 +278,7 @@ nlohmann::json Engine::status() {
                                                 {"written", recorder_->written()},
                                                 {"dropped", recorder_->dropped()}}
                                : nlohmann::json(nullptr)},
-          {"on_stop", std::getenv("NOTIFY_SOCKET")
+          {"on_stop", systemd::under_systemd()
                           ? std::string("stores the containers' fds in systemd's file "
                                         "descriptor store: `systemctl restart` takes them "
                                         "back; `systemctl stop` lets them go (ENOSYS)")

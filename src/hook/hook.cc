@@ -50,7 +50,7 @@ int run_precreate(const config::Config& cfg, const std::string& input, std::ostr
 int run_state_hook(Stage stage, const config::Config& cfg, const std::string& input,
                    std::ostream& err) {
   const std::string_view name = stage_name(stage);
-  const int refused = stage == Stage::kPoststop ? 0 : 1;
+  const int refused = config_failure_status(stage);  // poststop never fails the runtime
   nlohmann::json state = nlohmann::json::parse(input, nullptr, false);
   if (state.is_discarded() || !state.is_object() || !state.contains("id")) {
     err << "vigil hook " << name << ": stdin is not an OCI state (JSON with an id)\n";

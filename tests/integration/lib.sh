@@ -75,10 +75,10 @@ PY
   echo "$b"
 }
 
-# it_start_daemon MODE RULES_FILE: writes a config and starts the daemon.
-it_start_daemon() {  # MODE RULES [EXTRA-CONFIG-LINES]
+# it_write_config MODE RULES [EXTRA-CONFIG-LINES]: the test's config, $it_dir/vigil.yaml
+# (its sockets and alert file in $it_dir), and an empty alert file.
+it_write_config() {
   local mode="$1" rules="$2" extra="${3:-}"
-  it_stop_daemon
   cat >"$it_dir/vigil.yaml" <<YAML
 rules_files: [$rules]
 mode: $mode
@@ -92,6 +92,12 @@ on_daemon_unavailable: deny
 $extra
 YAML
   : >"$it_dir/alerts.json"
+}
+
+# it_start_daemon MODE RULES_FILE [EXTRA-CONFIG-LINES]: writes a config and starts the daemon.
+it_start_daemon() {
+  it_stop_daemon
+  it_write_config "$@"
   rm -f "$it_dir/seccomp.sock" "$it_dir/control.sock"  # a stopped daemon's: not a sign of this one
   "$VIGIL" daemon -c "$it_dir/vigil.yaml" 2>>"$it_dir/daemon.log" &
   it_daemon_pid=$!
@@ -101,6 +107,56 @@ YAML
   done
   it_fail "daemon did not start"; cat "$it_dir/daemon.log"
   return 1
+}
+
+# The restart tests' workload: $it_dir/rules.yaml makes every execve a notification and
+# blocks mkdir below /blocked; it_loop_bundle NAME [TAIL] is a container that loops on
+# both until /tmp/enough exists, prints "rounds=N blocked=N bad=N", then runs TAIL.
+it_loop_rules() {
+  cat >"$it_dir/rules.yaml" <<'YAML'
+- rule: Exec of forbidden
+  desc: makes every execve a seccomp notification
+  condition: evt.type = execve and evt.arg.filename = /forbidden
+  output: forbidden exec (file=%evt.arg.filename)
+  priority: WARNING
+  action: block
+- rule: Block mkdir below /blocked
+  desc: the block that must hold across the restart
+  condition: evt.type in (mkdir, mkdirat) and fd.name startswith /blocked/
+  output: mkdir blocked (file=%fd.name)
+  priority: WARNING
+  action: block
+YAML
+}
+it_loop_bundle() {  # NAME [TAIL]
+  it_bundle "$1" sh -c 'i=0; bad=0; blocked=0; touch /tmp/running
+while [ ! -e /tmp/enough ]; do
+  /usr/bin/probe x >/dev/null 2>/tmp/err || { bad=$((bad+1)); cat /tmp/err; }
+  if mkdir /blocked/d$i 2>/tmp/err; then bad=$((bad+1)); echo "mkdir d$i was allowed"
+  elif grep -q "not permitted" /tmp/err; then blocked=$((blocked+1))
+  else bad=$((bad+1)); cat /tmp/err; fi
+  i=$((i+1))
+done
+echo rounds=$i blocked=$blocked bad=$bad
+'"${2:-}"
+}
+# it_loop_check OUTPUT-FILE WHAT: the loop's line in the container's output: no failed
+# call, every mkdir blocked, enough rounds, one alert per blocked mkdir. Sets it_rounds.
+it_loop_check() {
+  local out
+  for _ in $(seq 100); do grep -q rounds= "$1" && break; sleep 0.1; done
+  out=$(grep rounds= "$1")
+  echo "$out"
+  it_rounds=$(echo "$out" | sed -n 's/.*rounds=\([0-9]*\).*/\1/p')
+  it_expect_eq "no failed call across $2 (no ENOSYS, no error)" \
+    "$(echo "$out" | sed -n 's/.*bad=\([0-9]*\).*/\1/p')" "0"
+  it_expect_eq "every mkdir was blocked" "$(echo "$out" | sed -n 's/.*blocked=\([0-9]*\).*/\1/p')" \
+    "$it_rounds"
+  [ "${it_rounds:-0}" -gt 20 ] && it_ok "the loop ran $it_rounds rounds across $2" ||
+    it_fail "the loop ran only ${it_rounds:-0} rounds"
+  it_expect_eq "one alert per blocked mkdir, none lost" \
+    "$(it_alerts "Block mkdir below /blocked" fd.name "$it_rounds" | sort -u | grep -c '^/blocked/d')" \
+    "$it_rounds"
 }
 
 # it_run RUNTIME ID BUNDLE: runs the container in the foreground (runc or crun; crun

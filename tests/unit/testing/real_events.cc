@@ -19,44 +19,6 @@
 #include "src/fields/syscall_event.h"
 
 namespace vigil::testing {
-namespace {
-
-bool send_fd(int sock, int fd) {
-  char data = 'f';
-  iovec iov{&data, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  return ::sendmsg(sock, &msg, 0) == 1;
-}
-
-int receive_fd(int sock) {
-  char data;
-  iovec iov{&data, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-  return fd;
-}
-
-}  // namespace
-
 RealEvents capture_syscalls(const std::set<std::string>& syscalls,
                             const std::vector<FieldRef>& refs, const std::string& script,
                             size_t max_events) {
@@ -96,10 +58,11 @@ RealEvents capture_syscalls(const std::set<std::string>& syscalls,
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     const int fd = int(
         ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog));
-    if (fd < 0 || !send_fd(sv[1], fd)) ::_exit(126);
-    ::close(fd);
+    // The parent takes the listener itself (pidfd_getfd): only its number travels.
+    if (fd < 0 || ::write(sv[1], &fd, sizeof(fd)) != sizeof(fd)) ::_exit(126);
     char go;
     if (::read(sv[1], &go, 1) != 1) ::_exit(126);
+    ::close(fd);
     ::execve("/bin/sh", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
     ::_exit(127);
   }
@@ -109,7 +72,12 @@ RealEvents capture_syscalls(const std::set<std::string>& syscalls,
     out.error = std::string("fork: ") + std::strerror(errno);
     return out;
   }
-  UniqueFd notify(receive_fd(sock.get()));
+  int child_fd = -1;
+  UniqueFd pidfd(int(::syscall(SYS_pidfd_open, child, 0)));
+  UniqueFd notify;
+  if (pidfd && ::read(sock.get(), &child_fd, sizeof(child_fd)) == sizeof(child_fd)) {
+    notify.reset(int(::syscall(SYS_pidfd_getfd, pidfd.get(), child_fd, 0)));
+  }
   if (!notify) {
     out.error = "the child could not load a seccomp filter with a listener";
   } else {
