@@ -171,14 +171,7 @@ class Keeper {
     engine_started_ = false;
     channel_ = std::move(mine);
     started_ = Clock::now();
-    size_t handed = 0;
-    for (const auto& [key, k] : kept_) {
-      std::vector<int> fds;
-      for (const auto& f : k.fds) fds.push_back(f.get());
-      if (send_message(channel_.get(), {{"op", "kept"}, {"key", key}, {"meta", k.meta}}, fds)) {
-        ++handed;
-      }
-    }
+    const size_t handed = send_kept(channel_.get(), kept_);
     send_message(channel_.get(), {{"op", "ready"}, {"history", history_}});
     log::info("engine " + std::to_string(pid) + " started" +
               (kept_.empty() ? "" : "; handed it " + std::to_string(handed) + " kept sessions"));

@@ -32,6 +32,16 @@ Received receive_within(int sock, int timeout_ms, nlohmann::json& msg, std::vect
 
 }  // namespace
 
+size_t send_kept(int sock, const KeptItems& kept) {
+  size_t sent = 0;
+  for (const auto& [key, k] : kept) {
+    std::vector<int> fds;
+    for (const auto& f : k.fds) fds.push_back(f.get());
+    sent += send_message(sock, {{"op", "kept"}, {"key", key}, {"meta", k.meta}}, fds);
+  }
+  return sent;
+}
+
 std::string handover_socket_path(const config::Config& cfg) {
   return (std::filesystem::path(cfg.control_socket).parent_path() / "handover.sock").string();
 }
@@ -188,12 +198,7 @@ pid_t read_take_over(int conn) {
 
 bool hand_over(int conn, int listener, int control, const KeptItems& kept) {
   if (!send_message(conn, {{"op", "sockets"}}, {listener, control})) return false;
-  for (const auto& [key, k] : kept) {
-    std::vector<int> fds;
-    for (const auto& f : k.fds) fds.push_back(f.get());
-    if (!send_message(conn, {{"op", "kept"}, {"key", key}, {"meta", k.meta}}, fds)) return false;
-  }
-  if (!send_message(conn, {{"op", "ready"}})) return false;
+  if (send_kept(conn, kept) != kept.size() || !send_message(conn, {{"op", "ready"}})) return false;
   nlohmann::json msg;
   std::vector<UniqueFd> fds;
   return receive_within(conn, 10000, msg, fds) == Received::kMessage &&

@@ -32,6 +32,10 @@ struct Kept {
 };
 using KeptItems = std::map<std::string, Kept>;
 
+// Sends each kept item as {"op":"kept","key":K,"meta":M} with its fds: to a new engine,
+// and to a successor keeper. Returns how many went.
+size_t send_kept(int sock, const KeptItems& kept);
+
 // Next to the control socket: /run/vigil/handover.sock by default.
 std::string handover_socket_path(const config::Config& cfg);
 
