@@ -4,6 +4,7 @@
 // kernel or another sink.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "vigil/alert.h"
@@ -18,6 +19,8 @@ class AlertSink {
   // Writes one alert. Called only from the sink's own thread, one alert at a time; may
   // block (a full disk, a slow peer). False if the alert could not be written (counted).
   virtual bool write(const Alert& a) = 0;
+  // Why the last write() failed, for the daemon's log ("connect to host:443: refused").
+  virtual std::string last_error() const { return {}; }
   // Reopens what it writes to (after a log rotation). Same thread rules as write().
   virtual void reopen() {}
 };

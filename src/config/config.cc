@@ -1,24 +1,16 @@
 // Config file parsing: every key checked for type, unknown keys warned about.
 #include "src/config/config.h"
 
+#include "src/config/reader.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
 namespace vigil::config {
-namespace {
-
-rules::Position pos_of(const std::string& file, const YAML::Node& n) {
-  const auto m = n.Mark();
-  if (m.is_null() || m.line < 0) return {file, 0, 0};
-  return {file, uint32_t(m.line + 1), uint32_t(m.column + 1)};
-}
-
-}  // namespace
 
 std::optional<Config> load_config(const std::string& path, rules::Diagnostics& diags) {
   std::ifstream in(path, std::ios::binary);
@@ -38,51 +30,28 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
   Config c;
   c.path = path;
   if (root.IsNull()) return c;
+  Reader r(path, diags);
   if (!root.IsMap()) {
-    diags.error(pos_of(path, root), "config must be a mapping of keys");
+    r.error(root, "config must be a mapping of keys");
     return std::nullopt;
   }
   const size_t errors_before = diags.error_count();
-  const auto base = std::filesystem::path(path).parent_path();
-  auto str = [&](const YAML::Node& n, const std::string& key) -> std::optional<std::string> {
-    if (!n.IsScalar()) {
-      diags.error(pos_of(path, n), "'" + key + "' must be a string");
-      return std::nullopt;
-    }
-    return n.Scalar();
-  };
-  auto boolean = [&](const YAML::Node& n, const std::string& key) -> std::optional<bool> {
-    bool b = false;
-    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b)) {
-      diags.error(pos_of(path, n), "'" + key + "' must be true or false");
-      return std::nullopt;
-    }
-    return b;
-  };
-  auto enabled = [&](const YAML::Node& n, const std::string& key) -> std::optional<bool> {
-    if (!n.IsMap()) {
-      diags.error(pos_of(path, n), "'" + key + "' must be a mapping with 'enabled'");
-      return std::nullopt;
-    }
-    if (!n["enabled"].IsDefined()) return true;
-    return boolean(n["enabled"], key + ".enabled");
-  };
+  auto str = [&](const YAML::Node& n, const std::string& key) { return r.str(n, key); };
+  auto boolean = [&](const YAML::Node& n, const std::string& key) { return r.boolean(n, key); };
+  auto pos_of = [&](const std::string&, const YAML::Node& n) { return r.pos(n); };
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.Scalar();
     const YAML::Node v = it->second;
     if (key == "rules_files" || key == "rules_file") {
       c.rules_files.clear();
       if (v.IsScalar()) {
-        c.rules_files.push_back(v.Scalar());
+        if (auto f = r.path(v, key)) c.rules_files.push_back(*f);
       } else if (v.IsSequence()) {
         for (const auto& f : v) {
-          if (auto s = str(f, key)) c.rules_files.push_back(*s);
+          if (auto p = r.path(f, key)) c.rules_files.push_back(*p);
         }
       } else {
-        diags.error(pos_of(path, v), "'rules_files' must be a list of files or folders");
-      }
-      for (auto& f : c.rules_files) {
-        if (!f.empty() && f[0] != '/') f = (base / f).lexically_normal().string();
+        r.error(v, "'rules_files' must be a list of files or folders");
       }
     } else if (key == "mode") {
       auto s = str(v, key);
@@ -112,49 +81,25 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
                     "notice, info, debug");
       }
     } else if (key == "record") {
-      if (!v.IsMap()) {
-        diags.error(pos_of(path, v),
-                    "'record' must be a mapping with 'enabled', 'path', 'max_size'");
-        continue;
-      }
-      for (auto r = v.begin(); r != v.end(); ++r) {
-        const std::string k = r->first.Scalar();
-        const YAML::Node rv = r->second;  // a copy: the iterator yields a temporary
+      r.section(v, key, [&](const std::string& k, const YAML::Node& rv) {
         if (k == "enabled") {
-          if (auto b = boolean(rv, "record.enabled")) c.record_enabled = *b;
+          if (auto b = r.boolean(rv, "record.enabled")) c.record_enabled = *b;
         } else if (k == "path") {
-          if (auto s = str(rv, "record.path")) {
-            c.record_path =
-                s->empty() || (*s)[0] == '/' ? *s : (base / *s).lexically_normal().string();
-          }
+          if (auto s = r.path(rv, "record.path")) c.record_path = *s;
         } else if (k == "max_size") {
-          int64_t n = 0;
-          if (!rv.IsScalar() || !YAML::convert<int64_t>::decode(rv, n) || n < 65536) {
-            diags.error(pos_of(path, rv),
-                        "'record.max_size' must be a number of bytes, at least 65536");
-          } else {
-            c.record_max_size = n;
+          if (auto n =
+                  r.integer(rv, "record.max_size", 65536, int64_t(1) << 40, "a number of bytes")) {
+            c.record_max_size = *n;
           }
         } else {
-          diags.warning(pos_of(path, r->first),
-                        "unknown key 'record." + k + "'; the key is ignored");
+          return false;
         }
-      }
+        return true;
+      });
     } else if (key == "log_stderr") {
       if (auto b = boolean(v, key)) c.log_stderr = *b;
     } else if (key == "log_syslog") {
       if (auto b = boolean(v, key)) c.log_syslog = *b;
-    } else if (key == "json_output") {
-      if (auto b = boolean(v, key)) c.json_output = *b;
-    } else if (key == "stdout_output") {
-      if (auto b = enabled(v, key)) c.stdout_output = *b;
-    } else if (key == "syslog_output") {
-      if (auto b = enabled(v, key)) c.syslog_output = *b;
-    } else if (key == "file_output") {
-      if (auto b = enabled(v, key)) c.file_output = *b;
-      if (v.IsMap() && v["filename"].IsDefined()) {
-        if (auto s = str(v["filename"], "file_output.filename")) c.file_output_path = *s;
-      }
     } else if (key == "listener_socket") {
       if (auto s = str(v, key)) c.listener_socket = *s;
     } else if (key == "control_socket") {
@@ -213,8 +158,8 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         c.decision_cache = DecisionCache::kOff;
       else if (s)
         diags.error(pos_of(path, v), "'decision_cache' must be directory, file or off");
-    } else {
-      diags.warning(pos_of(path, it->first), "unknown key '" + key + "'; the key is ignored");
+    } else if (!parse_output_key(r, key, v, c)) {
+      r.warning(it->first, "unknown key '" + key + "'; the key is ignored");
     }
   }
   if (diags.error_count() > errors_before) return std::nullopt;

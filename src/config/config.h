@@ -8,6 +8,7 @@
 
 #include "src/rules/diagnostics.h"
 #include "vigil/rule_set.h"
+#include "vigil/verdict.h"
 
 namespace vigil::config {
 
@@ -26,6 +27,43 @@ inline const std::vector<std::string>& cache_barrier_syscalls() {
   return names;
 }
 
+// Falco's http_output: one POST of the alert's JSON per alert (Falcosidekick, a SIEM).
+struct HttpOutput {
+  bool enabled = false;
+  std::string url;
+  std::string user_agent = "vigil";
+  bool insecure = false;                    // https without checking the server's certificate
+  std::string ca_cert, ca_bundle, ca_path;  // empty: the system's CAs
+  bool mtls = false;
+  std::string client_cert = "/etc/vigil/certs/client/client.crt";
+  std::string client_key = "/etc/vigil/certs/client/client.key";
+  bool compress_uploads = false;  // gzip the body (Content-Encoding: gzip)
+  bool keep_alive = true;         // one connection for every alert
+};
+
+// Falco's program_output: alerts as lines on a program's stdin (run by /bin/sh -c).
+struct ProgramOutput {
+  bool enabled = false;
+  std::string program;
+  bool keep_alive = false;  // one program for every alert (restarted if it exits), else one each
+};
+
+// Falco's webserver: the health endpoint and, when enabled, /metrics for Prometheus.
+struct Webserver {
+  bool enabled = false;
+  std::string listen_address = "0.0.0.0";
+  int listen_port = 8765;
+  std::string k8s_healthz_endpoint = "/healthz";
+  bool prometheus_metrics_enabled = false;
+};
+
+// One of Falco's `rules:` selectors, applied in order to the loaded rules.
+struct RuleSelector {
+  bool enable = false;
+  bool by_tag = false;                // else by rule name ("*" wildcards)
+  std::vector<std::string> patterns;  // rule names or tags
+};
+
 struct Config {
   std::string path;  // the file read, "" for built-in defaults
   std::vector<std::string> rules_files = {"/etc/vigil/rules.d"};
@@ -36,6 +74,18 @@ struct Config {
   bool syslog_output = true;
   bool file_output = false;
   std::string file_output_path = "/var/log/vigil/alerts.json";
+  HttpOutput http_output;
+  ProgramOutput program_output;
+  // Falco's output options (config_outputs.cc).
+  bool json_include_output_property = true;
+  bool json_include_tags_property = true;
+  bool time_format_iso_8601 = false;
+  bool buffered_outputs = false;
+  size_t outputs_queue_capacity = 65536;  // per output; Falco's 0 (unbounded) means this
+  // Rules below this priority are not loaded (`rules list` shows them as left out).
+  Priority min_priority = Priority::kDebug;
+  std::vector<RuleSelector> rule_selectors;
+  Webserver webserver;
   std::string listener_socket = "/run/vigil/seccomp.sock";
   std::string control_socket = "/run/vigil/control.sock";
   Unavailable on_daemon_unavailable = Unavailable::kAllow;

@@ -78,16 +78,11 @@ bool Engine::load_rules() {
 
 bool Engine::start() {
   if (!load_rules()) return false;
-  outputs::OutputConfig oc;
-  oc.json = cfg_.json_output;
-  oc.stdout_enabled = cfg_.stdout_output;
-  oc.syslog_enabled = cfg_.syslog_output;
-  oc.file_enabled = cfg_.file_output;
-  oc.file_path = cfg_.file_output_path;
   std::vector<std::string> sink_errors;
-  auto sinks = outputs::make_sinks(oc, sink_errors);
+  auto sinks = outputs::make_sinks(outputs::output_config(cfg_), sink_errors);
   for (const auto& e : sink_errors) log::error(e);
-  outputs_ = std::make_unique<outputs::AlertDispatcher>(std::move(sinks));
+  outputs_ =
+      std::make_unique<outputs::AlertDispatcher>(std::move(sinks), cfg_.outputs_queue_capacity);
   if (cfg_.record_enabled) {
     recorder_ = std::make_unique<Recorder>(cfg_.record_path, cfg_.record_max_size);
     log::info("recording every evaluated event to " + cfg_.record_path);

@@ -3,12 +3,47 @@
 
 #include <unistd.h>
 
+#include "src/common/log.h"
+
 namespace vigil::outputs {
 
 AlertDispatcher::AlertDispatcher(std::vector<std::unique_ptr<AlertSink>> sinks, size_t capacity) {
   for (auto& s : sinks) {
     queues_.push_back(std::make_unique<SinkQueue>(
-        std::move(s), capacity, [this](const std::shared_ptr<Pending>& p) { settled(p); }));
+        std::move(s), capacity, [this](const std::shared_ptr<Pending>& p) { settled(p); },
+        [this](SinkQueue& q, bool failing, const std::string& why, const Alert& at) {
+          trouble(q, failing, why, at);
+        }));
+  }
+}
+
+// On the failing sink's thread: said once in the log, and as an alert to every other sink
+// (the failing one may not be able to take it).
+void AlertDispatcher::trouble(SinkQueue& q, bool failing, const std::string& why, const Alert& at) {
+  const std::string name(q.name());
+  std::string what;
+  if (failing) {
+    what = "the " + name + " output fails: " + (why.empty() ? "write failed" : why) +
+           "; its alerts are lost (counted in vigil status and metrics) until it works again";
+    log::error(what);
+  } else {
+    what = "the " + name + " output works again after " + std::to_string(q.failed()) +
+           " failed alerts in all";
+    log::info(what);
+  }
+  auto p = std::make_shared<Pending>();
+  p->alert.time_ns = at.time_ns;
+  p->alert.rule = failing ? "vigil: output failing" : "vigil: output recovered";
+  p->alert.priority = failing ? Priority::kError : Priority::kNotice;
+  p->alert.output = what;
+  p->alert.action = "alert";
+  p->alert.hostname = at.hostname;
+  p->alert.id = at.id + "-" + name;
+  int others = 0;
+  for (auto& other : queues_) others += other.get() != &q;
+  p->remaining = others;
+  for (auto& other : queues_) {
+    if (other.get() != &q) other->push(p);
   }
 }
 

@@ -37,6 +37,7 @@ class AlertDispatcher {
  private:
   void enqueue(std::shared_ptr<Pending> p);
   void settled(const std::shared_ptr<Pending>& p);
+  void trouble(SinkQueue& q, bool failing, const std::string& why, const Alert& at);
   mutable std::mutex mu_;  // the journal and the ids
   AlertJournal journal_;
   uint64_t journal_gen_ = 0;

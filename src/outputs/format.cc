@@ -18,9 +18,25 @@ std::string rfc3339(int64_t ns) {
   return out;
 }
 
+// Falco's text time without time_format_iso_8601: the local time of day, in ns.
+std::string time_of_day(int64_t ns) {
+  time_t secs = time_t(ns / 1000000000);
+  struct tm tm;
+  localtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%09lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(ns % 1000000000));
+  return buf;
+}
+
+std::string text_body(const Alert& a) {
+  return std::string(priority_name(a.priority)) + " " + a.output + " (rule=" + a.rule +
+         " action=" + a.action + " container=" + a.container_id + ")";
+}
+
 }  // namespace
 
-std::string to_json_line(const Alert& a) {
+std::string to_json_line(const Alert& a, const FormatOptions& o) {
   nlohmann::json fields = nlohmann::json::object();
   for (const auto& [k, v] : a.output_fields) fields[k] = v;
   nlohmann::json j = {
@@ -29,13 +45,13 @@ std::string to_json_line(const Alert& a) {
       {"priority", std::string(priority_name(a.priority))},
       {"source", "syscall"},
       {"hostname", a.hostname},
-      {"output", a.output},
       {"output_fields", fields},
-      {"tags", a.tags},
       {"action", a.action},
       {"container",
        {{"id", a.container_id}, {"name", a.container_name}, {"image", a.container_image}}},
   };
+  if (o.include_output) j["output"] = a.output;
+  if (o.include_tags) j["tags"] = a.tags;
   if (!a.id.empty()) j["id"] = a.id;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -75,9 +91,16 @@ std::optional<Alert> from_record(const std::string& text) {
   }
 }
 
-std::string to_text_line(const Alert& a) {
-  return rfc3339(a.time_ns) + ": " + std::string(priority_name(a.priority)) + " " + a.output +
-         " (rule=" + a.rule + " action=" + a.action + " container=" + a.container_id + ")";
+std::string to_text_line(const Alert& a, const FormatOptions& o) {
+  return (o.time_iso_8601 ? rfc3339(a.time_ns) : time_of_day(a.time_ns)) + ": " + text_body(a);
+}
+
+std::string to_line(const Alert& a, const FormatOptions& o) {
+  return o.json ? to_json_line(a, o) : to_text_line(a, o);
+}
+
+std::string to_syslog_message(const Alert& a, const FormatOptions& o) {
+  return o.json ? to_json_line(a, o) : text_body(a);
 }
 
 }  // namespace vigil::outputs

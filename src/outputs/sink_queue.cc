@@ -1,12 +1,19 @@
 // The per-sink writer thread.
 #include "src/outputs/sink_queue.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <string>
 
 namespace vigil::outputs {
 
-SinkQueue::SinkQueue(std::unique_ptr<AlertSink> sink, size_t capacity, Settled settled)
-    : sink_(std::move(sink)), capacity_(capacity), settled_(std::move(settled)) {
+SinkQueue::SinkQueue(std::unique_ptr<AlertSink> sink, size_t capacity, Settled settled,
+                     Trouble trouble)
+    : sink_(std::move(sink)),
+      capacity_(capacity),
+      settled_(std::move(settled)),
+      trouble_(std::move(trouble)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -52,6 +59,12 @@ uint64_t SinkQueue::dropped() const {
 }
 
 void SinkQueue::run() {
+  // A program output that exited fails its write with EPIPE on this thread, not a SIGPIPE
+  // that would end the daemon.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || reopen_ || !queue_.empty(); });
@@ -80,7 +93,12 @@ void SinkQueue::run() {
       d.hostname = p->alert.hostname;
       sink_->write(d);
     }
-    (sink_->write(p->alert) ? written_ : failed_).fetch_add(1, std::memory_order_relaxed);
+    const bool ok = sink_->write(p->alert);
+    (ok ? written_ : failed_).fetch_add(1, std::memory_order_relaxed);
+    if (ok == failing_) {
+      failing_ = !ok;
+      if (trouble_) trouble_(*this, failing_, ok ? std::string() : sink_->last_error(), p->alert);
+    }
     settled_(p);
     p.reset();
     lock.lock();

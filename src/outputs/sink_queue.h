@@ -30,7 +30,12 @@ class SinkQueue {
   // `settled` runs on the sink's thread once this sink is done with an alert (written,
   // failed or dropped).
   using Settled = std::function<void(const std::shared_ptr<Pending>&)>;
-  SinkQueue(std::unique_ptr<AlertSink> sink, size_t capacity, Settled settled);
+  // `trouble` runs on the sink's thread when its writes start failing (`failing`, with the
+  // sink's reason) and when they work again: once per change, not per alert.
+  using Trouble =
+      std::function<void(SinkQueue& q, bool failing, const std::string& why, const Alert& at)>;
+  SinkQueue(std::unique_ptr<AlertSink> sink, size_t capacity, Settled settled,
+            Trouble trouble = {});
   // Writes what is queued, then stops the thread.
   ~SinkQueue();
   // False if the queue was full (the alert is dropped for this sink, and settled).
@@ -47,6 +52,8 @@ class SinkQueue {
   std::unique_ptr<AlertSink> sink_;
   size_t capacity_;
   Settled settled_;
+  Trouble trouble_;
+  bool failing_ = false;  // the sink thread's own
   mutable std::mutex mu_;
   std::condition_variable cv_, idle_;
   std::deque<std::shared_ptr<Pending>> queue_;

@@ -12,15 +12,18 @@ namespace {
 
 class FileSink final : public AlertSink {
  public:
-  FileSink(std::string path, std::FILE* f) : path_(std::move(path)), file_(f) {}
+  FileSink(std::string path, std::FILE* f, const FormatOptions& format, bool buffered)
+      : path_(std::move(path)), file_(f), format_(format), buffered_(buffered) {
+    format_.json = true;
+  }
   ~FileSink() override {
     if (file_) std::fclose(file_);
   }
   std::string_view name() const override { return "file"; }
   bool write(const Alert& a) override {
     if (!file_) return false;
-    const bool ok = std::fprintf(file_, "%s\n", to_json_line(a).c_str()) >= 0;
-    return std::fflush(file_) == 0 && ok;
+    const bool ok = std::fprintf(file_, "%s\n", to_json_line(a, format_).c_str()) >= 0;
+    return (buffered_ || std::fflush(file_) == 0) && ok;
   }
   void reopen() override {
     if (std::FILE* f = std::fopen(path_.c_str(), "ae")) {
@@ -32,11 +35,14 @@ class FileSink final : public AlertSink {
  private:
   std::string path_;
   std::FILE* file_;
+  FormatOptions format_;
+  bool buffered_;
 };
 
 }  // namespace
 
-std::unique_ptr<AlertSink> make_file_sink(const std::string& path, std::string& error) {
+std::unique_ptr<AlertSink> make_file_sink(const std::string& path, const FormatOptions& format,
+                                          bool buffered, std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::FILE* f = std::fopen(path.c_str(), "ae");
@@ -44,7 +50,7 @@ std::unique_ptr<AlertSink> make_file_sink(const std::string& path, std::string& 
     error = "cannot open " + path + " for alerts: " + std::strerror(errno);
     return nullptr;
   }
-  return std::make_unique<FileSink>(path, f);
+  return std::make_unique<FileSink>(path, f, format, buffered);
 }
 
 }  // namespace vigil::outputs

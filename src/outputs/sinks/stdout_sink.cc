@@ -9,22 +9,22 @@ namespace {
 
 class StdoutSink final : public AlertSink {
  public:
-  explicit StdoutSink(bool json) : json_(json) {}
+  StdoutSink(const FormatOptions& f, bool buffered) : format_(f), buffered_(buffered) {}
   std::string_view name() const override { return "stdout"; }
   bool write(const Alert& a) override {
-    const std::string line = json_ ? to_json_line(a) : to_text_line(a);
-    const bool ok = std::fprintf(stdout, "%s\n", line.c_str()) >= 0;
-    return std::fflush(stdout) == 0 && ok;
+    const bool ok = std::fprintf(stdout, "%s\n", to_line(a, format_).c_str()) >= 0;
+    return (buffered_ || std::fflush(stdout) == 0) && ok;
   }
 
  private:
-  bool json_;
+  FormatOptions format_;
+  bool buffered_;
 };
 
 }  // namespace
 
-std::unique_ptr<AlertSink> make_stdout_sink(bool json) {
-  return std::make_unique<StdoutSink>(json);
+std::unique_ptr<AlertSink> make_stdout_sink(const FormatOptions& f, bool buffered) {
+  return std::make_unique<StdoutSink>(f, buffered);
 }
 
 }  // namespace vigil::outputs

@@ -9,17 +9,24 @@ namespace {
 
 class SyslogSink final : public AlertSink {
  public:
-  SyslogSink() { ::openlog("vigil", LOG_PID | LOG_NDELAY, LOG_DAEMON); }
+  explicit SyslogSink(const FormatOptions& f) : format_(f) {
+    ::openlog("vigil", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+  }
   std::string_view name() const override { return "syslog"; }
   bool write(const Alert& a) override {
     // Falco's priorities are syslog severities.
-    ::syslog(LOG_DAEMON | int(a.priority), "%s", to_text_line(a).c_str());
+    ::syslog(LOG_DAEMON | int(a.priority), "%s", to_syslog_message(a, format_).c_str());
     return true;
   }
+
+ private:
+  FormatOptions format_;
 };
 
 }  // namespace
 
-std::unique_ptr<AlertSink> make_syslog_sink() { return std::make_unique<SyslogSink>(); }
+std::unique_ptr<AlertSink> make_syslog_sink(const FormatOptions& f) {
+  return std::make_unique<SyslogSink>(f);
+}
 
 }  // namespace vigil::outputs

@@ -132,3 +132,109 @@ TEST(Config, MissingAndMalformedFiles) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(Config, ReadsFalcosOutputOptionsAndWebserver) {
+  auto path = write("falco.yaml", R"(
+priority: notice
+rules:
+  - disable: {rule: "*"}
+  - enable: {tag: [network, filesystem]}
+  - enable:
+      rule: Block mkdir
+json_include_output_property: false
+json_include_tags_property: false
+time_format_iso_8601: true
+buffered_outputs: true
+outputs_queue: {capacity: 100}
+http_output:
+  enabled: true
+  url: https://sidekick:2801/
+  user_agent: me
+  insecure: true
+  ca_cert: certs/ca.pem
+  mtls: true
+  client_cert: /c.crt
+  client_key: /c.key
+  compress_uploads: true
+  keep_alive: false
+program_output: {enabled: true, keep_alive: true, program: "jq '{text: .output}' | curl -d @- X"}
+webserver:
+  enabled: true
+  listen_address: 127.0.0.1
+  listen_port: 9876
+  k8s_healthz_endpoint: /health
+  prometheus_metrics_enabled: true
+  threadiness: 0
+)");
+  rules::Diagnostics d;
+  auto c = load_config(path, d);
+  ASSERT_TRUE(c) << d.sorted().front().message;
+  EXPECT_EQ(d.sorted().size(), 0u);
+  EXPECT_EQ(c->min_priority, Priority::kNotice);
+  ASSERT_EQ(c->rule_selectors.size(), 3u);
+  EXPECT_FALSE(c->rule_selectors[0].enable);
+  EXPECT_EQ(c->rule_selectors[0].patterns, std::vector<std::string>{"*"});
+  EXPECT_TRUE(c->rule_selectors[1].by_tag);
+  EXPECT_EQ(c->rule_selectors[1].patterns.size(), 2u);
+  EXPECT_EQ(c->rule_selectors[2].patterns, std::vector<std::string>{"Block mkdir"});
+  EXPECT_FALSE(c->json_include_output_property);
+  EXPECT_FALSE(c->json_include_tags_property);
+  EXPECT_TRUE(c->time_format_iso_8601);
+  EXPECT_TRUE(c->buffered_outputs);
+  EXPECT_EQ(c->outputs_queue_capacity, 100u);
+  EXPECT_TRUE(c->http_output.enabled);
+  EXPECT_EQ(c->http_output.url, "https://sidekick:2801/");
+  EXPECT_EQ(c->http_output.user_agent, "me");
+  EXPECT_TRUE(c->http_output.insecure);
+  EXPECT_EQ(c->http_output.ca_cert, std::string(getenv("TEST_TMPDIR")) + "/certs/ca.pem");
+  EXPECT_TRUE(c->http_output.mtls);
+  EXPECT_EQ(c->http_output.client_key, "/c.key");
+  EXPECT_TRUE(c->http_output.compress_uploads);
+  EXPECT_FALSE(c->http_output.keep_alive);
+  EXPECT_TRUE(c->program_output.enabled);
+  EXPECT_TRUE(c->program_output.keep_alive);
+  EXPECT_EQ(c->program_output.program, "jq '{text: .output}' | curl -d @- X");
+  EXPECT_TRUE(c->webserver.enabled);
+  EXPECT_EQ(c->webserver.listen_address, "127.0.0.1");
+  EXPECT_EQ(c->webserver.listen_port, 9876);
+  EXPECT_EQ(c->webserver.k8s_healthz_endpoint, "/health");
+  EXPECT_TRUE(c->webserver.prometheus_metrics_enabled);
+}
+
+TEST(Config, OutputMistakesArePositionedErrors) {
+  struct Case {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {"http_output: {enabled: true}\n", "'http_output.url' must be an http:// or https:// URL"},
+      {"http_output: {enabled: true, url: ftp://x}\n", "must be an http:// or https:// URL"},
+      {"program_output: {enabled: true}\n", "'program_output.program' must name a program"},
+      {"webserver: {listen_port: 70000}\n", "'webserver.listen_port' must be a TCP port"},
+      {"webserver: {listen_address: localhost}\n", "must be an IPv4 or IPv6 address"},
+      {"webserver: {ssl_enabled: true}\n", "'webserver.ssl_enabled: true' is not supported"},
+      {"priority: loud\n", "'priority' must be one of"},
+      {"rules: [{enable: {name: x}}]\n", "selects by 'rule' or 'tag', not 'name'"},
+      {"rules: {enable: x}\n", "'rules' must be a list of"},
+      {"outputs_queue: {capacity: -1}\n", "'outputs_queue.capacity' must be a number of alerts"},
+  };
+  for (const auto& tc : cases) {
+    rules::Diagnostics d;
+    auto c = load_config(write("bad.yaml", tc.text), d);
+    EXPECT_FALSE(c) << tc.text;
+    ASSERT_TRUE(d.has_errors()) << tc.text;
+    EXPECT_NE(d.sorted().front().message.find(tc.message), std::string::npos)
+        << tc.text << " -> " << d.sorted().front().message;
+    EXPECT_GT(d.sorted().front().pos.line, 0u) << tc.text;
+  }
+  rules::Diagnostics d;
+  auto c = load_config(write("warn.yaml", "http_output: {enabled: false, proxy: x}\n"), d);
+  ASSERT_TRUE(c);
+  ASSERT_EQ(d.sorted().size(), 1u);
+  EXPECT_NE(d.sorted().front().message.find("unknown key 'http_output.proxy'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::config
