@@ -144,7 +144,11 @@ int daemon_command(const std::vector<std::string>& args) {
     link.channel = engine::kEngineChannelFd;
     link.listener = engine::kEngineListenerFd;
     link.control = engine::kEngineControlFd;
-    for (int fd : {link.channel, link.listener, link.control}) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    // The webserver's socket comes only when the keeper has one.
+    if (::fcntl(engine::kEngineWebFd, F_GETFD) >= 0) link.web = engine::kEngineWebFd;
+    for (int fd : {link.channel, link.listener, link.control, link.web}) {
+      if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
     for (int fd : {link.listener, link.control}) {
       int listening = 0;
       socklen_t len = sizeof(listening);

@@ -55,6 +55,8 @@ bool Engine::load_rules() {
     log::error(rules::format_diagnostic(d));
     last_reload_errors_.push_back(rules::format_diagnostic(d));
   }
+  last_load_ok_ = !r.diagnostics.has_errors();
+  metrics_.reloaded(last_load_ok_);
   if (r.diagnostics.has_errors()) {
     log::error(rules_ ? "rules not reloaded; the previous rules stay in force"
                       : "cannot start: the rules have errors");
@@ -112,6 +114,7 @@ bool Engine::start() {
     log::error("cannot listen on " + cfg_.control_socket + ": " + error);
     return false;
   }
+  start_webserver();
   // What a predecessor left is answered before anything new is accepted.
   if (keeper_.attached()) {
     adopt_kept();
@@ -280,6 +283,75 @@ nlohmann::json Engine::status() {
                           : "waits up to " + std::to_string(cfg_.successor_wait_s) +
                                 " s for a new `vigil daemon` to take over; with none, running "
                                 "containers' intercepted syscalls fail with ENOSYS"}};
+}
+
+void Engine::start_webserver() {
+  // Never fatal: containers are served without a health endpoint rather than not at all.
+  const auto& w = cfg_.webserver;
+  UniqueFd fd(keeper_.attached() ? keeper_.raw().web : -1);
+  if (!w.enabled) return;                 // (a socket the keeper passed anyway is closed)
+  if (!fd && keeper_.attached()) return;  // the keeper could not bind it, and said so
+  std::string error;
+  if (!fd) fd = listen_tcp(w.listen_address, w.listen_port, error);
+  web_ = std::make_unique<WebServer>(io_, [this](const std::string& p) { return web_request(p); });
+  if (!fd || !web_->adopt(std::move(fd), error)) {
+    log::error("webserver: " + error + "; no health endpoint or metrics");
+    web_.reset();
+    return;
+  }
+  log::info("webserver on " + web_->where() + ": health at " + w.k8s_healthz_endpoint +
+            (w.prometheus_metrics_enabled ? ", Prometheus metrics at /metrics" : ""));
+}
+
+WebResponse Engine::web_request(const std::string& path) {
+  const auto& w = cfg_.webserver;
+  if (path == w.k8s_healthz_endpoint) {
+    WebResponse r;
+    r.content_type = "application/json";
+    nlohmann::json body = {{"status", "ok"},
+                           {"mode", pipeline_.enforcing() ? "enforce" : "monitor"},
+                           {"rules_in_force", rules_in_force(*rules_)},
+                           {"keeper_alive", !keeper_.attached() || keeper_.keeper_alive()}};
+    if (!last_load_ok_) {
+      // The previous rules stay in force, but the rules on disk are broken: not ready for
+      // a roll-out to go on.
+      r.status = 503;
+      body["status"] = "rules failed";
+      body["errors"] = last_reload_errors_;
+    }
+    r.body = body.dump() + "\n";
+    return r;
+  }
+  if (path == "/metrics" && w.prometheus_metrics_enabled) {
+    return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(metrics_snapshot())};
+  }
+  return {404, "text/plain; charset=utf-8", "not found\n"};
+}
+
+EngineMetrics::Snapshot Engine::metrics_snapshot() const {
+  EngineMetrics::Snapshot s;
+  s.rules_in_force = rules_in_force(*rules_);
+  s.last_reload_ok = last_load_ok_;
+  s.containers = containers_.registered();
+  s.seccomp_sessions = containers_.sessions();
+  s.file_watches = containers_.watches();
+  for (const auto& [id, c] : containers_.all()) {
+    if (!c->watch) continue;
+    s.cached_files += c->watch->group().cached();
+    s.cached_dirs += c->watch->group().cached_dirs();
+  }
+  s.engine_restarts = keeper_.history().value("restarts", 0);
+  s.keeper_alive = keeper_.attached() ? int(keeper_.keeper_alive()) : -1;
+  s.open_intents_unknown = fields::FileEvent::unknown_intents();
+  s.watchdog_fallbacks = watchdog_->fallbacks();
+  if (recorder_) {
+    s.record_written = recorder_->written();
+    s.record_dropped = recorder_->dropped();
+  }
+  s.enforcing = pipeline_.enforcing();
+  for (const auto& o : outputs_->stats())
+    s.outputs.push_back({o.name, o.written, o.failed, o.dropped});
+  return s;
 }
 
 nlohmann::json Engine::outputs_json() const {

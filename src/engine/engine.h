@@ -21,8 +21,10 @@
 #include "src/engine/control_api.h"
 #include "src/engine/control_server.h"
 #include "src/engine/keeper_link.h"
+#include "src/engine/metrics.h"
 #include "src/engine/recorder.h"
 #include "src/engine/verdict_pipeline.h"
+#include "src/engine/webserver.h"
 #include "src/fanotify/watchdog.h"
 #include "src/outputs/dispatcher.h"
 #include "src/outputs/sinks/sinks.h"
@@ -53,7 +55,10 @@ class Engine final : public ControlTarget {
   // with every error logged and kept for `vigil reload`.
   bool load_rules();
   void adopt_kept();
-  void alert(outputs::Alert a) { outputs_->push(std::move(a)); }
+  void alert(outputs::Alert a) {
+    metrics_.alert(a);
+    outputs_->push(std::move(a));
+  }
   // With record: enabled, queues the event (its values taken now) for the recording.
   void record(Event& live, const Container& c, const Verdict& v);
   void alert_engine(Priority p, const std::string& rule, const std::string& output,
@@ -63,6 +68,10 @@ class Engine final : public ControlTarget {
   void on_letting_go();
   void report_history();
   nlohmann::json outputs_json() const;
+  // The webserver: Falco's health endpoint and /metrics (engine.cc).
+  void start_webserver();
+  WebResponse web_request(const std::string& path);
+  EngineMetrics::Snapshot metrics_snapshot() const;
 
   // sessions.cc
   void on_runtime_container(UniqueFd fd, const seccomp::ContainerProcessState& st);
@@ -104,6 +113,9 @@ class Engine final : public ControlTarget {
   seccomp::RuntimeListener listener_;
   ControlServer control_;
   std::vector<std::string> last_reload_errors_;
+  bool last_load_ok_ = true;
+  EngineMetrics metrics_;
+  std::unique_ptr<WebServer> web_;
   uint64_t events_ = 0;
   CacheBarrier barrier_{io_};  // the decision cache against renames
 };

@@ -22,6 +22,7 @@
 #include "src/engine/keeper_channel.h"
 #include "src/engine/keeper_handover.h"
 #include "src/engine/systemd.h"
+#include "src/engine/webserver.h"
 
 namespace vigil::engine {
 namespace {
@@ -75,6 +76,7 @@ class Keeper {
                 std::to_string(stored->kept.size()) + " kept items and both sockets");
       listener_ = std::move(stored->listener);
       control_ = std::move(stored->control);
+      web_ = std::move(stored->web);
       kept_ = std::move(stored->kept);
     } else if (!error.empty()) {
       log::error("systemd's file descriptor store: " + error + "; starting afresh");
@@ -87,6 +89,7 @@ class Keeper {
                 "): " + std::to_string(taken->kept.size()) + " kept items and both sockets");
       listener_ = std::move(taken->listener);
       control_ = std::move(taken->control);
+      web_ = std::move(taken->web);
       kept_ = std::move(taken->kept);
     } else if (!error.empty()) {
       log::error("cannot take over from the running daemon: " + error +
@@ -97,6 +100,7 @@ class Keeper {
       control_ = listen_on(cfg_.control_socket, SOCK_STREAM);
       if (!listener_ || !control_) return 1;
     }
+    settle_web();
     // Bound only now: a predecessor listened on this path until it handed over.
     handover_ = listen_on(handover_socket_path(cfg_), SOCK_SEQPACKET);
     if (!handover_) log::error("no hand-over socket: a successor cannot take over from this one");
@@ -107,11 +111,34 @@ class Keeper {
   }
 
  private:
+  // The webserver's socket as the config wants it: a kept one on another address is
+  // replaced, one no longer wanted closed. A port it cannot bind is said and left out.
+  void settle_web() {
+    const auto& w = cfg_.webserver;
+    if (!w.enabled) {
+      web_.reset();
+      return;
+    }
+    if (web_ && !bound_to(web_.get(), w.listen_address, w.listen_port)) web_.reset();
+    std::string error;
+    if (!web_) web_ = listen_tcp(w.listen_address, w.listen_port, error);
+    if (!web_) {
+      log::error("webserver: " + error + "; no health endpoint or metrics");
+      return;
+    }
+    // Its own accepts (answer_unavailable) must never wait.
+    ::fcntl(web_.get(), F_SETFL, ::fcntl(web_.get(), F_GETFL) | O_NONBLOCK);
+  }
+
   // One turn of the loop; an exit status when the keeper is done.
   std::optional<int> step() {
-    pollfd p[3] = {
-        {signals_.get(), POLLIN, 0}, {handover_.get(), POLLIN, 0}, {channel_.get(), POLLIN, 0}};
-    const int n = ::poll(p, channel_ ? 3 : 2, timeout_ms());
+    // While no engine serves, the keeper answers the webserver itself (503, and why).
+    const bool answer_web = web_ && !(engine_ > 0 && engine_started_);
+    pollfd p[4] = {{signals_.get(), POLLIN, 0},
+                   {handover_.get(), POLLIN, 0},
+                   {channel_ ? channel_.get() : -1, POLLIN, 0},
+                   {answer_web ? web_.get() : -1, POLLIN, 0}};
+    const int n = ::poll(p, 4, timeout_ms());
     if (n < 0 && errno != EINTR) return 1;
     if (respawn_at_ && Clock::now() >= *respawn_at_) {
       respawn_at_.reset();
@@ -126,6 +153,7 @@ class Keeper {
       return std::nullopt;  // a signal may have replaced the channel: poll the new one
     }
     if (p[1].revents & POLLIN) on_successor();
+    if (p[3].revents & POLLIN) answer_unavailable(web_.get(), unavailable_reason());
     if (channel_ && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) on_message();
     return std::nullopt;
   }
@@ -160,8 +188,10 @@ class Keeper {
       const int channel = ::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 10);
       const int listener = ::fcntl(listener_.get(), F_DUPFD_CLOEXEC, 10);
       const int control = ::fcntl(control_.get(), F_DUPFD_CLOEXEC, 10);
+      const int web = web_ ? ::fcntl(web_.get(), F_DUPFD_CLOEXEC, 10) : -1;
       if (channel < 0 || listener < 0 || control < 0 || ::dup2(channel, kEngineChannelFd) < 0 ||
-          ::dup2(listener, kEngineListenerFd) < 0 || ::dup2(control, kEngineControlFd) < 0) {
+          ::dup2(listener, kEngineListenerFd) < 0 || ::dup2(control, kEngineControlFd) < 0 ||
+          (web_ && (web < 0 || ::dup2(web, kEngineWebFd) < 0))) {
         _exit(126);
       }
       ::execl(exe_.c_str(), "vigil", "daemon", "--engine", "-c", config_path_.c_str(), nullptr);
@@ -242,7 +272,7 @@ class Keeper {
   // The engine is stopped: give everything to the successor. True when it has it all.
   bool finish_hand_over() {
     UniqueFd conn = std::move(successor_);
-    if (hand_over(conn.get(), listener_.get(), control_.get(), kept_)) {
+    if (hand_over(conn.get(), sockets(), kept_)) {
       log::info("handed over; exiting");
       return true;
     }
@@ -295,7 +325,7 @@ class Keeper {
       }
     }
     std::string error;
-    if (engine::store_in_systemd(cfg_, listener_.get(), control_.get(), kept_, error)) {
+    if (engine::store_in_systemd(cfg_, sockets(), kept_, error)) {
       systemd::notify("STOPPING=1");
       log::warn("stored " + std::to_string(kept_sessions()) +
                 " container sessions and watches in systemd's file descriptor store: a "
@@ -401,6 +431,21 @@ class Keeper {
     return std::nullopt;
   }
 
+  ListeningFds sockets() const { return {listener_.get(), control_.get(), web_ ? web_.get() : -1}; }
+
+  std::string unavailable_reason() const {
+    if (engine_ > 0) return "vigil: the engine is starting";
+    if (respawn_at_) {
+      return "vigil: no engine; the last one " + history_.value("last_exit", std::string("died")) +
+             " and the next starts in " +
+             std::to_string(
+                 std::chrono::duration_cast<std::chrono::seconds>(*respawn_at_ - Clock::now())
+                     .count()) +
+             " s";
+    }
+    return "vigil: no engine";
+  }
+
   size_t kept_sessions() const {
     size_t n = 0;
     for (const auto& [key, k] : kept_) n += key.rfind("alerts/", 0) != 0;
@@ -409,7 +454,7 @@ class Keeper {
 
   std::string exe_, config_path_;
   const config::Config& cfg_;
-  UniqueFd listener_, control_, handover_, signals_, channel_, successor_;
+  UniqueFd listener_, control_, web_, handover_, signals_, channel_, successor_;
   sigset_t old_mask_{};
   pid_t engine_ = -1;
   bool engine_started_ = false;  // the current engine said "started"

@@ -24,11 +24,13 @@ struct EngineLink {
   int channel = -1;
   int listener = -1;
   int control = -1;
+  int web = -1;  // the webserver's listening socket, when enabled
   bool attached() const { return channel >= 0; }
 };
 inline constexpr int kEngineChannelFd = 3;
 inline constexpr int kEngineListenerFd = 4;
 inline constexpr int kEngineControlFd = 5;
+inline constexpr int kEngineWebFd = 6;  // present only with the webserver enabled
 
 // Runs the keeper until SIGTERM/SIGINT. `exe` is the vigil binary to start engines from.
 int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg);

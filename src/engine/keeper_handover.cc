@@ -54,13 +54,17 @@ std::string fdstore_state_path(const config::Config& cfg) {
 
 }  // namespace
 
-bool store_in_systemd(const config::Config& cfg, int listener, int control, const KeptItems& kept,
+bool store_in_systemd(const config::Config& cfg, const ListeningFds& sockets, const KeptItems& kept,
                       std::string& error) {
   nlohmann::json state = {{"listener", "vigil-listener"},
                           {"control", "vigil-control"},
                           {"items", nlohmann::json::array()}};
-  std::vector<std::pair<std::string, int>> fds = {{"vigil-listener", listener},
-                                                  {"vigil-control", control}};
+  std::vector<std::pair<std::string, int>> fds = {{"vigil-listener", sockets.listener},
+                                                  {"vigil-control", sockets.control}};
+  if (sockets.web >= 0) {
+    state["web"] = "vigil-web";
+    fds.emplace_back("vigil-web", sockets.web);
+  }
   size_t n = 0;
   for (const auto& [key, k] : kept) {
     nlohmann::json names = nlohmann::json::array();
@@ -115,6 +119,7 @@ std::optional<TakenOver> take_from_systemd(const config::Config& cfg, std::strin
   if (state.is_object()) {
     out.listener = take(state.value("listener", std::string()));
     out.control = take(state.value("control", std::string()));
+    out.web = take(state.value("web", std::string()));
     for (const auto& item : state.value("items", nlohmann::json::array())) {
       Kept k{item.value("meta", nlohmann::json::object()), {}};
       for (const auto& name : item.value("fds", nlohmann::json::array())) {
@@ -168,9 +173,10 @@ std::optional<TakenOver> take_over(const config::Config& cfg, std::string& error
       return std::nullopt;
     }
     const std::string op = msg.value("op", "");
-    if (op == "sockets" && fds.size() == 2) {
+    if (op == "sockets" && (fds.size() == 2 || fds.size() == 3)) {
       out.listener = std::move(fds[0]);
       out.control = std::move(fds[1]);
+      if (fds.size() == 3) out.web = std::move(fds[2]);
     } else if (op == "kept" && msg.contains("key") && msg["key"].is_string() && !fds.empty()) {
       out.kept[msg["key"].get<std::string>()] =
           Kept{msg.value("meta", nlohmann::json::object()), std::move(fds)};
@@ -196,8 +202,10 @@ pid_t read_take_over(int conn) {
   return pid > 0 ? pid_t(pid) : 0;
 }
 
-bool hand_over(int conn, int listener, int control, const KeptItems& kept) {
-  if (!send_message(conn, {{"op", "sockets"}}, {listener, control})) return false;
+bool hand_over(int conn, const ListeningFds& sockets, const KeptItems& kept) {
+  std::vector<int> listening = {sockets.listener, sockets.control};
+  if (sockets.web >= 0) listening.push_back(sockets.web);
+  if (!send_message(conn, {{"op", "sockets"}}, listening)) return false;
   if (send_kept(conn, kept) != kept.size() || !send_message(conn, {{"op", "ready"}})) return false;
   nlohmann::json msg;
   std::vector<UniqueFd> fds;

@@ -7,7 +7,7 @@
 //   successor → running: {"op":"take-over","pid":N}
 //   running: stops its engine (its decisions are whole: nothing is half answered; what it
 //            had received but not answered is in the journals the successor gets)
-//   running → successor: {"op":"sockets"} + [listener, control]
+//   running → successor: {"op":"sockets"} + [listener, control] or [listener, control, web]
 //                        {"op":"kept","key":K,"meta":M} + fds, for each item
 //                        {"op":"ready"}
 //   successor → running: {"op":"done"}; the running keeper exits. Without "done" (the
@@ -39,9 +39,15 @@ size_t send_kept(int sock, const KeptItems& kept);
 // Next to the control socket: /run/vigil/handover.sock by default.
 std::string handover_socket_path(const config::Config& cfg);
 
+// The listening sockets a keeper holds for its engines: the runtimes' listener, the control
+// socket and, with the webserver enabled, its TCP socket (else -1).
+struct ListeningFds {
+  int listener = -1, control = -1, web = -1;
+};
+
 // What a successor took over.
 struct TakenOver {
-  UniqueFd listener, control;
+  UniqueFd listener, control, web;
   KeptItems kept;
   pid_t from = 0;
 };
@@ -53,7 +59,7 @@ std::optional<TakenOver> take_over(const config::Config& cfg, std::string& error
 
 // The running keeper's side, once its engine is stopped: sends everything and waits for
 // the successor's "done". False if the successor is gone (nothing was given away).
-bool hand_over(int conn, int listener, int control, const KeptItems& kept);
+bool hand_over(int conn, const ListeningFds& sockets, const KeptItems& kept);
 
 // Reads a successor's "take-over" request on a freshly accepted connection; its pid or 0.
 pid_t read_take_over(int conn);
@@ -63,7 +69,7 @@ pid_t read_take_over(int conn);
 // every fd goes into the store under a name, and what each is (key, meta, role) into
 // fdstore.json next to the control socket. False (with `error`) if systemd refused one:
 // the caller then falls back to waiting for a successor.
-bool store_in_systemd(const config::Config& cfg, int listener, int control, const KeptItems& kept,
+bool store_in_systemd(const config::Config& cfg, const ListeningFds& sockets, const KeptItems& kept,
                       std::string& error);
 // The next start takes them back from the fds systemd passed, and empties the store.
 // nullopt if systemd passed none of vigil's.

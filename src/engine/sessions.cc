@@ -37,7 +37,15 @@ void Engine::start_session(Container& c, UniqueFd fd, const nlohmann::json& meta
     session = std::make_shared<seccomp::NotifySession>(
         io_, std::move(fd),
         [this, cp](seccomp::NotifySession& s, const seccomp_notif& req) {
-          return on_notification(*cp, req, s);
+          const auto t0 = std::chrono::steady_clock::now();
+          const seccomp::Response r = on_notification(*cp, req, s);
+          using K = seccomp::Response::Kind;
+          metrics_.answered(MetricChannel::kSeccomp,
+                            r.kind == K::kContinue ? EngineMetrics::kAllow
+                            : r.kind == K::kKill   ? EngineMetrics::kKill
+                                                   : EngineMetrics::kDeny,
+                            std::chrono::steady_clock::now() - t0);
+          return r;
         },
         [this, cp](seccomp::NotifySession& s) { end_session(*cp, s, /*log_end=*/true); },
         std::move(journal));

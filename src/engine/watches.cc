@@ -22,7 +22,16 @@ void read_identity_files(fields::ContainerInfo& info) {
 
 fanotify::FanotifyGroup::Handler Engine::file_handler(Container& c) {
   Container* cp = &c;
-  return [this, cp](const fanotify::FanotifyGroup::Input& in) { return on_file_event(*cp, in); };
+  return [this, cp](const fanotify::FanotifyGroup::Input& in) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto d = on_file_event(*cp, in);
+    metrics_.answered(MetricChannel::kFile,
+                      d.allow  ? EngineMetrics::kAllow
+                      : d.kill ? EngineMetrics::kKill
+                               : EngineMetrics::kDeny,
+                      std::chrono::steady_clock::now() - t0);
+    return d;
+  };
 }
 
 std::string Engine::watch(Container& c) {
