@@ -15,6 +15,14 @@ namespace vigil {
 
 enum class RuleMatching : uint8_t { kFirst, kAll };
 
+// One of Falco's `rules:` selectors in the config, applied in order to the loaded rules:
+// enables or disables the rules named (with "*" wildcards) or tagged.
+struct RuleSelector {
+  bool enable = false;
+  bool by_tag = false;                // else by rule name
+  std::vector<std::string> patterns;  // rule names or tags
+};
+
 struct RuleFacts {
   std::string name;
   Priority priority;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/common/log.h"
+#include "src/config/compile_options.h"
 #include "src/config/config.h"
 #include "src/engine/control_protocol.h"
 #include "src/engine/engine.h"
@@ -115,9 +116,7 @@ int daemon_command(const std::vector<std::string>& args) {
   if (!engine_mode) {
     // Fail like a service: rules that do not load stop the start here, before any socket
     // is touched or a running daemon is asked to hand over.
-    rules::CompileOptions opts;
-    opts.matching = cfg->rule_matching;
-    auto loaded = rules::load_and_compile(cfg->rules_files, opts);
+    auto loaded = rules::load_and_compile(cfg->rules_files, config::compile_options(*cfg));
     if (loaded.diagnostics.has_errors()) {
       for (const auto& d : loaded.diagnostics.sorted()) {
         if (d.severity == rules::Severity::kError) {

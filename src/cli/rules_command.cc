@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "src/config/compile_options.h"
 #include "src/config/config.h"
 #include "src/rules/compiler.h"
 #include "src/rules/report.h"
@@ -175,7 +176,7 @@ int rules_command(const std::vector<std::string>& args) {
     }
     for (const auto& d : diags.all()) std::cerr << rules::format_diagnostic(d) << "\n";
     paths = cfg->rules_files;
-    opts.matching = cfg->rule_matching;
+    opts = config::compile_options(*cfg);
   } else {
     std::cerr << "vigil rules: unknown subcommand '" << sub << "'\n" << kRulesHelp;
     return 2;
@@ -189,6 +190,11 @@ int rules_command(const std::vector<std::string>& args) {
         if (r.status == rules::RuleStatus::kCompiled) in_force.push_back(rules::rule_json(r));
       }
       j["rules"] = in_force;
+      nlohmann::json left_out = nlohmann::json::array();
+      for (const auto& r : result.rules->rules()) {
+        if (r.by_config) left_out.push_back(rules::rule_json(r));
+      }
+      j["left_out_by_config"] = left_out;
     }
     std::cout << j.dump(2) << "\n";
   } else {

@@ -57,12 +57,7 @@ struct Webserver {
   bool prometheus_metrics_enabled = false;
 };
 
-// One of Falco's `rules:` selectors, applied in order to the loaded rules.
-struct RuleSelector {
-  bool enable = false;
-  bool by_tag = false;                // else by rule name ("*" wildcards)
-  std::vector<std::string> patterns;  // rule names or tags
-};
+using vigil::RuleSelector;
 
 struct Config {
   std::string path;  // the file read, "" for built-in defaults

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "src/common/log.h"
+#include "src/config/compile_options.h"
 #include "src/engine/systemd.h"
 #include "src/fields/file_event.h"
 #include "src/rules/compiler.h"
@@ -46,9 +47,7 @@ Engine::Engine(config::Config cfg, EngineLink link)
 Engine::~Engine() = default;
 
 bool Engine::load_rules() {
-  rules::CompileOptions opts;
-  opts.matching = cfg_.rule_matching;
-  auto r = rules::load_and_compile(cfg_.rules_files, opts);
+  auto r = rules::load_and_compile(cfg_.rules_files, config::compile_options(cfg_));
   last_reload_errors_.clear();
   for (const auto& d : r.diagnostics.sorted()) {
     if (d.severity != rules::Severity::kError) continue;
@@ -73,6 +72,12 @@ bool Engine::load_rules() {
   }
   for (const auto& [id, c] : containers_.all()) {
     if (c->watch) c->watch->group().clear_cache();
+  }
+  for (const auto& rule : r.rules->rules()) {
+    if (rule.by_config && rule.facts.action != Action::kAlert) {
+      log::warn("rule '" + rule.facts.name + "' (action: " +
+                std::string(action_name(rule.facts.action)) + ") is NOT enforced: " + rule.reason);
+    }
   }
   log::info("rules loaded: " + std::to_string(rules_in_force(*r.rules)) + " in force");
   return true;

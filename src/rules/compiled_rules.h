@@ -39,6 +39,7 @@ struct CompiledRule {
   bool enabled = true;
   RuleStatus status = RuleStatus::kCompiled;
   std::string reason;             // why unsupported / disabled / failed
+  bool by_config = false;         // disabled by the config's priority or rules: selectors
   std::unique_ptr<Node> program;  // null unless compiled
   OutputFormat output;
   fields::EventTypeSet event_types;  // what the condition can match

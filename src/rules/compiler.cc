@@ -20,6 +20,7 @@ Compiler::Compiler(const Collection& col, Diagnostics& diags) : col_(col), diags
 std::shared_ptr<CompiledRuleSet> Compiler::run(const CompileOptions& opts) {
   auto set = std::make_shared<CompiledRuleSet>();
   set->matching_ = opts.matching;
+  opts_ = &opts;
   checks_ = &set->checks_;
   for (const auto& def : col_.rules) set->rules_.push_back(compile_rule(def));
   bind_unrestricted(*set);
@@ -159,11 +160,56 @@ CompiledRule Compiler::compile_rule(const RuleDef& def) {
   }
   bind_channels(def, ctx, r);
   if (r.program && !r.unrestricted && !r.bindings.empty()) fold(r);
-  if (r.status == RuleStatus::kCompiled && !def.enabled) {
-    r.status = RuleStatus::kDisabled;
-    r.reason = "enabled: false";
-  }
+  if (r.status == RuleStatus::kCompiled) apply_config(def, r);
   return r;
+}
+
+void Compiler::apply_config(const RuleDef& def, CompiledRule& r) const {
+  bool on = def.enabled;
+  std::string why = "enabled: false";
+  if (opts_) {
+    for (const auto& sel : opts_->selectors) {
+      bool hit = false;
+      for (const auto& p : sel.patterns) {
+        hit = hit || (sel.by_tag ? def.tags.count(p) > 0 : selector_matches(p, def.name));
+      }
+      if (hit) {
+        on = sel.enable;
+        why = std::string("the config's rules: ") + (sel.enable ? "enable" : "disable") +
+              (sel.by_tag ? " by tag" : " by rule name");
+      }
+    }
+    if (on && def.priority > opts_->min_priority) {
+      on = false;
+      why = "priority " + std::string(priority_name(def.priority)) + " is below the config's " +
+            "priority: " + std::string(priority_name(opts_->min_priority));
+    }
+  }
+  if (on) return;
+  r.status = RuleStatus::kDisabled;
+  r.reason = why;
+  r.by_config = why != "enabled: false";
+}
+
+bool selector_matches(std::string_view pattern, std::string_view name) {
+  // Greedy '*' matching with one backtrack point (the last '*').
+  size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (p < pattern.size() && pattern[p] == name[n]) {
+      ++p;
+      ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
 }
 
 std::string Compiler::join(const std::set<std::string>& s) {

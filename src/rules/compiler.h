@@ -15,7 +15,15 @@ namespace vigil::rules {
 
 struct CompileOptions {
   RuleMatching matching = RuleMatching::kFirst;
+  // Falco's config options that leave rules out: rules less severe than `min_priority`, and
+  // the `rules:` selectors (which may also enable a rule its file disables). A rule left
+  // out this way is kDisabled with `by_config` set.
+  Priority min_priority = Priority::kDebug;
+  std::vector<RuleSelector> selectors;
 };
+
+// Whether `name` matches a selector pattern: literal, with "*" matching any run.
+bool selector_matches(std::string_view pattern, std::string_view name);
 
 std::shared_ptr<CompiledRuleSet> compile_rules(const Collection& col, const CompileOptions& opts,
                                                Diagnostics& diags);

@@ -61,6 +61,9 @@ class Compiler {
  private:
   static EventTypeId index_type(EventTypeId type, Channel channel);
   CompiledRule compile_rule(const RuleDef& def);
+  // The config's priority and rules: selectors, on a rule that compiled.
+  void apply_config(const RuleDef& def, CompiledRule& r) const;
+  const CompileOptions* opts_ = nullptr;
   static std::string join(const std::set<std::string>& s);
 
   // compile_names.cc

@@ -30,6 +30,7 @@ nlohmann::json rule_json(const CompiledRule& r) {
   j["name"] = r.facts.name;
   j["status"] = std::string(rule_status_name(r.status));
   j["reason"] = r.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.reason);
+  j["by_config"] = r.by_config;
   j["line"] = r.pos.line;
   j["col"] = r.pos.col;
   j["priority"] = std::string(priority_name(r.facts.priority));
@@ -115,9 +116,11 @@ std::string report_text(const LoadResult& r, bool list_only) {
         << " items, " << rules.size() << " rules: " << counts[0] << " compiled, " << counts[1]
         << " unsupported, " << counts[2] << " disabled, " << counts[3] << " with errors\n";
     for (const auto* rule : rules) {
-      if (list_only && rule->status != RuleStatus::kCompiled) continue;
-      out << "  " << rule_status_name(rule->status);
-      for (size_t i = rule_status_name(rule->status).size(); i < 12; ++i) out << ' ';
+      // A rule the config leaves out is listed too: never silently unenforced.
+      if (list_only && rule->status != RuleStatus::kCompiled && !rule->by_config) continue;
+      const std::string_view status = rule->by_config ? "left out" : rule_status_name(rule->status);
+      out << "  " << status;
+      for (size_t i = status.size(); i < 12; ++i) out << ' ';
       out << rule->facts.name << "  [" << action_name(rule->facts.action);
       if (rule->sound) out << (*rule->sound ? ", sound" : ", racy");
       out << ", " << priority_name(rule->facts.priority) << "]";
@@ -128,6 +131,10 @@ std::string report_text(const LoadResult& r, bool list_only) {
       }
       if (!rule->reason.empty() && rule->status != RuleStatus::kCompiled) {
         out << "  -- " << rule->reason;
+      }
+      if (rule->by_config && rule->facts.action != Action::kAlert) {
+        out << "  -- NOT ENFORCED: this " << action_name(rule->facts.action)
+            << " rule is left out by the config";
       }
       if (!rule->racy_fields.empty()) out << "  -- racy: " << joined(rule->racy_fields);
       out << "\n";

@@ -76,6 +76,17 @@ expect_in "list shows rules in force" "compiled    Kernel module load in contain
 check "list json" 0 "$vigil" rules list --json -c etc/vigil.yaml
 python3 -c "import json,sys; j=json.load(open('$TEST_TMPDIR/out')); assert len(j['rules'])==16, j['rules']; print('ok   list json')" || failures=$((failures + 1))
 
+# Falco's priority and rules: selectors leave rules out; a block rule left out is listed as
+# not enforced, in text and JSON, never silently dropped.
+printf 'rules_files: [%s/rules]\npriority: warning\nrules:\n  - disable: {rule: "Mount*"}\n' "$PWD" >"$TEST_TMPDIR/selected.yaml"
+check "list with priority and selectors" 0 "$vigil" rules list -c "$TEST_TMPDIR/selected.yaml"
+expect_in "a notice block rule below priority: warning" "left out    Packet socket in container  [block, sound, Notice]" "$TEST_TMPDIR/out"
+expect_in "says why and that it is not enforced" "-- priority Notice is below the config's priority: Warning  -- NOT ENFORCED: this block rule is left out by the config" "$TEST_TMPDIR/out"
+expect_in "a rule a selector disables" "-- the config's rules: disable by rule name  -- NOT ENFORCED" "$TEST_TMPDIR/out"
+expect_in "the rest compile" "14 compiled, 0 unsupported, 2 disabled" "$TEST_TMPDIR/out"
+check "list json with selectors" 0 "$vigil" rules list --json -c "$TEST_TMPDIR/selected.yaml"
+python3 -c "import json; j=json.load(open('$TEST_TMPDIR/out')); names=sorted(r['name'] for r in j['left_out_by_config']); assert names==['Mount in container','Packet socket in container'], names; print('ok   list json left out')" || failures=$((failures + 1))
+
 printf 'rules_files: [x]\nmode: sometimes\n' > "$TEST_TMPDIR/bad.yaml"
 check "bad config exits 1" 1 "$vigil" rules list -c "$TEST_TMPDIR/bad.yaml"
 expect_in "config error position" "bad.yaml:2:7: error: 'mode' must be enforce or monitor" "$TEST_TMPDIR/err"

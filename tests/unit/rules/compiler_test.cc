@@ -380,3 +380,69 @@ TEST(Output, UnknownOutputFieldsAreErrorsUnsupportedOnesWarn) {
 
 }  // namespace
 }  // namespace vigil::rules
+
+namespace vigil::rules {
+namespace {
+
+// Falco's config options that leave rules out: priority, then rules: selectors in order.
+TEST(ConfigSelection, PriorityAndSelectorsLeaveRulesOutAndSaySo) {
+  const std::string yaml = R"(
+- rule: Net A
+  desc: d
+  condition: evt.type = connect
+  output: o
+  priority: notice
+  tags: [network]
+- rule: Net B
+  desc: d
+  condition: evt.type = bind
+  output: o
+  priority: error
+  tags: [network]
+- rule: Mount block
+  desc: d
+  condition: evt.type = mount
+  output: o
+  priority: warning
+  action: block
+- rule: Off in its file
+  desc: d
+  condition: evt.type = chmod
+  output: o
+  priority: critical
+  enabled: false
+)";
+  LoadResult r;
+  load_rules_text("t.yaml", yaml, r.collection, r.diagnostics);
+  CompileOptions opts;
+  opts.min_priority = Priority::kWarning;
+  opts.selectors = {{false, false, {"*"}},              // everything off
+                    {true, true, {"network"}},          // network back on
+                    {true, false, {"Off in * file"}}};  // a wildcard enables a disabled rule
+  r.rules = compile_rules(r.collection, opts, r.diagnostics);
+  ASSERT_FALSE(r.diagnostics.has_errors());
+  auto status = [&](const std::string& n) {
+    const auto* rule = testing::find_rule(r, n);
+    return std::string(rule_status_name(rule->status)) + (rule->by_config ? "/config: " : ": ") +
+           rule->reason;
+  };
+  EXPECT_EQ(status("Net A"),
+            "disabled/config: priority Notice is below the config's priority: Warning");
+  EXPECT_EQ(status("Net B"), "compiled: ");
+  EXPECT_EQ(status("Mount block"), "disabled/config: the config's rules: disable by rule name");
+  EXPECT_EQ(status("Off in its file"), "compiled: ");
+}
+
+TEST(ConfigSelection, SelectorWildcards) {
+  EXPECT_TRUE(selector_matches("*", "anything"));
+  EXPECT_TRUE(selector_matches("Read sensitive*", "Read sensitive file untrusted"));
+  EXPECT_TRUE(selector_matches("*file*", "Read sensitive file untrusted"));
+  EXPECT_TRUE(selector_matches("a*b*c", "aXbYbZc"));
+  EXPECT_FALSE(selector_matches("a*b*c", "aXbYbZ"));
+  EXPECT_FALSE(selector_matches("Mount", "Mount in container"));
+  EXPECT_TRUE(selector_matches("Mount in container", "Mount in container"));
+  EXPECT_TRUE(selector_matches("x[1]", "x[1]"));  // only '*' is special
+}
+
+}  // namespace
+}  // namespace vigil::rules
