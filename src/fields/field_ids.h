@@ -99,6 +99,7 @@ enum class F : FieldId {
   kFdCport,                           // fd.cport
   kFdRport,                           // fd.rport
   kFdLport,                           // fd.lport
+  kFdPort,                            // fd.port
   kContainerId,                       // container.id
   kContainerFullId,                   // container.full_id
   kContainerName,                     // container.name

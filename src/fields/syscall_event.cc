@@ -243,49 +243,7 @@ int SyscallEvent::target_fd() {
   return target_fd_.get();
 }
 
-Value SyscallEvent::socket_field(F name) {
-  const int fd = target_fd();
-  if (fd < 0) return Value::none();
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return Value::none();
-  if (!S_ISSOCK(st.st_mode)) {
-    const bool dir = S_ISDIR(st.st_mode), fifo = S_ISFIFO(st.st_mode);
-    if (name == F::kFdTypechar) return Value::of(dir ? "d" : fifo ? "p" : "f");
-    if (name == F::kFdType) return Value::of(dir ? "directory" : fifo ? "pipe" : "file");
-    return Value::none();
-  }
-  int domain = 0, protocol = 0;
-  socklen_t len = sizeof(domain);
-  ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
-  len = sizeof(protocol);
-  ::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len);
-  const bool inet = domain == AF_INET || domain == AF_INET6;
-  if (name == F::kFdTypechar) {
-    return Value::of(domain == AF_INET    ? "4"
-                     : domain == AF_INET6 ? "6"
-                     : domain == AF_UNIX  ? "u"
-                                          : "o");
-  }
-  if (name == F::kFdType) {
-    return Value::of(domain == AF_INET      ? "ipv4"
-                     : domain == AF_INET6   ? "ipv6"
-                     : domain == AF_UNIX    ? "unix"
-                     : domain == AF_NETLINK ? "netlink"
-                                            : "socket");
-  }
-  if (name == F::kFdSockfamily)
-    return inet ? Value::of("ip") : domain == AF_UNIX ? Value::of("unix") : Value::none();
-  if (name == F::kFdL4proto) {
-    if (!inet) return Value::none();
-    return Value::of(protocol == IPPROTO_TCP                                  ? "tcp"
-                     : protocol == IPPROTO_UDP                                ? "udp"
-                     : protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6 ? "icmp"
-                                                                              : "raw");
-  }
-  return Value::none();
-}
-
-bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
+bool SyscallEvent::open_mem() {
   if (!mem_tried_) {
     mem_tried_ = true;
     mem_.reset(::open(("/proc/" + std::to_string(pid_) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
@@ -293,7 +251,11 @@ bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
     // the pid was not recycled into another process between RECV and the open.
     if (mem_ && !still_valid()) mem_.reset();
   }
-  if (!mem_ || addr == 0) return false;
+  return bool(mem_);
+}
+
+bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
+  if (!open_mem() || addr == 0) return false;
   out.clear();
   char buf[256];
   while (out.size() < max) {
@@ -480,6 +442,7 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kFdDirectory:
     case F::kFdFilename: {
       auto p = path_arg();
+      if (!p && field == F::kFdName) return socket_field(field);  // a socket: its tuple
       if (!p) return Value::none();
       if (field == F::kFdName) return str(*p);
       auto slash = p->rfind('/');
@@ -511,6 +474,22 @@ Value SyscallEvent::extract(const FieldRef& ref) {
       }
       return Value::of_bool(target.rfind("/memfd:", 0) == 0);
     }
+    case F::kFdSip:
+    case F::kFdCip:
+    case F::kFdRip:
+    case F::kFdLip:
+    case F::kFdIp:
+    case F::kFdNet:
+    case F::kFdSnet:
+    case F::kFdCnet:
+    case F::kFdRnet:
+    case F::kFdLnet:
+    case F::kFdSport:
+    case F::kFdCport:
+    case F::kFdRport:
+    case F::kFdLport:
+    case F::kFdPort:
+      return socket_field(field);
     case F::kFdTypechar:
     case F::kFdType:
     case F::kFdL4proto:

@@ -14,6 +14,7 @@
 #include "src/fields/container_info.h"
 #include "src/fields/event_types.h"
 #include "src/fields/process_event.h"
+#include "src/fields/sock_tuple.h"
 
 namespace vigil::fields {
 
@@ -50,7 +51,11 @@ class SyscallEvent final : public ProcessEvent {
   bool still_valid() const;
   // The file behind the syscall's fd argument, duplicated from the target (pidfd_getfd).
   int target_fd();
+  // fd.* of a socket (syscall_socket.cc): its type, protocol and two ends.
   Value socket_field(F field);
+  const SockTuple& tuple(int fd);
+  bool read_bytes(uint64_t addr, size_t n, void* out);
+  bool open_mem();  // the caller's memory, opened once (false if it cannot be read)
 
   seccomp_notif req_;
   int notify_fd_;
@@ -61,6 +66,7 @@ class SyscallEvent final : public ProcessEvent {
   std::optional<std::optional<std::string>> path_cache_;
   UniqueFd target_fd_;
   bool target_fd_tried_ = false;
+  std::optional<SockTuple> tuple_;
 };
 
 }  // namespace vigil::fields
