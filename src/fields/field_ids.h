@@ -100,6 +100,8 @@ enum class F : FieldId {
   kFdRport,                           // fd.rport
   kFdLport,                           // fd.lport
   kFdPort,                            // fd.port
+  kFdConnected,                       // fd.connected
+  kFdNameChanged,                     // fd.name_changed
   kContainerId,                       // container.id
   kContainerFullId,                   // container.full_id
   kContainerName,                     // container.name

@@ -250,6 +250,13 @@ const std::vector<FieldInfo>& table() {
        "local port"},
       {F::kFdPort, "fd.port", T::kInt, A::kNone, S, R::kSyscallMemory, C::kPath, true,
        "the server port (Falco: either port; the client's is ephemeral)"},
+      {F::kFdConnected, "fd.connected", T::kBool, A::kNone, S, R::kNever, C::kPath, true,
+       "the socket has a peer (getpeername), before the call"},
+      {F::kFdNameChanged, "fd.name_changed", T::kBool, A::kNone, S, R::kSyscallMemory, C::kPath,
+       true,
+       "the call gives the socket its name (connect) or names a destination (sendto, "
+       "sendmsg); vigil keeps no per-fd history, so unlike Falco a repeated destination is "
+       "true again"},
       // container.* and k8s.*: from the runtime's state and annotations, on every channel
       {F::kContainerId, "container.id", T::kString, A::kNone, ALL, R::kNever, C::kFree, true,
        "container id (12 chars), host"},
@@ -374,8 +381,6 @@ const std::unordered_set<std::string_view>& unsupported() {
       "fd.cip.name",
       "fd.rip.name",
       "fd.lip.name",
-      "fd.connected",
-      "fd.name_changed",
       "fd.types",
       "fd.uid",
       "fd.cproto",

@@ -23,7 +23,9 @@ std::optional<Endpoint> parse_sockaddr(const void* addr, size_t len);
 
 struct SockTuple {
   std::optional<Endpoint> local, remote;
-  bool local_is_server = false;  // bind, listen, accept: the local end serves
+  bool local_is_server = false;    // bind, listen, accept: the local end serves
+  bool connected = false;          // the socket had a peer before the call
+  bool names_destination = false;  // connect, or sendto/sendmsg with an address
   const std::optional<Endpoint>& server() const { return local_is_server ? local : remote; }
   const std::optional<Endpoint>& client() const { return local_is_server ? remote : local; }
   // Falco's fd.name of a socket: "cip:cport->sip:sport" for IP, the path for UNIX;

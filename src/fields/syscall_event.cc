@@ -489,6 +489,8 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kFdRport:
     case F::kFdLport:
     case F::kFdPort:
+    case F::kFdConnected:
+    case F::kFdNameChanged:
       return socket_field(field);
     case F::kFdTypechar:
     case F::kFdType:

@@ -41,17 +41,27 @@ const SockTuple& SyscallEvent::tuple(int fd) {
   static const EventTypeId kListen = *find_event_type("listen");
   static const EventTypeId kAccept = *find_event_type("accept");
   static const EventTypeId kAccept4 = *find_event_type("accept4");
+  static const EventTypeId kSendmsg = *find_event_type("sendmsg");
   // The address the call names, if it names one: (addr, len) argument indexes.
   int addr_arg = -1, len_arg = -1;
   if (type_ == kConnect || type_ == kBind) addr_arg = 1, len_arg = 2;
   if (type_ == kSendto) addr_arg = 4, len_arg = 5;
   std::optional<Endpoint> named;
-  if (addr_arg >= 0 && req_.data.args[addr_arg] != 0) {
+  uint64_t addr = addr_arg >= 0 ? req_.data.args[addr_arg] : 0;
+  uint64_t addr_len = len_arg >= 0 ? req_.data.args[len_arg] : 0;
+  msghdr msg{};
+  if (type_ == kSendmsg && read_bytes(req_.data.args[1], sizeof(msg), &msg)) {
+    addr = reinterpret_cast<uint64_t>(msg.msg_name);
+    addr_len = msg.msg_namelen;
+  }
+  if (addr != 0) {
     sockaddr_storage ss;
-    const size_t len = std::min<uint64_t>(req_.data.args[len_arg], sizeof(ss));
-    if (read_bytes(req_.data.args[addr_arg], len, &ss)) named = parse_sockaddr(&ss, len);
+    const size_t len = std::min<uint64_t>(addr_len, sizeof(ss));
+    if (read_bytes(addr, len, &ss)) named = parse_sockaddr(&ss, len);
   }
   SockTuple& t = *tuple_;
+  t.connected = kernel_end(fd, true).has_value();
+  t.names_destination = type_ == kConnect || ((type_ == kSendto || type_ == kSendmsg) && named);
   t.local_is_server = type_ == kBind || type_ == kListen || type_ == kAccept || type_ == kAccept4;
   if (type_ == kBind) {
     t.local = named;
@@ -103,6 +113,10 @@ Value SyscallEvent::socket_field(F name) {
       std::string n = tuple(fd).name();
       return n.empty() ? Value::none() : str(std::move(n));
     }
+    case F::kFdConnected:
+      return Value::of_bool(tuple(fd).connected);
+    case F::kFdNameChanged:
+      return Value::of_bool(tuple(fd).names_destination);
     default:
       break;
   }

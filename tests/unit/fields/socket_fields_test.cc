@@ -17,7 +17,7 @@ TEST(SocketFields, ConnectSendtoAndBindGiveFalcosTupleAndEnds) {
 - rule: Net
   desc: d
   condition: evt.type in (connect, sendto, bind) and fd.sockfamily = ip
-  output: "%evt.type %fd.name sip=%fd.sip sport=%fd.sport cip=%fd.cip cport=%fd.cport lip=%fd.lip rport=%fd.rport port=%fd.port proto=%fd.l4proto type=%fd.type"
+  output: "%evt.type %fd.name sip=%fd.sip sport=%fd.sport cip=%fd.cip cport=%fd.cport lip=%fd.lip rport=%fd.rport port=%fd.port proto=%fd.l4proto type=%fd.type conn=%fd.connected changed=%fd.name_changed"
   priority: warning
 - rule: Dns
   desc: fd.port as Falco's incubating rules use it, with a CIDR check
@@ -70,13 +70,13 @@ TEST(SocketFields, ConnectSendtoAndBindGiveFalcosTupleAndEnds) {
   const std::vector<std::string> want = {
       // bind names the local end, which serves; nothing is connected yet
       "bind 0.0.0.0:0->127.0.0.1:0 sip=127.0.0.1 sport=0 cip=<NA> cport=<NA> lip=127.0.0.1 "
-      "rport=<NA> port=0 proto=tcp type=ipv4",
+      "rport=<NA> port=0 proto=tcp type=ipv4 conn=false changed=false",
       // connect: judged on entry, so the kernel has not picked the local port yet
       "connect 0.0.0.0:0->127.0.0.1:" + port + " sip=127.0.0.1 sport=" + port +
           " cip=0.0.0.0 cport=0 lip=0.0.0.0 rport=" + port + " port=" + port +
-          " proto=tcp type=ipv4",
+          " proto=tcp type=ipv4 conn=false changed=true",
       "sendto 0.0.0.0:0->127.0.0.1:5353 sip=127.0.0.1 sport=5353 cip=0.0.0.0 cport=0 "
-      "lip=0.0.0.0 rport=5353 port=5353 proto=udp type=ipv4",
+      "lip=0.0.0.0 rport=5353 port=5353 proto=udp type=ipv4 conn=false changed=true",
       "dns 0.0.0.0:0->127.0.0.1:5353",
       "unix @" + abstract,  // an abstract name, as ss shows it
   };
