@@ -59,6 +59,17 @@ struct Webserver {
 
 using vigil::RuleSelector;
 
+// Falco's container_engines: where container names and images come from
+// (engine/container_metadata.h). vigil adds docker.socket.
+struct ContainerEngines {
+  bool docker = true;
+  std::string docker_socket = "/var/run/docker.sock";
+  bool podman = true;
+  bool cri = true;  // containerd (through ctr) and CRI annotations
+  std::vector<std::string> cri_sockets = {"/run/containerd/containerd.sock",
+                                          "/run/k3s/containerd/containerd.sock"};
+};
+
 struct Config {
   std::string path;  // the file read, "" for built-in defaults
   std::vector<std::string> rules_files = {"/etc/vigil/rules.d"};
@@ -81,6 +92,7 @@ struct Config {
   Priority min_priority = Priority::kDebug;
   std::vector<RuleSelector> rule_selectors;
   Webserver webserver;
+  ContainerEngines container_engines;
   std::string listener_socket = "/run/vigil/seccomp.sock";
   std::string control_socket = "/run/vigil/control.sock";
   Unavailable on_daemon_unavailable = Unavailable::kAllow;

@@ -205,6 +205,37 @@ bool parse_output_key(Reader& r, const std::string& key, const YAML::Node& v, Co
     }
   } else if (key == "rules") {
     parse_selectors(r, v, c);
+  } else if (key == "container_engines") {
+    auto& e = c.container_engines;
+    r.section(v, key, [&](const std::string& engine, const YAML::Node& n) {
+      const std::string name = "container_engines." + engine;
+      if (engine != "docker" && engine != "podman" && engine != "cri") {
+        // Falco's lxc, libvirt_lxc, bpm: runtimes vigil is not registered with
+        return engine == "lxc" || engine == "libvirt_lxc" || engine == "bpm";
+      }
+      r.section(n, name, [&](const std::string& k, const YAML::Node& x) {
+        if (k == "enabled") {
+          if (auto b = r.boolean(x, name + ".enabled")) {
+            (engine == "docker" ? e.docker : engine == "podman" ? e.podman : e.cri) = *b;
+          }
+        } else if (engine == "docker" && k == "socket") {
+          if (auto s = r.path(x, name + ".socket")) e.docker_socket = *s;
+        } else if (engine == "cri" && k == "sockets") {
+          if (!x.IsSequence()) {
+            r.error(x, "'" + name + ".sockets' must be a list of paths");
+          } else {
+            e.cri_sockets.clear();
+            for (const auto& s : x) {
+              if (auto p = r.path(s, name + ".sockets")) e.cri_sockets.push_back(*p);
+            }
+          }
+        } else {
+          return engine == "cri" && k == "disable_async";  // Falco's; vigil is always async
+        }
+        return true;
+      });
+      return true;
+    });
   } else {
     return false;
   }

@@ -29,6 +29,7 @@ struct Container {
   std::map<seccomp::NotifySession*, Session> sessions;
   std::unique_ptr<fanotify::ContainerWatch> watch;
   std::string watch_key;
+  bool metadata_asked = false;  // of the runtime (engine/container_metadata.h)
   bool empty() const { return !registered && sessions.empty() && !watch; }
 };
 

@@ -85,6 +85,14 @@ bool Engine::load_rules() {
 
 bool Engine::start() {
   if (!load_rules()) return false;
+  MetadataSources sources;
+  sources.docker = cfg_.container_engines.docker;
+  sources.docker_socket = cfg_.container_engines.docker_socket;
+  sources.podman = cfg_.container_engines.podman;
+  sources.containerd = cfg_.container_engines.cri;
+  sources.containerd_sockets = cfg_.container_engines.cri_sockets;
+  metadata_ = std::make_unique<MetadataResolver>(
+      io_, std::move(sources), [this](const ContainerMeta& m) { on_metadata(m); });
   std::vector<std::string> sink_errors;
   auto sinks = outputs::make_sinks(outputs::output_config(cfg_), sink_errors);
   for (const auto& e : sink_errors) log::error(e);
@@ -290,6 +298,38 @@ nlohmann::json Engine::status() {
                                 "containers' intercepted syscalls fail with ENOSYS"}};
 }
 
+Container& Engine::container(const std::string& id, const std::string& bundle,
+                             const std::map<std::string, std::string>& annotations,
+                             const ContainerMeta* known) {
+  Container& c = containers_.get(id, bundle, annotations);
+  if (known && known->known() && !c.metadata_asked) {
+    c.metadata_asked = true;
+    on_metadata(*known);
+  }
+  if (!c.metadata_asked && metadata_ && !id.empty()) {
+    c.metadata_asked = true;
+    metadata_->resolve(id, c.info.bundle, annotations);
+  }
+  return c;
+}
+
+void Engine::on_metadata(const ContainerMeta& m) {
+  Container* c = containers_.find(m.id);
+  if (!c) return;  // gone before its answer came
+  auto& info = c->info;
+  if (!m.type.empty()) info.type = m.type;
+  if (!m.name.empty()) info.name = m.name;
+  if (!m.digest.empty()) info.image_digest = m.digest;
+  if (!m.image.empty()) info.set_image(m.image);
+  if (!m.error.empty()) {
+    log::warn("container " + info.id + ": no " + m.type + " metadata: " + m.error);
+  } else if (!m.type.empty()) {
+    log::info("container " + info.id + ": " + m.type + " container '" +
+              (info.name.empty() ? "<NA>" : info.name) + "', image " +
+              (info.image.empty() ? "<NA>" : info.image));
+  }
+}
+
 void Engine::start_webserver() {
   // Never fatal: containers are served without a health endpoint rather than not at all.
   const auto& w = cfg_.webserver;
@@ -387,7 +427,13 @@ nlohmann::json Engine::upgrade() {
 
 nlohmann::json Engine::container_created(const nlohmann::json& state) {
   const std::string id = state.value("id", std::string());
-  Container& c = containers_.get(id, state.value("bundle", std::string()), annotations_of(state));
+  // The hook read the runtime's files before the container's first instruction.
+  ContainerMeta known;
+  if (state.contains("vigil_metadata") && state["vigil_metadata"].is_object()) {
+    const auto& m = state["vigil_metadata"];
+    known = {id, str_of(m, "type"), str_of(m, "name"), str_of(m, "image"), str_of(m, "digest"), ""};
+  }
+  Container& c = container(id, state.value("bundle", std::string()), annotations_of(state), &known);
   c.registered = true;
   c.state = state;
   log::info("container " + id.substr(0, 12) + ": registered by its createRuntime hook");

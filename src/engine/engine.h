@@ -17,6 +17,7 @@
 
 #include "src/config/config.h"
 #include "src/engine/cache_barrier.h"
+#include "src/engine/container_metadata.h"
 #include "src/engine/container_registry.h"
 #include "src/engine/control_api.h"
 #include "src/engine/control_server.h"
@@ -70,6 +71,12 @@ class Engine final : public ControlTarget {
   nlohmann::json outputs_json() const;
   // The webserver: Falco's health endpoint and /metrics (engine.cc).
   void start_webserver();
+  // The registry's container `id`, its runtime metadata asked for once (engine.cc).
+  // `known`: what the createRuntime hook already read from the runtime's files.
+  Container& container(const std::string& id, const std::string& bundle,
+                       const std::map<std::string, std::string>& annotations,
+                       const ContainerMeta* known = nullptr);
+  void on_metadata(const ContainerMeta& m);
   WebResponse web_request(const std::string& path);
   EngineMetrics::Snapshot metrics_snapshot() const;
 
@@ -116,6 +123,7 @@ class Engine final : public ControlTarget {
   bool last_load_ok_ = true;
   EngineMetrics metrics_;
   std::unique_ptr<WebServer> web_;
+  std::unique_ptr<MetadataResolver> metadata_;
   uint64_t events_ = 0;
   CacheBarrier barrier_{io_};  // the decision cache against renames
 };

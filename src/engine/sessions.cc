@@ -13,7 +13,7 @@ void Engine::on_runtime_container(UniqueFd fd, const seccomp::ContainerProcessSt
                          {"annotations", st.annotations},
                          {"status", st.status},
                          {"pid", st.pid}};
-  Container& c = containers_.get(st.container_id, st.bundle, st.annotations);
+  Container& c = container(st.container_id, st.bundle, st.annotations);
   start_session(c, std::move(fd), meta, seccomp::NotifyJournal::create(), "");
 }
 
@@ -23,8 +23,8 @@ void Engine::adopt_session(KeptItem& item) {
   seccomp::NotifyJournal journal;
   if (UniqueFd j = item.take("journal")) journal = seccomp::NotifyJournal::adopt(std::move(j));
   const auto& meta = item.meta;
-  Container& c = containers_.get(meta.value("id", std::string()),
-                                 meta.value("bundle", std::string()), annotations_of(meta));
+  Container& c = container(meta.value("id", std::string()), meta.value("bundle", std::string()),
+                           annotations_of(meta));
   start_session(c, std::move(fd), meta, std::move(journal), item.key);
 }
 

@@ -51,8 +51,8 @@ Verdict VerdictPipeline::decide(const RuleSet& rules, Event& event,
       a.action = std::string(action_name(f.action));
     }
     a.container_id = c.id;
-    a.container_name = c.name;
-    a.container_image = c.image;
+    a.container_name = c.name.empty() ? "<NA>" : c.name;  // as Falco shows what is unknown
+    a.container_image = c.image.empty() ? "<NA>" : c.image;
     a.hostname = hostname_;
     v.alerts.push_back(std::move(a));
   }

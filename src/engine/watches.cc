@@ -61,8 +61,8 @@ std::string Engine::watch(Container& c) {
 void Engine::adopt_watch(KeptItem& item) {
   const auto& meta = item.meta;
   const nlohmann::json state = meta.value("state", nlohmann::json::object());
-  Container& c = containers_.get(meta.value("id", std::string()),
-                                 state.value("bundle", std::string()), annotations_of(state));
+  Container& c = container(meta.value("id", std::string()), state.value("bundle", std::string()),
+                           annotations_of(state));
   c.registered = true;
   c.state = state;
   c.info.rootfs = meta.value("rootfs", std::string());

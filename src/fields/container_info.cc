@@ -34,18 +34,31 @@ ContainerInfo ContainerInfo::from_state(const std::string& id, const std::string
   c.pod_name = get({"io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name"});
   c.pod_namespace = get({"io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace"});
   c.pod_uid = get({"io.kubernetes.cri.sandbox-uid", "io.kubernetes.pod.uid"});
-  if (c.name.empty()) c.name = c.id;
+  c.set_image(c.image);
+  if (ann.count("io.kubernetes.cri-o.ImageName") || ann.count("io.kubernetes.cri-o.Name")) {
+    c.type = "cri-o";
+  } else if (ann.count("io.kubernetes.cri.container-name")) {
+    c.type = "containerd";
+  }
+  return c;
+}
+
+void ContainerInfo::set_image(const std::string& ref_with_digest) {
+  image = ref_with_digest;
+  image_repository.clear();
+  image_tag.clear();
+  const auto at = ref_with_digest.find('@');
+  if (at != std::string::npos) image_digest = ref_with_digest.substr(at + 1);
   // repository[:tag][@digest]; a ':' after the last '/' starts the tag.
-  std::string ref = c.image.substr(0, c.image.find('@'));
+  const std::string ref = ref_with_digest.substr(0, at);
   auto slash = ref.rfind('/');
   auto colon = ref.rfind(':');
   if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
-    c.image_repository = ref.substr(0, colon);
-    c.image_tag = ref.substr(colon + 1);
+    image_repository = ref.substr(0, colon);
+    image_tag = ref.substr(colon + 1);
   } else {
-    c.image_repository = ref;
+    image_repository = ref;
   }
-  return c;
 }
 
 void ContainerInfo::read_bundle_config() {

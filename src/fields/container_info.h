@@ -14,6 +14,9 @@ struct ContainerInfo {
   std::string image;
   std::string image_repository;
   std::string image_tag;
+  std::string image_digest;  // sha256:..., when known
+  // Falco's container.type: docker, podman, containerd, cri-o; "" until known.
+  std::string type;
   std::string runtime;  // runc, crun, ... when known
   std::string pod_name;
   std::string pod_uid;
@@ -30,6 +33,9 @@ struct ContainerInfo {
   // Reads what the bundle's config.json says (privileged, the root file system's host
   // path); quietly keeps what it has if the file cannot be read.
   void read_bundle_config();
+  // Sets image and splits it into repository, tag and digest (a digest already known is
+  // kept when the reference has none).
+  void set_image(const std::string& ref);
 
   static ContainerInfo from_state(const std::string& id, const std::string& bundle,
                                   const std::map<std::string, std::string>& annotations);

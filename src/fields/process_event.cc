@@ -275,16 +275,19 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       return Value::of(container_.id);
     case F::kContainerFullId:
       return Value::of(container_.full_id);
+    // Unknown is <NA>, as in Falco, never "".
     case F::kContainerName:
-      return Value::of(container_.name);
+      return if_set(container_.name);
     case F::kContainerImage:
-      return Value::of(container_.image);
+      return if_set(container_.image);
     case F::kContainerImageRepository:
-      return Value::of(container_.image_repository);
+      return if_set(container_.image_repository);
     case F::kContainerImageTag:
-      return Value::of(container_.image_tag);
+      return if_set(container_.image_tag);
+    case F::kContainerImageDigest:
+      return if_set(container_.image_digest);
     case F::kContainerType:
-      return if_set(container_.runtime);
+      return if_set(container_.type);
     case F::kContainerPrivileged:
       return container_.privileged ? Value::of_bool(*container_.privileged) : Value::none();
     case F::kContainerStartTs:

@@ -1,7 +1,9 @@
 #include "src/hook/hook.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "src/engine/container_sources.h"
 #include "src/engine/control_protocol.h"
 #include "src/runtime/control_client.h"
 #include "src/runtime/inject.h"
@@ -60,6 +62,22 @@ int run_state_hook(Stage stage, const config::Config& cfg, const std::string& in
   request.op = stage == Stage::kCreateRuntime ? control::Op::kContainerCreated
                                               : control::Op::kContainerStopped;
   request.state = state;
+  if (stage == Stage::kCreateRuntime && state["id"].is_string()) {
+    // Names from the runtime's own files, now, before the container runs: the daemon's
+    // lookup would race a short-lived container's first calls.
+    std::map<std::string, std::string> annotations;
+    if (state.contains("annotations") && state["annotations"].is_object()) {
+      for (const auto& [k, v] : state["annotations"].items()) {
+        if (v.is_string()) annotations[k] = v.get<std::string>();
+      }
+    }
+    const auto m = engine::files_meta(state["id"].get<std::string>(),
+                                      engine::str_of(state, "bundle"), annotations);
+    if (m.known()) {
+      request.state["vigil_metadata"] = {
+          {"type", m.type}, {"name", m.name}, {"image", m.image}, {"digest", m.digest}};
+    }
+  }
   std::string error;
   auto resp = runtime::control_request(cfg.control_socket, control::encode(request), error);
   if (resp && resp->value("ok", false)) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <optional>
 
+#include "src/common/asio_step.h"
 #include "src/outputs/sinks/sinks.h"
 
 namespace vigil::outputs {
@@ -109,17 +110,8 @@ class HttpSink final : public AlertSink {
   // Runs one asynchronous step to its end (the stream's deadline cancels it).
   template <class Start>
   error_code await(Start&& start) {
-    std::optional<error_code> result;
-    start([&result](const error_code& e, auto&&...) { result = e; });
-    io_.restart();
-    io_.run_for(kTimeout + std::chrono::seconds(1));
-    if (!result) {  // the resolver has no deadline of its own
-      close();
-      io_.restart();
-      io_.run();
-      return net::error::timed_out;
-    }
-    return *result;
+    return run_step(io_, kTimeout + std::chrono::seconds(1), std::forward<Start>(start),
+                    [this] { close(); });
   }
 
   bool fail(const std::string& step, const error_code& ec) {
@@ -132,21 +124,18 @@ class HttpSink final : public AlertSink {
     close();
     tcp::resolver resolver(io_);
     tcp::resolver::results_type endpoints;
-    std::optional<error_code> rec;
-    resolver.async_resolve(url_.host, url_.port,
-                           [&](const error_code& e, tcp::resolver::results_type r) {
-                             rec = e;
-                             endpoints = std::move(r);
-                           });
-    io_.restart();
-    io_.run_for(kTimeout);
-    if (!rec) {
-      resolver.cancel();
-      io_.restart();
-      io_.run();
-      return fail("resolve " + url_.host, net::error::timed_out);
-    }
-    if (*rec) return fail("resolve " + url_.host, *rec);
+    const error_code rec = run_step(
+        io_, kTimeout,
+        [&](auto done) {
+          resolver.async_resolve(
+              url_.host, url_.port,
+              [&endpoints, done](const error_code& e, tcp::resolver::results_type r) mutable {
+                endpoints = std::move(r);
+                done(e);
+              });
+        },
+        [&] { resolver.cancel(); });
+    if (rec) return fail("resolve " + url_.host, rec);
     beast::tcp_stream* stream;
     if (tls_ctx_) {
       tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io_, *tls_ctx_);
