@@ -95,11 +95,38 @@ const FileEvent::Image& FileEvent::image(ImagePart need) {
       img.exe = *p;
       img.ok_exepath = true;
     }
+    // The name and arguments the caller gave execve: still in its memory, as it is blocked
+    // until the answer (<NA> if it cannot be read: an exec from io_uring, a dead caller).
+    if (auto x = read_blocked_exec(pid_, kMaxArgv, kMaxArgvBytes)) {
+      img.name = x->comm();
+      if (!x->argv.empty()) img.exe = x->argv[0];
+      for (size_t i = 1; i < x->argv.size(); ++i) img.args += (i > 1 ? " " : "") + x->argv[i];
+      img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
+      img.ok = img.ok_args = true;
+    }
   }
   return img;
 }
 
 std::atomic<uint64_t> FileEvent::unknown_intents_{0};
+
+Value FileEvent::exe_flags() {
+  struct stat st;
+  if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+  std::string flags;
+  auto add = [&](const char* f) { flags += (flags.empty() ? "" : "|") + std::string(f); };
+  if (auto s = read_status(pid_)) {
+    const bool writable = s->euid == 0 || (st.st_uid == s->euid && (st.st_mode & S_IWUSR)) ||
+                          (st.st_gid == s->egid && (st.st_mode & S_IWGRP)) ||
+                          (st.st_mode & S_IWOTH);
+    if (writable) add("EXE_WRITABLE");
+  }
+  const Value upper = changed_after(st, container_.start_ns);
+  if (!upper.missing()) add(upper.num ? "EXE_UPPER_LAYER" : "EXE_LOWER_LAYER");
+  const auto& p = path();
+  if (p && p->rfind("/memfd:", 0) == 0) add("EXE_FROM_MEMFD");
+  return flags.empty() ? Value::none() : str(std::move(flags));
+}
 
 const FileEvent::OpenIntent& FileEvent::open_intent() {
   if (intent_) return *intent_;
@@ -212,6 +239,10 @@ Value FileEvent::extract(const FieldRef& ref) {
           return Value::none();
       }
     }
+    case F::kEvtArg:
+      // Falco's exe flags of an execve, for outputs (exe_flags=%evt.arg.flags).
+      if (channel_ == Channel::kFileExec && ref.key == "flags") return exe_flags();
+      return Value::none();
     case F::kProcIsExeFromMemfd: {
       if (channel_ != Channel::kFileExec) return Value::none();
       const auto& p = path();

@@ -44,6 +44,10 @@ class FileEvent final : public ProcessEvent {
     bool write = true;
   };
   const OpenIntent& open_intent();
+  // Falco's exe flags of the program being executed: EXE_WRITABLE (by the caller's
+  // effective user), EXE_UPPER_LAYER / EXE_LOWER_LAYER (written since the container
+  // started, or not), EXE_FROM_MEMFD.
+  Value exe_flags();
 
   static std::atomic<uint64_t> unknown_intents_;
   int fd_;

@@ -170,6 +170,61 @@ std::optional<BlockedSyscall> await_blocked_syscall(pid_t tid, std::chrono::micr
   }
 }
 
+std::string BlockedExec::comm() const {
+  const std::string path = empty_path ? "/dev/fd/" + std::to_string(dirfd) : filename;
+  return path.substr(path.rfind('/') + 1).substr(0, 15);
+}
+
+std::optional<BlockedExec> read_blocked_exec(pid_t tid, size_t max_args, size_t max_bytes) {
+  const auto sc = await_blocked_syscall(tid);
+  if (!sc) return std::nullopt;
+  BlockedExec out;
+  uint64_t filename = 0, argv = 0;
+  switch (sc->nr) {
+    case SYS_execve:
+      filename = sc->args[0];
+      argv = sc->args[1];
+      break;
+    case SYS_execveat:
+      out.dirfd = int(int32_t(sc->args[0]));
+      filename = sc->args[1];
+      argv = sc->args[2];
+      out.empty_path = (sc->args[4] & AT_EMPTY_PATH) != 0;
+      break;
+    default:
+      return std::nullopt;
+  }
+  UniqueFd mem(::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mem) return std::nullopt;
+  auto read_str = [&](uint64_t addr, size_t max, std::string& s) {
+    char buf[256];
+    s.clear();
+    while (s.size() < max) {
+      const ssize_t n = ::pread(mem.get(), buf, sizeof(buf), off_t(addr + s.size()));
+      if (n <= 0) return false;
+      const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
+      s.append(buf, nul ? size_t(nul - buf) : size_t(n));
+      if (nul) return true;
+    }
+    return false;
+  };
+  if (!read_str(filename, 4096, out.filename)) return std::nullopt;
+  if (!out.filename.empty()) out.empty_path = false;
+  size_t total = 0;
+  for (size_t i = 0; i < max_args && argv; ++i) {
+    uint64_t p = 0;
+    if (::pread(mem.get(), &p, sizeof(p), off_t(argv + i * 8)) != sizeof(p) || !p) break;
+    std::string a;
+    if (!read_str(p, max_bytes - std::min(total, max_bytes), a)) break;
+    total += a.size() + 1;
+    out.argv.push_back(std::move(a));
+  }
+  // Still blocked in the same call: the thread (and its memory) were the right ones.
+  const auto again = read_blocked_syscall(tid);
+  if (!again || !same_call(*again, *sc)) return std::nullopt;
+  return out;
+}
+
 std::optional<std::string> read_blocked_open_path(pid_t tid) {
   const auto sc = await_blocked_syscall(tid);
   if (!sc) return std::nullopt;

@@ -71,6 +71,26 @@ std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text);
 // fanotify event whose journaled path was lost), never a basis for a sound decision.
 std::optional<std::string> read_blocked_open_path(pid_t tid);
 
+inline constexpr size_t kMaxPath = 4096;        // PATH_MAX: longer is truncated, <NA>
+inline constexpr size_t kMaxArgv = 256;         // execve arguments read
+inline constexpr size_t kMaxArgvBytes = 32768;  // total bytes of execve arguments read
+
+// What the execve or execveat a thread is blocked in asks for: the filename argument and
+// argv, from its memory. While the kernel opens the new program (a FAN_OPEN_EXEC_PERM
+// event) the old image is still mapped. Caller memory (another thread may rewrite it):
+// for what an alert shows, never for a sound decision.
+struct BlockedExec {
+  std::string filename;  // as passed ("" with AT_EMPTY_PATH)
+  int dirfd = -100;      // AT_FDCWD, or execveat's dirfd
+  bool empty_path = false;
+  std::vector<std::string> argv;
+  // The kernel's comm for the new program: the filename's last part, or the fd number
+  // for execveat(fd, "", AT_EMPTY_PATH) (its filename is /dev/fd/N), 15 characters.
+  std::string comm() const;
+};
+std::optional<BlockedExec> read_blocked_exec(pid_t tid, size_t max_args = kMaxArgv,
+                                             size_t max_bytes = kMaxArgvBytes);
+
 std::optional<std::string> read_comm(pid_t pid);
 std::vector<std::string> read_cmdline(pid_t pid);  // argv, bounded
 

@@ -13,14 +13,11 @@
 #include "src/common/unique_fd.h"
 #include "src/fields/container_info.h"
 #include "src/fields/event_types.h"
+#include "src/fields/proc_reader.h"
 #include "src/fields/process_event.h"
 #include "src/fields/sock_tuple.h"
 
 namespace vigil::fields {
-
-inline constexpr size_t kMaxPath = 4096;        // PATH_MAX: longer is truncated, <NA>
-inline constexpr size_t kMaxArgv = 256;         // execve arguments read
-inline constexpr size_t kMaxArgvBytes = 32768;  // total bytes of execve arguments read
 
 // Maps a (arch, nr) pair to vigil's event type, if vigil knows the syscall.
 std::optional<EventTypeId> event_type_of(uint32_t arch, int nr);

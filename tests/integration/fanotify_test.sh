@@ -17,7 +17,9 @@ cat >"$it_dir/rules.yaml" <<'YAML'
 - rule: Exec from tmp
   desc: test rule
   condition: evt.type = execve and proc.exepath startswith /tmp/
-  output: exec from /tmp (file=%proc.exepath parent=%proc.pname)
+  output: >
+    exec from /tmp (file=%proc.exepath parent=%proc.pname name=%proc.name
+    cmdline=%proc.cmdline exe=%proc.exe exe_flags=%evt.arg.flags)
   priority: WARNING
   action: block
 YAML
@@ -39,6 +41,11 @@ it_expect_eq "$rt: alert names the container path" "$(it_alert 'Block reading sh
 it_expect_eq "$rt: alert action" "$(it_alert 'Block reading shadow' action)" "block"
 it_expect_eq "$rt: alert user from the container's passwd" "$(it_alert 'Block reading shadow' user.name)" "root"
 it_expect_eq "$rt: exec alert names the program" "$(it_alert 'Exec from tmp' proc.exepath)" "/tmp/probe"
+# Judged on the fanotify path, the alert still shows the new program as Falco would: its
+# name, command line and argv[0] from the caller's execve, and Falco's exe flags.
+it_expect_eq "$rt: exec alert has the new program's name, cmdline, exe and exe flags" \
+  "$(for f in proc.name proc.cmdline proc.exe evt.arg.flags; do it_alert 'Exec from tmp' $f; done | tr '\n' ' ')" \
+  "probe probe hi /tmp/probe EXE_WRITABLE|EXE_UPPER_LAYER "
 cat "$b/rootfs/etc/shadow" >/dev/null && it_ok "$rt: the host reads the bundle's copy" || it_fail "$rt: host read denied"
 it_expect_in "$rt: the daemon watched the container" "watching its root file system" "$(cat "$it_dir/daemon.log")"
 done
