@@ -72,6 +72,30 @@ void ContainerInfo::read_bundle_config() {
     std::error_code ec;
     rootfs = std::filesystem::weakly_canonical(root, ec).string();
   }
+  mounts.clear();
+  if (c.contains("mounts") && c["mounts"].is_array()) {
+    for (const auto& m : c["mounts"]) {
+      if (!m.is_object()) continue;
+      auto text = [&](const char* k) {
+        return m.contains(k) && m[k].is_string() ? m[k].get<std::string>() : std::string();
+      };
+      Mount mt;
+      mt.source = text("source");
+      mt.destination = text("destination");
+      mt.propagation = "rprivate";  // the runtimes' default
+      if (m.contains("options") && m["options"].is_array()) {
+        for (const auto& o : m["options"]) {
+          if (!o.is_string()) continue;
+          const std::string opt = o.get<std::string>();
+          if (opt == "ro") mt.rw = false;
+          for (const char* p : {"shared", "rshared", "slave", "rslave", "private", "rprivate"}) {
+            if (opt == p) mt.propagation = opt;
+          }
+        }
+      }
+      mounts.push_back(std::move(mt));
+    }
+  }
   // What `--privileged` gives a container: every capability, among them CAP_SYS_ADMIN
   // and CAP_SYS_MODULE, in its bounding set.
   const auto caps = c.value("process", nlohmann::json::object())

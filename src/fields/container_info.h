@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vigil::fields {
 
@@ -26,8 +27,13 @@ struct ContainerInfo {
   std::string rootfs;              // host path of the root file system, when known
   std::string passwd, group;       // the container's /etc/passwd and /etc/group, read at start
   std::optional<bool> privileged;  // from the bundle's config.json, when read
-  bool files_watched = false;      // fanotify marks its mounts: never open its files from the
-                                   // io thread (they would wait on vigil's own group)
+  struct Mount {
+    std::string source, destination, propagation;
+    bool rw = true;
+  };
+  std::vector<Mount> mounts;   // the bundle's config.json's, in order
+  bool files_watched = false;  // fanotify marks its mounts: never open its files from the
+                               // io thread (they would wait on vigil's own group)
 
   // Fills names from CRI / Podman / containerd annotations where present.
   // Reads what the bundle's config.json says (privileged, the root file system's host

@@ -30,6 +30,7 @@ enum class F : FieldId {
   kProcExepath,                       // proc.exepath
   kProcCmdline,                       // proc.cmdline
   kProcArgs,                          // proc.args
+  kProcEnv,                           // proc.env
   kProcPname,                         // proc.pname
   kProcPexe,                          // proc.pexe
   kProcPexepath,                      // proc.pexepath
@@ -113,6 +114,9 @@ enum class F : FieldId {
   kContainerPrivileged,               // container.privileged
   kContainerStartTs,                  // container.start_ts
   kContainerDuration,                 // container.duration
+  kContainerMounts,                   // container.mounts
+  kContainerMountSource,              // container.mount.source
+  kContainerMountDest,                // container.mount.dest
   kK8sPodName,                        // k8s.pod.name
   kK8sPodUid,                         // k8s.pod.uid
   kK8sNsName,                         // k8s.ns.name

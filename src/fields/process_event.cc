@@ -2,8 +2,10 @@
 // user.*, group.*, container.*, k8s.*, read from /proc and the container's metadata.
 #include "src/fields/process_event.h"
 
+#include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "src/fields/proc_reader.h"
@@ -292,6 +294,40 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       return container_.privileged ? Value::of_bool(*container_.privileged) : Value::none();
     case F::kContainerStartTs:
       return Value::of_int(container_.start_ns);
+    case F::kContainerMounts: {
+      std::string out;
+      for (const auto& m : container_.mounts) {
+        out += (out.empty() ? "" : ",") + m.source + ":" + m.destination +
+               "::" + (m.rw ? "true" : "false") + ":" + m.propagation;
+      }
+      return str(std::move(out));
+    }
+    case F::kContainerMountSource:
+    case F::kContainerMountDest: {
+      // [N]: mount N. [glob]: the mount whose other end matches (Falco's form: the
+      // destination of the mount of a host source, and the reverse).
+      const bool want_dest = field_of(ref.id) == F::kContainerMountDest;
+      const auto& ms = container_.mounts;
+      if (ref.index >= 0) {
+        if (size_t(ref.index) >= ms.size()) return Value::none();
+        const auto& m = ms[size_t(ref.index)];
+        return Value::of(want_dest ? m.destination : m.source);
+      }
+      const std::string pattern(ref.key);
+      for (const auto& m : ms) {
+        if (::fnmatch(pattern.c_str(), (want_dest ? m.source : m.destination).c_str(), 0) == 0) {
+          return Value::of(want_dest ? m.destination : m.source);
+        }
+      }
+      return Value::none();
+    }
+    case F::kProcEnv: {
+      auto env = read_small_file("/proc/" + std::to_string(pid_) + "/environ", 32768);
+      if (!env) return Value::none();
+      while (!env->empty() && env->back() == '\0') env->pop_back();
+      std::replace(env->begin(), env->end(), '\0', ' ');
+      return str(std::move(*env));
+    }
     case F::kK8sPodName:
       return if_set(container_.pod_name);
     case F::kK8sNsName:

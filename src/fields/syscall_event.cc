@@ -459,6 +459,21 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kFdNameraw:
       if (auto r = raw_path_arg()) return str(*r);
       return Value::none();
+    case F::kProcEnv: {
+      // An execve's proc.env is the new program's: its envp, from the caller's memory.
+      if (!known_ || !event_type(type_).exec) return common_field(ref);
+      if (!open_mem()) return Value::none();
+      const uint64_t envp = req_.data.args[event_type(type_).layout.exec_argv + 1];
+      std::string out;
+      for (size_t i = 0; i < kMaxArgv && envp; ++i) {
+        uint64_t p = 0;
+        if (::pread(mem_.get(), &p, sizeof(p), off_t(envp + i * 8)) != sizeof(p) || !p) break;
+        std::string v;
+        if (!read_string(p, kMaxArgvBytes - std::min(out.size(), kMaxArgvBytes), v)) break;
+        out += (out.empty() ? "" : " ") + v;
+      }
+      return str(std::move(out));
+    }
     case F::kProcIsExeFromMemfd: {
       if (!known_ || !event_type(type_).exec) return Value::none();
       const auto& img = image(kExePath);

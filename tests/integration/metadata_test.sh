@@ -41,7 +41,8 @@ cat >"$it_dir/rules.yaml" <<'YAML'
   output: >
     mkdir blocked (file=%fd.name name=%container.name image=%container.image
     repo=%container.image.repository tag=%container.image.tag digest=%container.image.digest
-    type=%container.type)
+    type=%container.type proc=%container.mount.dest[proc] dev=%container.mount.source[/dev]
+    mount0=%container.mount.dest[0])
   priority: WARNING
   action: block
 YAML
@@ -136,6 +137,10 @@ it_inject "$b2"
 it_run runc "$tag-r" "$b2" >/dev/null
 it_expect_eq "runc: what is unknown is <NA>, never empty" "$(alert_of /blocked/plain)" \
   "<NA> <NA> <NA> <NA> <NA> digest=<NA> json=<NA>|<NA>"
+# The mounts come from the bundle's config.json (runc spec: proc first, then a tmpfs /dev).
+it_expect_eq "runc: container.mount.* from the bundle" \
+  "$(for f in container.mount.dest[proc] container.mount.source[/dev] container.mount.dest[0]; do it_alert 'Block mkdir below /blocked' "$f" | tail -1; done | tr '\n' ' ')" \
+  "/proc tmpfs /proc "
 
 if [ "$it_failures" -ne 0 ]; then
   echo "--- daemon log"; grep -E "container|metadata" "$it_dir/daemon.log" | tail -20
