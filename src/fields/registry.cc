@@ -503,6 +503,7 @@ std::optional<FieldLookup> find_field(std::string_view name) {
 bool is_known_unsupported(std::string_view name) {
   const auto& s = unsupported();
   if (s.count(name)) return true;
+  if (index().count(name)) return false;  // container.mount.dest is not container.mount's key
   // k8s.pod.label.app, container.label.foo: keyed forms of unsupported fields.
   auto dot = name.rfind('.');
   return dot != std::string_view::npos && s.count(name.substr(0, dot));

@@ -7,65 +7,48 @@ VIGIL="$(realpath "$1")"
 PROBE="$(realpath "$2")"
 RULES="$(realpath "$3")"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/attack_moves.sh"
 
 it_start_daemon enforce "$RULES" || exit 1
 
-attack() {  # NAME SCRIPT -> container output
-  local b
-  b=$(it_bundle "bundle-$1" sh -c "$2")
-  echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
-  for a in mount ln cp cat mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
-  python3 - "$b/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-for m in c["mounts"]:  # runc's /dev/shm is noexec; let vigil be the one that says no
-    if m["destination"] == "/dev/shm":
-        m["options"] = [o for o in m["options"] if o != "noexec"]
-json.dump(c, open(sys.argv[1], "w"), indent=1)
-PY
-  it_inject "$b"
-  it_run runc "vigil-a-$$-$1" "$b"
-}
 
-out=$(attack module '/usr/bin/probe init-module; /usr/bin/probe finit-module')
+out=$(attack module "${attack_moves[module]}")
 it_expect_in "init_module is blocked" "init-module: Operation not permitted" "$out"
 it_expect_in "finit_module is blocked" "finit-module: Operation not permitted" "$out"
 it_expect_eq "module alert" "$(it_alert 'Kernel module load in container' action)" "block"
 
-out=$(attack mount 'mount -t tmpfs none /mnt; echo mount-rc=$?')
+out=$(attack mount "${attack_moves[mount]}")
 it_expect_in "mount fails" "mount-rc=1" "$out"
 it_expect_eq "mount alert (vigil blocked it)" "$(it_alert 'Mount in container' action)" "block"
 
-out=$(attack ns '/usr/bin/probe unshare-user; /usr/bin/probe unshare-mount; /usr/bin/probe setns')
+out=$(attack ns "${attack_moves[ns]}")
 it_expect_in "unshare(CLONE_NEWUSER) is blocked" "unshare-user: Operation not permitted" "$out"
 it_expect_in "unshare(CLONE_NEWNS) is blocked" "unshare-mount: Operation not permitted" "$out"
 it_expect_in "setns is blocked" "setns: Operation not permitted" "$out"
 it_expect_eq "namespace alert" "$(it_alert 'Namespace escape in container' action)" "block"
 
-out=$(attack bpf '/usr/bin/probe bpf')
+out=$(attack bpf "${attack_moves[bpf]}")
 it_expect_in "bpf() is blocked" "bpf: Operation not permitted" "$out"
 it_expect_eq "bpf alert" "$(it_alert 'BPF in container' action)" "block"
 
-out=$(attack ptrace 'sleep 5 & /usr/bin/probe ptrace-attach $!; kill $!')
+out=$(attack ptrace "${attack_moves[ptrace]}")
 it_expect_in "ptrace attach is blocked" "ptrace-attach: Operation not permitted" "$out"
 it_expect_eq "ptrace alert names the request" "$(it_alert 'PTRACE attach in container' evt.arg.request)" "PTRACE_ATTACH"
 
-out=$(attack packet '/usr/bin/probe packet-socket')
+out=$(attack packet "${attack_moves[packet]}")
 it_expect_in "AF_PACKET socket is blocked" "packet-socket: Operation not permitted" "$out"
 it_expect_eq "packet socket alert" "$(it_alert 'Packet socket in container' action)" "block"
 
-out=$(attack shm 'cp /usr/bin/probe /dev/shm/p && /dev/shm/p dropped; echo shm-rc=$?')
+out=$(attack shm "${attack_moves[shm]}")
 it_expect_in "exec from /dev/shm is denied" "shm-rc=126" "$out"
 it_expect_eq "/dev/shm alert" "$(it_alert 'Execution from /dev/shm in container' proc.exepath)" "/dev/shm/p"
 
-out=$(attack shadow 'cat /etc/shadow >/dev/null; echo read-rc=$?; ln -s /etc/shadow /tmp/s; echo ln-rc=$?')
+out=$(attack shadow "${attack_moves[shadow]}")
 it_expect_in "reading /etc/shadow is only alerted" "read-rc=0" "$out"
 it_expect_eq "sensitive file alert" "$(it_alert 'Sensitive file opened in container' fd.name)" "/etc/shadow"
 it_expect_eq "symlink alert" "$(it_alert 'Create Symlink Over Sensitive Files' evt.arg.target)" "/etc/shadow"
 
-out=$(attack write '/usr/bin/probe open-write /etc/ld.so.preload; /usr/bin/probe open-write /usr/bin/evil;
-/usr/bin/probe open-write /bin/evil; /usr/bin/probe open-write /etc/passwd; /usr/bin/probe open-read /etc/passwd;
-mkdir -p /var/lib/app; /usr/bin/probe open-write /var/lib/app/state; grep -c root:x /etc/passwd')
+out=$(attack write "${attack_moves[write]}")
 it_expect_in "creating /etc/ld.so.preload is blocked" "open-write: Operation not permitted" "$out"
 it_expect_eq "every write below a system directory failed" "$(echo "$out" | grep -c 'open-write: Operation not permitted')" "4"
 it_expect_in "reading /etc/passwd is allowed" "open-read: ok" "$out"
@@ -81,12 +64,7 @@ it_expect_eq "write alert process" "$(it_alert 'Write below system directories i
 # for writing there, so the write rule cannot see it; its use is what is stopped.
 # The file is read twice first, so that its "no rule matches" is cached: the move must not
 # carry that decision below /etc (engine/cache_barrier.h).
-out=$(attack plant 'echo /tmp/evil.so >/tmp/preload; cat /tmp/preload /tmp/preload >/dev/null; sleep 0.2;
-mv /tmp/preload /etc/ld.so.preload; echo mv-rc=$?;
-cat /etc/ld.so.preload; echo preload-rc=$?; echo "* * * * * root /tmp/x" >/tmp/job; ln /tmp/job /etc/crontab;
-echo ln-rc=$?; cat /etc/crontab; echo crontab-rc=$?; ln -s /tmp/job /etc/job-link; echo symlink-rc=$?;
-cd /etc && ln -s ../tmp/job rel-link; cd /;
-cat /etc/passwd >/dev/null; echo passwd-rc=$?')
+out=$(attack plant "${attack_moves[plant]}")
 it_expect_in "the rename itself succeeds" "mv-rc=0" "$out"
 it_expect_in "reading the renamed-in file is blocked" "cat: can't open '/etc/ld.so.preload': Operation not permitted" "$out"
 it_expect_in "the hard link itself succeeds" "ln-rc=0" "$out"
@@ -103,13 +81,13 @@ it_expect_eq "rename and link alerts name the sources (a relative symlink's from
   "$(it_alerts 'Rename or link into system directories in container' fs.path.source 4 | sort | tr '\n' ' ')" \
   "/tmp/job /tmp/job /tmp/job /tmp/preload "
 
-out=$(attack drop 'cp /usr/bin/probe /tmp/tool; /tmp/tool dropped; echo drop-rc=$?; /usr/bin/probe image; echo image-rc=$?')
+out=$(attack drop "${attack_moves[drop]}")
 it_expect_in "executing a file written after the start is denied" "drop-rc=126" "$out"
 it_expect_in "the image's own binary runs" "probe: image" "$out"
 it_expect_eq "drop-and-execute alert" "$(it_alert_last 'Execution of a file written in the container' proc.exepath)" "/tmp/tool"
 it_expect_eq "drop-and-execute alert action" "$(it_alert_last 'Execution of a file written in the container' action)" "block"
 
-out=$(attack memfd '/usr/bin/probe memfd-exec')
+out=$(attack memfd "${attack_moves[memfd]}")
 it_expect_in "fexecve of a memfd is blocked" "memfd-exec: Operation not permitted" "$out"
 it_expect_eq "fd exec alert flags" "$(it_alert 'Execution from a file descriptor in container' evt.arg.flags)" "AT_EMPTY_PATH"
 
