@@ -6,7 +6,7 @@
 # shadow file, the busybox tools the moves use, an executable /dev/shm), prints its output.
 attack() {  # NAME SCRIPT [CONTAINER-ID] -> container output
   local b
-  b=$(it_bundle "bundle-$1" sh -c "$2")
+  b=$(it_bundle "bundle-${3:-$1}" sh -c "$2")
   echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
   for a in mount ln cp cat mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
   python3 - "$b/config.json" <<'PY'

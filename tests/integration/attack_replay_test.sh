@@ -4,9 +4,11 @@
 # `vigil rules replay` of the monitor recording against the default rules must report, for
 # every move, exactly the rules whose blocks enforce mode really applied to that move.
 #
-# Compared per move as sets of rules: in monitor mode the first blocked call goes through,
-# so what follows it in the same container may differ (a second denied open of a file the
-# first one created); which rules block a move may not.
+# Compared per move: the first block must be the same rule, and every rule enforce mode
+# blocked with must be in the replay. After its first block a move diverges: in monitor
+# mode the blocked call went through, so later calls can meet rules they never meet under
+# enforce mode (the write move's /etc/passwd, written in monitor mode, is then a planted
+# file when it is read). Such extra rules are listed, and allowed only after the first.
 set -uo pipefail
 VIGIL="$(realpath "$1")"
 PROBE="$(realpath "$2")"
@@ -45,27 +47,34 @@ import json, sys
 alerts, replay, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 def move(cid):  # r<m|e><NN><pid>
     return names[int(cid[2:4])] if len(cid) >= 4 and cid[2:4].isdigit() else None
-enforced = {n: set() for n in names}
+enforced = {n: [] for n in names}  # each block's rule, in order
 for line in open(alerts):
     a = json.loads(line)
     cid = a["container"]["id"]
     if cid.startswith("re") and a["action"] in ("block", "kill") and move(cid):
-        enforced[move(cid)].add(a["rule"])
-replayed = {n: set() for n in names}
+        enforced[move(cid)].append([a["rule"]])
+replayed = {n: [] for n in names}  # each blocked event's rules, in recorded order
 for b in json.load(open(replay))["blocked"]:
     cid = b["container"]
     if cid.startswith("rm") and move(cid):
-        replayed[move(cid)].update(b["rules"])
+        replayed[move(cid)].append(sorted(b["rules"]))
 for n in names:
-    print(n, "enforced:", ",".join(sorted(enforced[n])) or "-",
-          "replayed:", ",".join(sorted(replayed[n])) or "-",
-          "SAME" if enforced[n] == replayed[n] else "DIFFERENT")
+    e = set(r for rs in enforced[n] for r in rs)
+    r = set(x for rs in replayed[n] for x in rs)
+    first_same = (enforced[n][:1] == [] and replayed[n][:1] == []) or (
+        enforced[n][:1] and replayed[n][:1] and enforced[n][0][0] in replayed[n][0])
+    extra = r - e
+    extra_late = all(x not in replayed[n][0] for x in extra) if replayed[n] else not extra
+    verdict = "SAME" if first_same and e <= r and extra_late else "DIFFERENT"
+    print(n, "enforced:", ",".join(sorted(e)) or "-", "replayed:", ",".join(sorted(r)) or "-",
+          ("after the first block, in monitor mode only: " + ",".join(sorted(extra))) if extra else "",
+          verdict)
 PY
 cat "$it_dir/compare.txt"
-it_expect_eq "every move: the replay blocks with exactly the rules enforce mode blocked with" \
+it_expect_eq "every move: the replay's first block and all of enforce mode's blocks match" \
   "$(grep -c DIFFERENT "$it_dir/compare.txt")" "0"
 it_expect_eq "and the suite's blocks are all there (moves enforce mode blocked)" \
-  "$(grep -vc 'enforced: -' "$it_dir/compare.txt")" "10"
+  "$(grep -vc 'enforced: -' "$it_dir/compare.txt")" "11"
 
 [ "$it_failures" -eq 0 ] || exit 1
 echo "attack_replay_test: all passed"
