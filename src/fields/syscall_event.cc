@@ -354,8 +354,15 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
   if (!read_string(req_.data.args[layout.exec_filename], kMaxPath, filename)) return img;
   int dirfd = layout.dirfd >= 0 ? int(int32_t(req_.data.args[layout.dirfd])) : AT_FDCWD;
   img.exepath = resolve_path(dirfd, filename).value_or(filename);
-  std::string base = filename.substr(filename.rfind('/') + 1);
-  img.name = base.substr(0, 15);  // the kernel's comm is TASK_COMM_LEN - 1
+  // The kernel's comm: the filename's last part (15 characters), or for
+  // execveat(fd, "", AT_EMPTY_PATH) the fd number (its filename is /dev/fd/N).
+  BlockedExec as_called;
+  as_called.filename = filename;
+  as_called.dirfd = dirfd;
+  // execveat(dirfd, pathname, argv, envp, flags): the only exec with a dirfd
+  as_called.empty_path =
+      filename.empty() && layout.dirfd >= 0 && (req_.data.args[4] & AT_EMPTY_PATH) != 0;
+  img.name = as_called.comm();
   std::vector<std::string> argv;
   uint64_t argv_addr = req_.data.args[layout.exec_argv];
   size_t total = 0;

@@ -90,6 +90,9 @@ it_expect_eq "drop-and-execute alert action" "$(it_alert_last 'Execution of a fi
 out=$(attack memfd "${attack_moves[memfd]}")
 it_expect_in "fexecve of a memfd is blocked" "memfd-exec: Operation not permitted" "$out"
 it_expect_eq "fd exec alert flags" "$(it_alert 'Execution from a file descriptor in container' evt.arg.flags)" "AT_EMPTY_PATH"
+# The kernel names a program run from fd 4 "4" (its filename is /dev/fd/4), as Falco shows.
+it_expect_eq "fd exec alert names the program as the kernel would" \
+  "$(it_alert 'Execution from a file descriptor in container' proc.name) $(it_alert 'Execution from a file descriptor in container' proc.exe)" "4 probe"
 
 echo "== core_pattern in a container without a read-only /proc/sys (as privileged ones run)"
 b=$(it_bundle bundle-core sh -c '/usr/bin/probe open-write /proc/sys/kernel/core_pattern')
