@@ -10,6 +10,7 @@
 #include "src/common/log.h"
 #include "src/config/compile_options.h"
 #include "src/engine/systemd.h"
+#include "src/fields/dns_cache.h"
 #include "src/fields/file_event.h"
 #include "src/rules/compiler.h"
 
@@ -62,6 +63,7 @@ bool Engine::load_rules() {
     return false;
   }
   rules_ = r.rules;  // one swap; handlers read it per event
+  fields::DnsCache::instance().watch(rules_->dns_names());
   {
     struct Holder {
       std::shared_ptr<const rules::CompiledRuleSet> rules;
@@ -91,6 +93,7 @@ bool Engine::start() {
   sources.podman = cfg_.container_engines.podman;
   sources.containerd = cfg_.container_engines.cri;
   sources.containerd_sockets = cfg_.container_engines.cri_sockets;
+  fields::DnsCache::instance().start(std::chrono::seconds(30));
   metadata_ = std::make_unique<MetadataResolver>(
       io_, std::move(sources), [this](const ContainerMeta& m) { on_metadata(m); });
   std::vector<std::string> sink_errors;

@@ -103,6 +103,10 @@ enum class F : FieldId {
   kFdPort,                            // fd.port
   kFdConnected,                       // fd.connected
   kFdNameChanged,                     // fd.name_changed
+  kFdSipName,                         // fd.sip.name
+  kFdCipName,                         // fd.cip.name
+  kFdRipName,                         // fd.rip.name
+  kFdLipName,                         // fd.lip.name
   kContainerId,                       // container.id
   kContainerFullId,                   // container.full_id
   kContainerName,                     // container.name

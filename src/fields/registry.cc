@@ -259,6 +259,15 @@ const std::vector<FieldInfo>& table() {
        "the call gives the socket its name (connect) or names a destination (sendto, "
        "sendmsg); vigil keeps no per-fd history, so unlike Falco a repeated destination is "
        "true again"},
+      {F::kFdSipName, "fd.sip.name", T::kString, A::kNone, S, R::kSyscallMemory, C::kPath, true,
+       "the server address's name, among the names the rules compare it with (resolved in "
+       "the background, as Falco does)"},
+      {F::kFdCipName, "fd.cip.name", T::kString, A::kNone, S, R::kSyscallMemory, C::kPath, true,
+       "the client address's name (as fd.sip.name)"},
+      {F::kFdRipName, "fd.rip.name", T::kString, A::kNone, S, R::kSyscallMemory, C::kPath, true,
+       "the remote address's name (as fd.sip.name)"},
+      {F::kFdLipName, "fd.lip.name", T::kString, A::kNone, S, R::kSyscallMemory, C::kPath, true,
+       "the local address's name (as fd.sip.name)"},
       // container.* and k8s.*: from the runtime's state and annotations, on every channel
       {F::kContainerId, "container.id", T::kString, A::kNone, ALL, R::kNever, C::kFree, true,
        "container id (12 chars), host"},
@@ -386,10 +395,6 @@ const std::unordered_set<std::string_view>& unsupported() {
       "thread.cpu.system",
       "thread.pfmajor",
       "thread.pfminor",
-      "fd.sip.name",
-      "fd.cip.name",
-      "fd.rip.name",
-      "fd.lip.name",
       "fd.types",
       "fd.uid",
       "fd.cproto",

@@ -513,6 +513,10 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kFdPort:
     case F::kFdConnected:
     case F::kFdNameChanged:
+    case F::kFdSipName:
+    case F::kFdCipName:
+    case F::kFdRipName:
+    case F::kFdLipName:
       return socket_field(field);
     case F::kFdTypechar:
     case F::kFdType:

@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "src/fields/dns_cache.h"
 #include "src/fields/event_types.h"
 #include "src/fields/syscall_event.h"
 
@@ -125,6 +126,18 @@ Value SyscallEvent::socket_field(F name) {
   const std::optional<Endpoint>* end = nullptr;
   bool port = false;
   switch (name) {
+    case F::kFdSipName:
+    case F::kFdCipName:
+    case F::kFdRipName:
+    case F::kFdLipName: {
+      const std::optional<Endpoint>& end = name == F::kFdSipName   ? t.server()
+                                           : name == F::kFdCipName ? t.client()
+                                           : name == F::kFdRipName ? t.remote
+                                                                   : t.local;
+      if (!end || !end->inet()) return Value::none();
+      auto n = DnsCache::instance().name_of(end->ip);
+      return n ? str(std::move(*n)) : Value::none();
+    }
     case F::kFdSip:
     case F::kFdSnet:
     case F::kFdIp:  // Falco: either end; the server's is the one rules name

@@ -175,6 +175,21 @@ std::vector<FieldRef> CompiledRuleSet::fields_read() const {
   return out;
 }
 
+std::set<std::string> CompiledRuleSet::dns_names() const {
+  using F = fields::F;
+  std::set<std::string> out;
+  for (const auto& c : checks_) {
+    if (!c->lhs || c->lhs->kind != Operand::Kind::kField) continue;
+    const F f = fields::field_of(c->lhs->ref.id);
+    if (f != F::kFdSipName && f != F::kFdCipName && f != F::kFdRipName && f != F::kFdLipName) {
+      continue;
+    }
+    if (!c->str.empty()) out.insert(c->str);
+    out.insert(c->strs.begin(), c->strs.end());
+  }
+  return out;
+}
+
 std::set<std::string> CompiledRuleSet::syscalls() const {
   std::set<std::string> out;
   for (const auto& r : rules_) {

@@ -81,6 +81,9 @@ class CompiledRuleSet final : public RuleSet {
   // Every distinct field reference the active rules' conditions and outputs read (keys
   // point into this rule set): what a captured or recorded event must hold.
   std::vector<FieldRef> fields_read() const;
+  // The host names the rules compare fd.sip.name, fd.cip.name, fd.rip.name or fd.lip.name
+  // with: what the DNS cache (fields/dns_cache.h) must keep resolved.
+  std::set<std::string> dns_names() const;
   RuleMatching matching() const { return matching_; }
 
  private:

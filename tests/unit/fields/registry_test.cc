@@ -48,7 +48,7 @@ TEST(Fields, SupportedAndUnsupportedAreDisjoint) {
     EXPECT_TRUE(has_known_field_class(f.name)) << f.name;
     EXPECT_NE(f.channels, 0) << f.name;
   }
-  EXPECT_TRUE(is_known_unsupported("fd.sip.name"));
+  EXPECT_TRUE(is_known_unsupported("fd.types"));
   EXPECT_TRUE(is_known_unsupported("k8s.pod.label.app"));
 }
 

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
+#include "src/fields/dns_cache.h"
 #include "tests/unit/testing/load.h"
 #include "tests/unit/testing/real_events.h"
 
@@ -81,6 +83,44 @@ TEST(SocketFields, ConnectSendtoAndBindGiveFalcosTupleAndEnds) {
       "unix @" + abstract,  // an abstract name, as ss shows it
   };
   EXPECT_EQ(lines, want);
+}
+
+}  // namespace
+}  // namespace vigil::rules
+
+namespace vigil::rules {
+namespace {
+
+// fd.sip.name as Falco's rules use it: the names the rules compare it with are resolved
+// (here: localhost, from /etc/hosts), and a connect to one of their addresses is named.
+TEST(SocketFields, SipNameComesFromTheResolverCacheOfTheRulesNames) {
+  auto r = testing::load_yaml(R"(
+- rule: Api
+  desc: as Falco's Contact K8S API Server From Container
+  condition: evt.type = connect and fd.sip.name in (localhost, kubernetes.default.svc.cluster.local)
+  output: "api %fd.sip.name %fd.sip"
+  priority: notice
+)");
+  ASSERT_EQ(testing::errors(r), "");
+  const auto names = r.rules->dns_names();
+  EXPECT_EQ(names, (std::set<std::string>{"kubernetes.default.svc.cluster.local", "localhost"}));
+  auto& cache = fields::DnsCache::instance();
+  cache.watch(names);
+  cache.refresh_now();
+  ASSERT_EQ(cache.name_of("127.0.0.1").value_or("?"), "localhost");
+  auto real = testing::capture_syscalls(
+      {"connect"}, r.rules->fields_read(),
+      "python3 -c 'import socket\n"
+      "for a in (\"127.0.0.1\", \"127.0.0.2\"):\n"
+      "  s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((a, 9))\n'");
+  ASSERT_EQ(real.error, "");
+  std::vector<std::string> lines;
+  for (auto& e : real.events) {
+    uint32_t out[2];
+    if (r.rules->evaluate(e, out, 2)) lines.push_back(r.rules->format_output(out[0], e));
+  }
+  // 127.0.0.2 resolves from no name a rule uses: unnamed, so no match.
+  EXPECT_EQ(lines, std::vector<std::string>{"api localhost 127.0.0.1"});
 }
 
 }  // namespace

@@ -166,11 +166,11 @@ TEST(EventTypes, UnknownEventTypesWarn) {
 }
 
 TEST(Unsupported, KnownFalcoFieldsMakeTheRuleUnsupportedNotAnError) {
-  auto r = load_yaml(rule_yaml("K", "evt.type = connect and fd.sip.name = x") +
+  auto r = load_yaml(rule_yaml("K", "evt.type = connect and fd.types contains ipv4") +
                      rule_yaml("Ok", "evt.type = mkdir"));
   EXPECT_EQ(errors(r), "");
   EXPECT_EQ(find_rule(r, "K")->status, RuleStatus::kUnsupported);
-  EXPECT_EQ(find_rule(r, "K")->reason, "unsupported: fd.sip.name");
+  EXPECT_EQ(find_rule(r, "K")->reason, "unsupported: fd.types");
   EXPECT_EQ(find_rule(r, "Ok")->status, RuleStatus::kCompiled);
 }
 
