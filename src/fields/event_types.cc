@@ -92,6 +92,13 @@ std::vector<EventTypeInfo> build() {
        {R("from_dfd"), M("from_path"), R("to_dfd"), M("to_path"), R("flags")},
        false},
       {"open_tree", "open_tree", 0, {R("dfd"), M("filename"), R("flags")}, false},
+      {"fspick", "fspick", 0, {R("dfd"), M("path"), R("flags")}, false},
+      {"fsconfig", "fsconfig", 0, {R("fs_fd"), R("cmd"), M("key"), M("value"), R("aux")}, false},
+      {"mount_setattr",
+       "mount_setattr",
+       0,
+       {R("dfd"), M("path"), R("flags"), M("uattr"), R("usize")},
+       false},
       // Processes and namespaces: decisions on register arguments are sound.
       {"clone", "clone", 0, {R("flags")}, false},
       {"clone3", "clone3", 0, {M("flags")}, false},

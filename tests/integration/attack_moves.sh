@@ -22,10 +22,12 @@ PY
 }
 
 # Each move by name, in the order the suite runs them.
-attack_move_names=(module mount ns bpf ptrace packet shm shadow write plant drop memfd)
+attack_move_names=(module mount mountapi iouring ns bpf ptrace packet shm shadow write plant drop memfd)
 declare -A attack_moves
 attack_moves[module]='/usr/bin/probe init-module; /usr/bin/probe finit-module'
 attack_moves[mount]='mount -t tmpfs none /mnt; echo mount-rc=$?'
+attack_moves[mountapi]='/usr/bin/probe mount-setattr /proc/sys/kernel/core_pattern; /usr/bin/probe pivot-root; /usr/bin/probe fspick'
+attack_moves[iouring]='/usr/bin/probe io-uring-setup'
 attack_moves[ns]='/usr/bin/probe unshare-user; /usr/bin/probe unshare-mount; /usr/bin/probe setns'
 attack_moves[bpf]='/usr/bin/probe bpf'
 attack_moves[ptrace]='sleep 5 & /usr/bin/probe ptrace-attach $!; kill $!'

@@ -21,6 +21,20 @@ out=$(attack mount "${attack_moves[mount]}")
 it_expect_in "mount fails" "mount-rc=1" "$out"
 it_expect_eq "mount alert (vigil blocked it)" "$(it_alert 'Mount in container' action)" "block"
 
+# The rest of the mount API: what would clear core_pattern's read-only bind or move it.
+out=$(attack mountapi "${attack_moves[mountapi]}")
+it_expect_in "mount_setattr is blocked" "mount-setattr: Operation not permitted" "$out"
+it_expect_in "pivot_root is blocked" "pivot-root: Operation not permitted" "$out"
+it_expect_in "fspick is blocked" "fspick: Operation not permitted" "$out"
+# The kernel would say EBADF for this fd: EPERM is vigil's answer.
+it_expect_in "fsconfig is blocked before the kernel sees its fd" "fsconfig: Operation not permitted" "$out"
+it_expect_eq "mount API alerts name each call" \
+  "$(it_alerts 'Mount in container' evt.type 5 | sort -u | tr '\n' ' ')" "fsconfig fspick mount mount_setattr pivot_root "
+
+out=$(attack iouring "${attack_moves[iouring]}")
+it_expect_in "io_uring_setup is blocked" "io-uring-setup: Operation not permitted" "$out"
+it_expect_eq "io_uring alert" "$(it_alert 'io_uring in container' action)" "block"
+
 out=$(attack ns "${attack_moves[ns]}")
 it_expect_in "unshare(CLONE_NEWUSER) is blocked" "unshare-user: Operation not permitted" "$out"
 it_expect_in "unshare(CLONE_NEWNS) is blocked" "unshare-mount: Operation not permitted" "$out"

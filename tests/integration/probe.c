@@ -7,6 +7,10 @@
  *   setns              setns(open("/proc/1/ns/mnt"), 0)
  *   bpf                bpf(BPF_MAP_CREATE, ...)
  *   packet-socket      socket(AF_PACKET, SOCK_RAW, 0)
+ *   mount-setattr PATH mount_setattr(PATH) clearing MOUNT_ATTR_RDONLY (a read-only bind)
+ *   pivot-root         pivot_root("/tmp", "/tmp")
+ *   fspick             fspick(AT_FDCWD, "/"), then fsconfig on what it returned
+ *   io-uring-setup     io_uring_setup(1, ...)
  *   init-module        init_module(an empty image)
  *   finit-module       finit_module(open("/dev/null"))
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
@@ -71,6 +75,24 @@ int main(int argc, char** argv) {
   }
   if (argc > 1 && strcmp(argv[1], "packet-socket") == 0) {
     return report("packet-socket", socket(AF_PACKET, SOCK_RAW, 0));
+  }
+  if (argc > 2 && strcmp(argv[1], "mount-setattr") == 0) {
+    unsigned long long attr[4] = {0, 0x1 /* attr_clr: MOUNT_ATTR_RDONLY */, 0, 0};
+    return report("mount-setattr", syscall(442 /* mount_setattr */, AT_FDCWD, argv[2], 0,
+                                           attr, sizeof(attr)));
+  }
+  if (argc > 1 && strcmp(argv[1], "pivot-root") == 0) {
+    return report("pivot-root", syscall(SYS_pivot_root, "/tmp", "/tmp"));
+  }
+  if (argc > 1 && strcmp(argv[1], "fspick") == 0) {
+    long fd = syscall(433 /* fspick */, AT_FDCWD, "/", 0);
+    report("fspick", fd);
+    /* fsconfig(FSCONFIG_CMD_RECONFIGURE) on a bad fd: the kernel's own answer is EBADF */
+    return report("fsconfig", syscall(431 /* fsconfig */, fd < 0 ? 9999 : fd, 7, 0, 0, 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "io-uring-setup") == 0) {
+    char params[120] = {0};
+    return report("io-uring-setup", syscall(425 /* io_uring_setup */, 1, params));
   }
   if (argc > 1 && strcmp(argv[1], "init-module") == 0) {
     char image[64] = {0};
