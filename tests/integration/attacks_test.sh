@@ -47,6 +47,9 @@ it_expect_eq "bpf alert" "$(it_alert 'BPF in container' action)" "block"
 
 out=$(attack ptrace "${attack_moves[ptrace]}")
 it_expect_in "ptrace attach is blocked" "ptrace-attach: Operation not permitted" "$out"
+# The kernel would say EFAULT (an unmapped address): EPERM is vigil's answer.
+it_expect_in "process_vm_writev is blocked" "vm-write: Operation not permitted" "$out"
+it_expect_eq "memory write alert" "$(it_alerts 'PTRACE attach in container' evt.type 2 | sort -u | tr '\n' ' ')" "process_vm_writev ptrace "
 it_expect_eq "ptrace alert names the request" "$(it_alert 'PTRACE attach in container' evt.arg.request)" "PTRACE_ATTACH"
 
 out=$(attack packet "${attack_moves[packet]}")

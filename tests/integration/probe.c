@@ -11,6 +11,7 @@
  *   pivot-root         pivot_root("/tmp", "/tmp")
  *   fspick             fspick(AT_FDCWD, "/"), then fsconfig on what it returned
  *   io-uring-setup     io_uring_setup(1, ...)
+ *   vm-write PID       process_vm_writev(PID) to an unmapped address (the kernel: EFAULT)
  *   init-module        init_module(an empty image)
  *   finit-module       finit_module(open("/dev/null"))
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
@@ -89,6 +90,15 @@ int main(int argc, char** argv) {
     report("fspick", fd);
     /* fsconfig(FSCONFIG_CMD_RECONFIGURE) on a bad fd: the kernel's own answer is EBADF */
     return report("fsconfig", syscall(431 /* fsconfig */, fd < 0 ? 9999 : fd, 7, 0, 0, 0));
+  }
+  if (argc > 2 && strcmp(argv[1], "vm-write") == 0) {
+    char byte = 'x';
+    struct {
+      void* base;
+      size_t len;
+    } local = {&byte, 1}, remote = {(void*)0x10, 1};
+    return report("vm-write", syscall(SYS_process_vm_writev, atoi(argv[2]), &local, 1, &remote,
+                                      1, 0));
   }
   if (argc > 1 && strcmp(argv[1], "io-uring-setup") == 0) {
     char params[120] = {0};
