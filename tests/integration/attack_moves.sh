@@ -8,7 +8,11 @@ attack() {  # NAME SCRIPT [CONTAINER-ID] -> container output
   local b
   b=$(it_bundle "bundle-${3:-$1}" sh -c "$2")
   echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
-  for a in mount ln cp cat mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  for a in mount ln cp cat mv nc grep shred dd; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  # A "server" of the image (a copy of the probe, in place before the start): what it
+  # execs has nginx as its parent.
+  mkdir -p "$b/rootfs/usr/sbin" "$b/rootfs/var/log"
+  cp "$PROBE" "$b/rootfs/usr/sbin/nginx"
   python3 - "$b/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -22,7 +26,8 @@ PY
 }
 
 # Each move by name, in the order the suite runs them.
-attack_move_names=(module mount mountapi iouring ns bpf ptrace packet shm shadow write plant drop memfd)
+attack_move_names=(module mount mountapi iouring ns bpf ptrace packet shm shadow write plant drop memfd
+  logclear revshell netcat keysearch destroy webshell)
 declare -A attack_moves
 attack_moves[module]='/usr/bin/probe init-module; /usr/bin/probe finit-module'
 attack_moves[mount]='mount -t tmpfs none /mnt; echo mount-rc=$?'
@@ -44,4 +49,11 @@ echo ln-rc=$?; cat /etc/crontab; echo crontab-rc=$?; ln -s /tmp/job /etc/job-lin
 cd /etc && ln -s ../tmp/job rel-link; cd /;
 cat /etc/passwd >/dev/null; echo passwd-rc=$?'
 attack_moves[drop]='cp /usr/bin/probe /tmp/tool; /tmp/tool dropped; echo drop-rc=$?; /usr/bin/probe image; echo image-rc=$?'
+# Detected, not blocked: execs are real (probe run), as busybox sh runs applets without one.
+attack_moves[logclear]='echo old >/var/log/auth.log; : >/var/log/auth.log; echo cleared'
+attack_moves[revshell]='/usr/bin/probe redirect'
+attack_moves[netcat]='/usr/bin/probe run /bin/nc -e /bin/sh 127.0.0.1 9; echo nc-done'
+attack_moves[keysearch]='/usr/bin/probe run /bin/grep -r "BEGIN RSA PRIVATE KEY" /etc; echo searched'
+attack_moves[destroy]='echo secret >/tmp/db; /usr/bin/probe run /bin/shred -u /tmp/db; ls /tmp/db 2>&1'
+attack_moves[webshell]='/usr/sbin/nginx run /bin/sh -c "echo webshell-ran"'
 attack_moves[memfd]='/usr/bin/probe memfd-exec'

@@ -111,6 +111,28 @@ it_expect_eq "fd exec alert flags" "$(it_alert 'Execution from a file descriptor
 it_expect_eq "fd exec alert names the program as the kernel would" \
   "$(it_alert 'Execution from a file descriptor in container' proc.name) $(it_alert 'Execution from a file descriptor in container' proc.exe)" "4 probe"
 
+echo "== detected, not blocked"
+out=$(attack logclear "${attack_moves[logclear]}")
+it_expect_in "the log was emptied (an alert rule)" "cleared" "$out"
+it_expect_eq "log clearing alert" "$(it_alert_last 'Log file cleared in container' fd.name)" "/var/log/auth.log"
+out=$(attack revshell "${attack_moves[revshell]}")
+it_expect_eq "reverse shell alert names the stream and the socket type" \
+  "$(it_alert 'Reverse shell in container' evt.rawres)" "2"
+out=$(attack netcat "${attack_moves[netcat]}")
+it_expect_in "nc ran" "nc-done" "$out"
+it_expect_eq "netcat alert" "$(it_alert 'Netcat serving a program in container' proc.cmdline)" "nc -e /bin/sh 127.0.0.1 9"
+out=$(attack keysearch "${attack_moves[keysearch]}")
+it_expect_in "grep ran" "searched" "$out"
+it_expect_eq "key search alert" "$(it_alert 'Search for keys or credentials in container' proc.cmdline)" \
+  "grep -r BEGIN RSA PRIVATE KEY /etc"
+out=$(attack destroy "${attack_moves[destroy]}")
+it_expect_in "shred removed the file" "No such file" "$out"
+it_expect_eq "data destruction alert" "$(it_alert 'Bulk data destruction in container' proc.cmdline)" "shred -u /tmp/db"
+out=$(attack webshell "${attack_moves[webshell]}")
+it_expect_in "the server's shell ran" "webshell-ran" "$out"
+it_expect_eq "web shell alert names the server" \
+  "$(it_alert 'Shell spawned by a server process in container' proc.pname)" "nginx"
+
 echo "== core_pattern in a container without a read-only /proc/sys (as privileged ones run)"
 b=$(it_bundle bundle-core sh -c '/usr/bin/probe open-write /proc/sys/kernel/core_pattern')
 python3 - "$b/config.json" <<'PY'
@@ -161,23 +183,28 @@ sessions_before=$(grep -c "session ended after" "$it_dir/daemon.log")
 out=$(attack benign 'mkdir -p /var/lib/pkg /var/cache/pkg; echo data >/var/lib/pkg/status;
 cat /var/lib/pkg/status >/dev/null; cat /etc/passwd >/dev/null; for i in 1 2 3; do echo $i >/tmp/f$i; done;
 printf "#!/bin/sh\necho script-ran\n" >/tmp/s.sh; sh /tmp/s.sh; /usr/bin/probe hello; ls /usr/bin >/dev/null;
-for i in $(seq 300); do cat /etc/passwd /var/lib/pkg/status; done | wc -l; echo benign-done')
+for i in $(seq 300); do cat /etc/passwd /var/lib/pkg/status; done | wc -l;
+mkdir -p /var/log; echo line >>/var/log/app.log; echo line >>/var/log/app.log;
+/usr/bin/probe run /bin/grep -c root /etc/passwd; /usr/bin/probe run /bin/sh -c true;
+/usr/bin/probe run /bin/dd if=/dev/zero of=/tmp/zero bs=1k count=1; echo benign-done')
 it_expect_in "the workload ran" "benign-done" "$out"
 it_expect_in "its script ran" "script-ran" "$out"
 it_expect_in "600 read-only opens read" "600" "$out"
 sleep 0.5
 it_expect_eq "no alert" "$(wc -l <"$it_dir/alerts.json")" "0"
-# The rules need open/openat only for writing (core_pattern): the filter leaves the 600
-# read-only opens in the kernel; what reaches vigil is the workload's few writes and the
-# runtime's own calls.
+# The rules need open/openat only for writing (core_pattern, log clearing): the filter
+# leaves the 600 read-only opens in the kernel; what reaches vigil is the workload's execs,
+# its few writes and the runtime's own calls.
 for _ in $(seq 30); do
   [ "$(grep -c "session ended after" "$it_dir/daemon.log")" -gt "$sessions_before" ] && break
   sleep 0.1
 done
 notifications=$(sed -nE 's/.*session ended after ([0-9]+) notifications.*/\1/p' "$it_dir/daemon.log" |
   tail -n +$((sessions_before + 1)) | tail -1)
-if [ -n "$notifications" ] && [ "$notifications" -lt 100 ]; then
-  it_ok "read-only opens never left the kernel ($notifications notifications in all)"
+# The detection rules need execve: busybox runs each of the 300 cats through one. Had the
+# 600 reads reached vigil too, there would be 900 and more.
+if [ -n "$notifications" ] && [ "$notifications" -lt 500 ]; then
+  it_ok "read-only opens never left the kernel ($notifications notifications in all, ~300 of them execs)"
 else
   it_fail "read-only opens reached vigil: '$notifications' notifications for 600 reads"
 fi
