@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +19,7 @@
 
 #include "src/common/asio_step.h"
 #include "src/common/log.h"
-
-extern char** environ;
+#include "src/common/spawn.h"
 
 namespace vigil::engine {
 namespace {
@@ -107,30 +105,9 @@ std::optional<std::string> run_program(const std::vector<std::string>& argv, std
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return std::nullopt;
   UniqueFd r(p[0]), w(p[1]);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, w.get(), 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
+  const pid_t pid = spawn_program(argv, -1, w.get(), true, error);
   w.reset();
-  if (rc != 0) {
-    error = "cannot run " + argv[0] + ": " + std::strerror(rc);
-    return std::nullopt;
-  }
+  if (pid < 0) return std::nullopt;
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + kTimeout;
   bool timed_out = false;

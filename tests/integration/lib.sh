@@ -40,6 +40,39 @@ it_cleanup() {
 }
 trap it_cleanup EXIT
 
+# it_start_containerd: a containerd of the test's own (root, state and socket in $it_dir,
+# no CRI plugin), for ctr at $it_dir/c.sock; it_stop_containerd kills its containers and
+# stops it (the tests that start one call it from their EXIT trap).
+it_containerd_pid=""
+it_start_containerd() {
+  cat >"$it_dir/containerd.toml" <<TOML
+version = 2
+root = "$it_dir/croot"
+state = "$it_dir/cstate"
+[grpc]
+  address = "$it_dir/c.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  disable = true
+TOML
+  containerd --config "$it_dir/containerd.toml" >"$it_dir/containerd.log" 2>&1 &
+  it_containerd_pid=$!
+  for _ in $(seq 100); do ctr --address "$it_dir/c.sock" version >/dev/null 2>&1 && return 0; sleep 0.1; done
+  it_fail "containerd did not start"; tail -5 "$it_dir/containerd.log"
+  return 1
+}
+it_stop_containerd() {
+  [ -n "$it_containerd_pid" ] || return 0
+  for id in $(ctr --address "$it_dir/c.sock" containers ls -q 2>/dev/null); do
+    ctr --address "$it_dir/c.sock" tasks kill -s KILL "$id" >/dev/null 2>&1
+    ctr --address "$it_dir/c.sock" containers rm "$id" >/dev/null 2>&1
+  done
+  kill "$it_containerd_pid" 2>/dev/null
+  wait "$it_containerd_pid" 2>/dev/null
+  it_containerd_pid=""
+  grep -o " $it_dir/c[a-z]*/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  umount -R "$it_dir/croot" 2>/dev/null
+}
+
 # crun needs a private mount namespace without the cgroup v2 mount on this hybrid host.
 it_crun() {
   unshare -m --propagation private sh -c \

@@ -10,19 +10,10 @@ PROBE="$(realpath "$2")"
 CHECK="$(realpath "$(dirname "$0")/check_merge.py")"
 source "$(dirname "$0")/lib.sh"
 
-containerd_pid=""
 podman_ids=()
 cleanup_more() {
   for id in "${podman_ids[@]}"; do podman rm -f "$id" >/dev/null 2>&1; done
-  if [ -n "$containerd_pid" ]; then
-    for id in $(ctr --address "$it_dir/c.sock" containers ls -q 2>/dev/null); do
-      ctr --address "$it_dir/c.sock" tasks kill -s KILL "$id" >/dev/null 2>&1
-      ctr --address "$it_dir/c.sock" containers rm "$id" >/dev/null 2>&1
-    done
-    kill "$containerd_pid" 2>/dev/null
-    wait "$containerd_pid" 2>/dev/null
-    umount -R "$it_dir/croot" 2>/dev/null
-  fi
+  it_stop_containerd
   it_cleanup
 }
 trap cleanup_more EXIT
@@ -64,18 +55,7 @@ b=$(it_bundle bundle-merge true)
 rootfs="$b/rootfs"
 
 echo "== containerd"
-cat >"$it_dir/containerd.toml" <<TOML
-version = 2
-root = "$it_dir/croot"
-state = "$it_dir/cstate"
-[grpc]
-  address = "$it_dir/c.sock"
-[plugins."io.containerd.grpc.v1.cri"]
-  disable = true
-TOML
-containerd --config "$it_dir/containerd.toml" >"$it_dir/containerd.log" 2>&1 &
-containerd_pid=$!
-for _ in $(seq 100); do ctr --address "$it_dir/c.sock" version >/dev/null 2>&1 && break; sleep 0.1; done
+it_start_containerd
 timeout 60 ctr --address "$it_dir/c.sock" run --rm \
   --rootfs --runc-binary "$it_dir/capture-containerd" --seccomp "$rootfs" "vigil-m-$$-1" /bin/sh -c true \
   >/dev/null 2>&1 && [ -s "$it_dir/containerd.json" ] || it_fail "containerd: capture failed"

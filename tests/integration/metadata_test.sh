@@ -9,7 +9,7 @@ VIGIL="$(realpath "$1")"
 PROBE="$(realpath "$2")"
 source "$(dirname "$0")/lib.sh"
 tag="vigil-meta-$$"
-dockerd_pid="" containerd_pid=""
+dockerd_pid=""
 cleanup_runtimes() {
   podman rm -f "$tag-p" >/dev/null 2>&1
   podman rmi -f "localhost/$tag:1" >/dev/null 2>&1
@@ -22,15 +22,7 @@ cleanup_runtimes() {
     # dockerd's own containerd (under its exec root) exits with it; the mounts it left go
     grep -o " $it_dir/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   fi
-  if [ -n "$containerd_pid" ]; then
-    for id in $(ctr --address "$it_dir/c.sock" containers ls -q 2>/dev/null); do
-      ctr --address "$it_dir/c.sock" tasks kill -s KILL "$id" >/dev/null 2>&1
-      ctr --address "$it_dir/c.sock" containers rm "$id" >/dev/null 2>&1
-    done
-    kill "$containerd_pid" 2>/dev/null
-    wait "$containerd_pid" 2>/dev/null
-    grep -o " $it_dir/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-  fi
+  it_stop_containerd
 }
 trap 'cleanup_runtimes; it_cleanup' EXIT
 
@@ -97,18 +89,7 @@ it_expect_eq "podman: the alert has the name and image the user gave" "$(alert_o
 
 echo "== containerd (ctr)"
 podman save --format oci-archive -o "$it_dir/image.tar" "localhost/$tag:1" >/dev/null 2>&1 || it_fail "podman save"
-cat >"$it_dir/containerd.toml" <<TOML
-version = 2
-root = "$it_dir/croot"
-state = "$it_dir/cstate"
-[grpc]
-  address = "$it_dir/c.sock"
-[plugins."io.containerd.grpc.v1.cri"]
-  disable = true
-TOML
-containerd --config "$it_dir/containerd.toml" >"$it_dir/containerd.log" 2>&1 &
-containerd_pid=$!
-for _ in $(seq 100); do ctr --address "$it_dir/c.sock" version >/dev/null 2>&1 && break; sleep 0.1; done
+it_start_containerd
 ctr --address "$it_dir/c.sock" images import "$it_dir/image.tar" >/dev/null 2>&1 || it_fail "ctr images import"
 out=$(timeout 60 ctr --address "$it_dir/c.sock" run --rm --runc-binary "$it_dir/vigil-runc" \
   --seccomp "localhost/$tag:1" "$tag-c" sh -c "${script/x/ctr}" 2>&1)

@@ -3,17 +3,15 @@
 // it has exited; without, each alert gets a program of its own, waited for.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "src/common/spawn.h"
 #include "src/common/unique_fd.h"
 #include "src/outputs/sinks/sinks.h"
-
-extern char** environ;
 
 namespace vigil::outputs {
 namespace {
@@ -59,25 +57,11 @@ class ProgramSink final : public AlertSink {
       return false;
     }
     UniqueFd read_end(p[0]), write_end(p[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, read_end.get(), 0);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // The engine blocks and handles signals of its own; the program starts clean.
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    const char* argv[] = {"sh", "-c", cfg_.program.c_str(), nullptr};
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, "/bin/sh", &fa, &attr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      error_ = "cannot start /bin/sh -c '" + cfg_.program + "': " + std::strerror(rc);
+    std::string error;
+    const pid_t pid =
+        spawn_program({"/bin/sh", "-c", cfg_.program}, read_end.get(), -1, false, error);
+    if (pid < 0) {
+      error_ = error + " (program_output '" + cfg_.program + "')";
       return false;
     }
     pid_ = pid;
