@@ -189,23 +189,21 @@ ContainerMeta containerd_meta(const MetadataSources& s, const std::string& ns,
 }  // namespace
 
 MetadataResolver::MetadataResolver(boost::asio::io_context& io, MetadataSources sources, Done done)
-    : sources_(std::move(sources)),
-      done_(std::move(done)),
-      event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      wake_(io) {
+    : shared_(std::make_shared<Shared>()), done_(std::move(done)), wake_(io) {
+  shared_->sources = std::move(sources);
+  shared_->event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   error_code ec;
-  wake_.assign(::dup(event_.get()), ec);
+  wake_.assign(::dup(shared_->event.get()), ec);
   arm();
-  thread_ = std::thread([this] { run(); });
+  std::thread([s = shared_] { run(s); }).detach();
 }
 
 MetadataResolver::~MetadataResolver() {
   {
-    std::lock_guard<std::mutex> l(mu_);
-    stop_ = true;
+    std::lock_guard<std::mutex> l(shared_->mu);
+    shared_->stop = true;
   }
-  cv_.notify_all();
-  thread_.join();
+  shared_->cv.notify_all();
   error_code ignored;
   wake_.close(ignored);
 }
@@ -213,53 +211,53 @@ MetadataResolver::~MetadataResolver() {
 void MetadataResolver::resolve(const std::string& full_id, const std::string& bundle,
                                const std::map<std::string, std::string>& annotations) {
   {
-    std::lock_guard<std::mutex> l(mu_);
-    requests_.push_back({full_id, bundle, annotations});
+    std::lock_guard<std::mutex> l(shared_->mu);
+    shared_->requests.push_back({full_id, bundle, annotations});
   }
-  cv_.notify_one();
+  shared_->cv.notify_one();
 }
 
 void MetadataResolver::arm() {
   wake_.async_wait(net::posix::stream_descriptor::wait_read, [this](const error_code& ec) {
     if (ec) return;
     uint64_t n;
-    (void)!::read(event_.get(), &n, sizeof(n));
+    (void)!::read(shared_->event.get(), &n, sizeof(n));
     std::deque<ContainerMeta> ready;
     {
-      std::lock_guard<std::mutex> l(mu_);
-      ready.swap(results_);
+      std::lock_guard<std::mutex> l(shared_->mu);
+      ready.swap(shared_->results);
     }
     for (const auto& m : ready) done_(m);
     arm();
   });
 }
 
-void MetadataResolver::run() {
-  std::unique_lock<std::mutex> lock(mu_);
+void MetadataResolver::run(const std::shared_ptr<Shared>& s) {
+  std::unique_lock<std::mutex> lock(s->mu);
   for (;;) {
-    cv_.wait(lock, [this] { return stop_ || !requests_.empty(); });
-    if (stop_) return;
-    Request r = std::move(requests_.front());
-    requests_.pop_front();
+    s->cv.wait(lock, [&] { return s->stop || !s->requests.empty(); });
+    if (s->stop) return;
+    Request r = std::move(s->requests.front());
+    s->requests.pop_front();
     lock.unlock();
-    ContainerMeta m = lookup(r);
+    ContainerMeta m = lookup(s->sources, r);
     lock.lock();
-    results_.push_back(std::move(m));
+    s->results.push_back(std::move(m));
     const uint64_t one = 1;
-    (void)!::write(event_.get(), &one, sizeof(one));
+    (void)!::write(s->event.get(), &one, sizeof(one));
   }
 }
 
-ContainerMeta MetadataResolver::lookup(const Request& r) {
+ContainerMeta MetadataResolver::lookup(const MetadataSources& sources, const Request& r) {
   const ContainerOrigin o = origin_of(r.bundle, r.annotations);
-  if ((o.type == "docker" && sources_.docker) || (o.type == "podman" && sources_.podman)) {
+  if ((o.type == "docker" && sources.docker) || (o.type == "podman" && sources.podman)) {
     ContainerMeta m = files_meta(r.id, r.bundle, r.annotations);
     // Docker's files live where dockerd's data root is; its API knows it wherever that is.
-    if (!m.known() && o.type == "docker") m = docker_meta(sources_.docker_socket, r.id);
+    if (!m.known() && o.type == "docker") m = docker_meta(sources.docker_socket, r.id);
     return m;
   }
-  if (o.type == "containerd" && !o.namespace_.empty() && sources_.containerd) {
-    return containerd_meta(sources_, o.namespace_, r.id);
+  if (o.type == "containerd" && !o.namespace_.empty() && sources.containerd) {
+    return containerd_meta(sources, o.namespace_, r.id);
   }
   ContainerMeta m;  // CRI-O, CRI without a shim path, plain runc/crun: annotations only
   m.id = r.id;

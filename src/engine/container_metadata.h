@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -34,6 +35,8 @@ class MetadataResolver {
   using Done = std::function<void(const ContainerMeta&)>;
   // `done` runs on `io`'s thread.
   MetadataResolver(boost::asio::io_context& io, MetadataSources sources, Done done);
+  // Never waits for a lookup in progress (an engine stopping for a hand-over must not wait
+  // out a slow runtime API): the worker finishes it on its own and its answer is dropped.
   ~MetadataResolver();
   void resolve(const std::string& full_id, const std::string& bundle,
                const std::map<std::string, std::string>& annotations);
@@ -43,20 +46,24 @@ class MetadataResolver {
     std::string id, bundle;
     std::map<std::string, std::string> annotations;
   };
-  void run();
-  ContainerMeta lookup(const Request& r);
+  // What the worker thread shares with the engine; it outlives this object if the worker
+  // is still in a lookup when the engine lets go of it.
+  struct Shared {
+    MetadataSources sources;
+    UniqueFd event;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Request> requests;
+    std::deque<ContainerMeta> results;
+    bool stop = false;
+  };
+  static void run(const std::shared_ptr<Shared>& s);
+  static ContainerMeta lookup(const MetadataSources& sources, const Request& r);
   void arm();
 
-  MetadataSources sources_;
+  std::shared_ptr<Shared> shared_;
   Done done_;
-  UniqueFd event_;
   boost::asio::posix::stream_descriptor wake_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Request> requests_;
-  std::deque<ContainerMeta> results_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 }  // namespace vigil::engine
