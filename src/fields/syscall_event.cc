@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <array>
@@ -243,6 +244,43 @@ int SyscallEvent::target_fd() {
   return target_fd_.get();
 }
 
+size_t SyscallEvent::read_mem(uint64_t addr, void* out, size_t n) {
+  if (addr == 0 || n == 0) return 0;
+  if (!vm_refused_) {
+    // One call, no fd: process_vm_readv reads page by page and returns what it could. The
+    // notification is checked afterwards (seccomp_unotify(2)): still valid means the
+    // caller is still blocked in this call, so the pid was not recycled meanwhile.
+    iovec local{out, n}, remote{reinterpret_cast<void*>(addr), n};
+    const ssize_t got = ::process_vm_readv(pid_, &local, 1, &remote, 1, 0);
+    if (got > 0) return still_valid() ? size_t(got) : 0;
+    if (got == 0 || (errno != EPERM && errno != ENOSYS)) return 0;  // unmapped, gone
+    vm_refused_ = true;  // a kernel or an LSM that refuses it: /proc/<pid>/mem instead
+  }
+  if (!open_mem()) return 0;
+  const ssize_t got = ::pread(mem_.get(), out, n, off_t(addr));
+  return got > 0 ? size_t(got) : 0;
+}
+
+bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& out) {
+  size_t total = 0;
+  uint64_t ptrs[64];
+  for (size_t base = 0; base < kMaxArgv && addr;) {
+    const size_t want = std::min<size_t>(64, kMaxArgv - base);
+    const size_t got = read_mem(addr + base * 8, ptrs, want * 8) / 8;
+    if (got == 0) return !out.empty() || base > 0;
+    for (size_t i = 0; i < got; ++i) {
+      if (!ptrs[i]) return true;  // the array's end
+      std::string s;
+      if (!read_string(ptrs[i], kMaxArgvBytes - std::min(total, kMaxArgvBytes), s)) return true;
+      total += s.size() + 1;
+      out.push_back(std::move(s));
+    }
+    base += got;
+    if (got < want) return true;
+  }
+  return true;
+}
+
 bool SyscallEvent::open_mem() {
   if (!mem_tried_) {
     mem_tried_ = true;
@@ -255,12 +293,12 @@ bool SyscallEvent::open_mem() {
 }
 
 bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
-  if (!open_mem() || addr == 0) return false;
+  if (addr == 0) return false;
   out.clear();
   char buf[256];
   while (out.size() < max) {
-    ssize_t n = ::pread(mem_.get(), buf, sizeof(buf), off_t(addr + out.size()));
-    if (n <= 0) return false;  // unmapped memory, dead process
+    const size_t n = read_mem(addr + out.size(), buf, sizeof(buf));
+    if (n == 0) return false;  // unmapped memory, dead process
     const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
     if (nul) {
       out.append(buf, size_t(nul - buf));
@@ -364,16 +402,7 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
       filename.empty() && layout.dirfd >= 0 && (req_.data.args[4] & AT_EMPTY_PATH) != 0;
   img.name = as_called.comm();
   std::vector<std::string> argv;
-  uint64_t argv_addr = req_.data.args[layout.exec_argv];
-  size_t total = 0;
-  for (size_t i = 0; i < kMaxArgv && argv_addr && mem_; ++i) {
-    uint64_t p = 0;
-    if (::pread(mem_.get(), &p, sizeof(p), off_t(argv_addr + i * 8)) != sizeof(p) || !p) break;
-    std::string a;
-    if (!read_string(p, kMaxArgvBytes - total, a)) break;
-    total += a.size() + 1;
-    argv.push_back(std::move(a));
-  }
+  read_string_array(req_.data.args[layout.exec_argv], argv);
   img.exe = argv.empty() ? filename : argv[0];
   for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
   img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
@@ -469,16 +498,12 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kProcEnv: {
       // An execve's proc.env is the new program's: its envp, from the caller's memory.
       if (!known_ || !event_type(type_).exec) return common_field(ref);
-      if (!open_mem()) return Value::none();
-      const uint64_t envp = req_.data.args[event_type(type_).layout.exec_argv + 1];
-      std::string out;
-      for (size_t i = 0; i < kMaxArgv && envp; ++i) {
-        uint64_t p = 0;
-        if (::pread(mem_.get(), &p, sizeof(p), off_t(envp + i * 8)) != sizeof(p) || !p) break;
-        std::string v;
-        if (!read_string(p, kMaxArgvBytes - std::min(out.size(), kMaxArgvBytes), v)) break;
-        out += (out.empty() ? "" : " ") + v;
+      std::vector<std::string> env;
+      if (!read_string_array(req_.data.args[event_type(type_).layout.exec_argv + 1], env)) {
+        return Value::none();
       }
+      std::string out;
+      for (const auto& v : env) out += (out.empty() ? "" : " ") + v;
       return str(std::move(out));
     }
     case F::kProcIsExeFromMemfd: {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/common/unique_fd.h"
 #include "src/fields/container_info.h"
@@ -52,7 +53,12 @@ class SyscallEvent final : public ProcessEvent {
   Value socket_field(F field);
   const SockTuple& tuple(int fd);
   bool read_bytes(uint64_t addr, size_t n, void* out);
-  bool open_mem();  // the caller's memory, opened once (false if it cannot be read)
+  bool open_mem();  // /proc/<pid>/mem, opened once: read_mem's fallback
+  // Up to n bytes of the caller's memory at addr; how many were read (0: none).
+  size_t read_mem(uint64_t addr, void* out, size_t n);
+  // A NULL-terminated array of string pointers (argv, envp), bounded by kMaxArgv and
+  // kMaxArgvBytes; false if not even its first pointer could be read.
+  bool read_string_array(uint64_t addr, std::vector<std::string>& out);
 
   seccomp_notif req_;
   int notify_fd_;
@@ -60,6 +66,7 @@ class SyscallEvent final : public ProcessEvent {
   bool known_ = false;
   UniqueFd mem_;
   bool mem_tried_ = false;
+  bool vm_refused_ = false;
   std::optional<std::optional<std::string>> path_cache_;
   UniqueFd target_fd_;
   bool target_fd_tried_ = false;

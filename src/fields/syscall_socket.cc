@@ -29,8 +29,7 @@ std::optional<Endpoint> kernel_end(int fd, bool peer) {
 }  // namespace
 
 bool SyscallEvent::read_bytes(uint64_t addr, size_t n, void* out) {
-  if (!open_mem() || addr == 0) return false;
-  return ::pread(mem_.get(), out, n, off_t(addr)) == ssize_t(n);
+  return read_mem(addr, out, n) == n;
 }
 
 const SockTuple& SyscallEvent::tuple(int fd) {

@@ -5,6 +5,7 @@
 //    supervisor that answers CONTINUE from a blocking RECV loop (target <= 1.25x).
 // Each round runs every case in a fresh thread (seccomp filters are per thread); the table
 // shows medians over the rounds. usage: seccomp_bench VIGIL [ROUNDS]
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -52,7 +53,8 @@ std::vector<sock_filter> build_program(bool merged) {
     if (!name) continue;
     std::free(name);
     if (std::find(std::begin(denied), std::end(denied), nr) != std::end(denied)) continue;
-    const bool notify = merged && (nr == SCMP_SYS(kill) || nr == SCMP_SYS(tkill));
+    const bool notify =
+        merged && (nr == SCMP_SYS(kill) || nr == SCMP_SYS(tkill) || nr == SCMP_SYS(mkdirat));
     seccomp_rule_add(ctx, notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW, nr, 0);
   }
   std::vector<sock_filter> program;
@@ -200,6 +202,11 @@ int main(int argc, char** argv) {
   condition: evt.type = kill and evt.arg.sig = 99
   output: o
   priority: INFO
+- rule: Mkdirat of a named path
+  desc: reads fd.name from the caller's memory; never matches in the benchmark
+  condition: evt.type = mkdirat and fd.name = /no/such/dir
+  output: o
+  priority: INFO
 - rule: Tkill by a named process
   desc: reads proc.name from /proc; never matches in the benchmark
   condition: evt.type = tkill and proc.name = no-such-process
@@ -207,7 +214,10 @@ int main(int argc, char** argv) {
   priority: INFO
 )");
   const int kCheap = 1'000'000, kTrips = 20'000;
-  std::vector<double> bare, original, filtered, minimal, epoll_min, vigil_reg, vigil_proc;
+  std::vector<double> bare, original, filtered, minimal, epoll_min, vigil_reg, vigil_proc,
+      minimal_path, vigil_path;
+  // A path that does not exist: after CONTINUE the kernel's own work is a failed lookup.
+  auto mkdir_missing = [] { syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent-vigil-bench/d", 0700); };
   int session = 0;
   const pid_t self = getpid();
   for (int r = 0; r < rounds; ++r) {
@@ -227,6 +237,12 @@ int main(int argc, char** argv) {
     vigil_reg.push_back(in_thread(
         Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [self] { kill(self, 0); }, kTrips));
+    minimal_path.push_back(in_thread(
+        Filter::kMerged, [](int fd) { std::thread(minimal_supervisor, fd).detach(); },
+        mkdir_missing, kTrips));
+    vigil_path.push_back(in_thread(
+        Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
+        mkdir_missing, kTrips));
     vigil_proc.push_back(in_thread(
         Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [] { syscall(SYS_tkill, syscall(SYS_gettid), 0); }, kTrips));
@@ -245,7 +261,8 @@ int main(int argc, char** argv) {
                vr = median(vigil_reg), vp = median(vigil_proc);
   const double f_ratio = paired(filtered, original), b_ratio = paired(bare, original),
                e_ratio = paired(epoll_min, minimal), vr_ratio = paired(vigil_reg, minimal),
-               vp_ratio = paired(vigil_proc, minimal);
+               vp_ratio = paired(vigil_proc, minimal),
+               path_ratio = paired(vigil_path, minimal_path);
   std::printf("%-62s %12s %10s %8s\n", "case (medians over rounds)", "ns/op", "ratio", "target");
   std::printf("%-62s %12.1f %10s %8s\n", "getppid, container profile without vigil", o, "1.00x",
               "");
@@ -260,6 +277,10 @@ int main(int argc, char** argv) {
               vr_ratio, "1.25x");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "tkill(0) through vigil, rule reading proc.name", vp,
               vp_ratio, "-");
+  std::printf("%-62s %12.1f %10s %8s\n", "mkdirat: minimal C supervisor answering CONTINUE",
+              median(minimal_path), "1.00x", "");
+  std::printf("%-62s %12.1f %9.3fx %8s\n", "mkdirat through vigil, rule reading fd.name (memory)",
+              median(vigil_path), path_ratio, "1.20x");
   std::printf(
       "\nrounds: %d; per round, the best of 5 runs of %d cheap calls, and %d round "
       "trips, per case\n",
