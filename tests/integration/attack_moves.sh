@@ -35,7 +35,7 @@ attack_moves[mountapi]='/usr/bin/probe mount-setattr /proc/sys/kernel/core_patte
 attack_moves[iouring]='/usr/bin/probe io-uring-setup'
 attack_moves[ns]='/usr/bin/probe unshare-user; /usr/bin/probe unshare-mount; /usr/bin/probe setns'
 attack_moves[bpf]='/usr/bin/probe bpf'
-attack_moves[ptrace]='sleep 5 & /usr/bin/probe ptrace-attach $!; /usr/bin/probe vm-write $!; kill $!'
+attack_moves[ptrace]='sleep 5 & /usr/bin/probe ptrace-attach $!; /usr/bin/probe vm-write $!; /usr/bin/probe mem-write $!; kill $!'
 attack_moves[packet]='/usr/bin/probe packet-socket'
 attack_moves[shm]='cp /usr/bin/probe /dev/shm/p && /dev/shm/p dropped; echo shm-rc=$?'
 attack_moves[shadow]='cat /etc/shadow >/dev/null; echo read-rc=$?; ln -s /etc/shadow /tmp/s; echo ln-rc=$?'

@@ -50,6 +50,10 @@ it_expect_in "ptrace attach is blocked" "ptrace-attach: Operation not permitted"
 # The kernel would say EFAULT (an unmapped address): EPERM is vigil's answer.
 it_expect_in "process_vm_writev is blocked" "vm-write: Operation not permitted" "$out"
 it_expect_eq "memory write alert" "$(it_alerts 'PTRACE attach in container' evt.type 2 | sort -u | tr '\n' ' ')" "process_vm_writev ptrace "
+# /proc/<pid>/mem: a limit (procfs has no fanotify marks, the path is caller memory): the
+# open goes through, and is alerted.
+it_expect_eq "/proc/<pid>/mem opened for writing is alerted" \
+  "$(it_alert 'Process memory opened for writing in container' fd.name | sed 's|/proc/[0-9]*/|/proc/PID/|')" "/proc/PID/mem"
 it_expect_eq "ptrace alert names the request" "$(it_alert 'PTRACE attach in container' evt.arg.request)" "PTRACE_ATTACH"
 
 out=$(attack packet "${attack_moves[packet]}")

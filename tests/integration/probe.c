@@ -12,6 +12,7 @@
  *   fspick             fspick(AT_FDCWD, "/"), then fsconfig on what it returned
  *   io-uring-setup     io_uring_setup(1, ...)
  *   vm-write PID       process_vm_writev(PID) to an unmapped address (the kernel: EFAULT)
+ *   mem-write PID      open("/proc/PID/mem", O_RDWR), a byte written at an unmapped address
  *   init-module        init_module(an empty image)
  *   finit-module       finit_module(open("/dev/null"))
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
@@ -99,6 +100,13 @@ int main(int argc, char** argv) {
     } local = {&byte, 1}, remote = {(void*)0x10, 1};
     return report("vm-write", syscall(SYS_process_vm_writev, atoi(argv[2]), &local, 1, &remote,
                                       1, 0));
+  }
+  if (argc > 2 && strcmp(argv[1], "mem-write") == 0) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%s/mem", argv[2]);
+    int fd = open(path, O_RDWR);
+    report("mem-open", fd);
+    return fd < 0 ? 0 : report("mem-write", pwrite(fd, "x", 1, 0x10));
   }
   if (argc > 1 && strcmp(argv[1], "io-uring-setup") == 0) {
     char params[120] = {0};
