@@ -67,4 +67,8 @@ EventTypeSet all_event_types();
 // The channels that can report this event type.
 ChannelMask event_type_channels(EventTypeId id);
 
+// An argument's value as Falco shows it (arg_render.cc): flag names joined by '|', a
+// request's or a domain's name, an octal mode, or the number.
+std::string render_arg(ArgRender how, uint64_t v);
+
 }  // namespace vigil::fields

@@ -214,6 +214,107 @@ std::set<std::string> CompiledRuleSet::write_only_syscalls() const {
   return out;
 }
 
+namespace {
+
+// A syscall event whose flags argument is 0 and whose every other field is unknown.
+class NoFlagsView final : public Event {
+ public:
+  NoFlagsView(EventTypeId type, int index, std::string zero)
+      : type_(type), index_(index), zero_(std::move(zero)) {}
+  EventTypeId type() const override { return type_; }
+  Channel channel() const override { return Channel::kSyscall; }
+  Value field(const FieldRef& ref) override {
+    switch (fields::field_of(ref.id)) {
+      case fields::F::kEvtType:
+        return Value::of(fields::event_type(type_).name);
+      case fields::F::kEvtArg:
+        if (ref.index == index_ || ref.key == fields::event_type(type_).args[size_t(index_)].name)
+          return Value::of(zero_);
+        return Value::unknown();
+      default:
+        return Value::unknown();
+    }
+  }
+
+ private:
+  EventTypeId type_;
+  int index_;
+  std::string zero_;
+};
+
+// The literals `n`'s checks compare the flags argument with; false if a check uses it in a
+// way the filter cannot stand for (a raw number, another field, a pattern).
+bool flag_literals(const Node& n, EventTypeId type, int index, std::set<std::string>& out) {
+  if (n.check) {
+    const Check& c = *n.check;
+    for (const Operand* o : {c.lhs.get(), c.rhs.get()}) {
+      if (!o || o->kind != Operand::Kind::kField) continue;
+      const auto f = fields::field_of(o->ref.id);
+      const bool arg = f == fields::F::kEvtArg || f == fields::F::kEvtRawarg;
+      if (!arg) continue;
+      const auto& a = fields::event_type(type).args;
+      const bool this_arg = o->ref.index == index ||
+                            (size_t(index) < a.size() && o->ref.key == a[size_t(index)].name);
+      if (!this_arg) continue;
+      if (f == fields::F::kEvtRawarg || o != c.lhs.get() || c.rhs ||
+          (c.op != Op::kContains && c.op != Op::kEq && c.op != Op::kIn)) {
+        return false;
+      }
+      if (!c.str.empty()) out.insert(c.str);
+      out.insert(c.strs.begin(), c.strs.end());
+    }
+  }
+  for (const auto& child : n.children) {
+    if (!flag_literals(child, type, index, out)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::map<std::string, CompiledRuleSet::FlagFilter> CompiledRuleSet::flag_filters() const {
+  std::map<std::string, FlagFilter> out;
+  for (const auto& name : syscalls()) {
+    const auto type = fields::find_event_type(name);
+    if (!type || *type >= fields::kMaxEventTypes) continue;
+    const auto& t = fields::event_type(*type);
+    int index = -1;
+    for (size_t i = 0; i < t.args.size(); ++i) {
+      if (t.args[i].name == "flags" && !t.args[i].from_memory &&
+          t.args[i].render == fields::ArgRender::kCloneFlags) {
+        index = int(i);
+      }
+    }
+    const auto& candidates = index_[size_t(Channel::kSyscall)][*type];
+    if (index < 0 || candidates.empty()) continue;
+    std::set<std::string> literals;
+    bool ok = true;
+    for (uint32_t id : candidates)
+      ok = ok && flag_literals(*rules_[id].program, *type, index, literals);
+    if (!ok || literals.empty()) continue;
+    // Each literal must be the name of one flag: its bit goes into the filter.
+    uint64_t bits = 0;
+    for (const auto& lit : literals) {
+      uint64_t bit = 0;
+      for (int b = 0; b < 64 && !bit; ++b) {
+        if (fields::render_arg(t.args[size_t(index)].render, uint64_t(1) << b) == lit) {
+          bit = uint64_t(1) << b;
+        }
+      }
+      if (!bit) {
+        ok = false;
+        break;
+      }
+      bits |= bit;
+    }
+    if (!ok) continue;
+    // With none of them set, no rule can match (a "not contains" would, and is caught here).
+    NoFlagsView view(*type, index, fields::render_arg(t.args[size_t(index)].render, 0));
+    if (no_rule_can_match(candidates, rules_, view)) out[name] = {unsigned(index), bits};
+  }
+  return out;
+}
+
 ChannelMask CompiledRuleSet::file_channels() const {
   ChannelMask m = 0;
   for (const auto& r : rules_) {

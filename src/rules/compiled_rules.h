@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -76,6 +77,17 @@ class CompiledRuleSet final : public RuleSet {
   // and openat whose flags (a register) hold O_WRONLY, O_RDWR, O_CREAT or O_TRUNC. The
   // seccomp filter then leaves read-only opens in the kernel.
   std::set<std::string> write_only_syscalls() const;
+  // Syscalls that every active rule needs only when a register argument rendered as flag
+  // names (clone's and unshare's flags) has one of some bits set: {argument index, bits}.
+  // The seccomp filter then notifies only those calls (a fork stays in the kernel while a
+  // clone(CLONE_NEWUSER) reaches vigil). Derived only where it is provable: every check of
+  // those rules on the argument compares it with whole flag names, and with none of the
+  // bits set no rule can match.
+  struct FlagFilter {
+    unsigned index;
+    uint64_t bits;
+  };
+  std::map<std::string, FlagFilter> flag_filters() const;
   // The file channels (fanotify events) the active rules need.
   ChannelMask file_channels() const;
   // Every distinct field reference the active rules' conditions and outputs read (keys

@@ -157,6 +157,11 @@ std::string report_text(const LoadResult& r, bool list_only) {
     std::vector<std::string> wo(wo_set.begin(), wo_set.end());
     out << "interception: syscalls: " << joined(sys);
     if (!wo.empty()) out << " (" << joined(wo) << ": only calls that open for writing)";
+    for (const auto& [name, f] : r.rules->flag_filters()) {
+      const auto type = fields::find_event_type(name);
+      out << " (" << name << ": only calls with "
+          << fields::render_arg(fields::event_type(*type).args[f.index].render, f.bits) << ")";
+    }
     out << "; fanotify: " << joined(fanotify_names(r.rules->file_channels())) << "\n";
   }
   out << r.diagnostics.error_count() << " error(s), " << warnings << " warning(s)\n";

@@ -124,6 +124,11 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
       (result.rules->file_channels() & channel_bit(Channel::kFileOpen))) {
     for (const auto& s : config::cache_barrier_syscalls()) plan.syscalls.insert(s);
   }
+  // Rules that care about clone only for some flags: a fork stays in the kernel. clone3
+  // passes its flags in memory, out of any filter's reach: it gets ENOSYS, as the
+  // runtimes' default profiles answer it, and libc falls back to clone.
+  for (const auto& [s, f] : result.rules->flag_filters()) plan.filters[s] = {f.index, f.bits};
+  if (plan.syscalls.count("clone")) plan.enosys.insert("clone3");
   // Rules that only care about opens for writing: read-only opens stay in the kernel.
   for (const auto& s : result.rules->write_only_syscalls()) {
     plan.filters[s] = {s == "open" ? 1u : 2u, uint64_t(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)};

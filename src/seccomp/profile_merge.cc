@@ -14,6 +14,7 @@
 #include "src/seccomp/profile_merge.h"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace vigil::seccomp {
 namespace {
@@ -123,8 +124,45 @@ bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& 
     error = "config.json: linux.seccomp.syscalls is not an array";
     return false;
   }
+  // ENOSYS for plan.enosys where the profile allows them: out of the allowing rules (a
+  // second rule for the same call would conflict), into one errno rule of their own.
+  std::set<std::string> enosys;
+  if (!plan.enosys.empty()) {
+    std::set<std::string> explicitly_denied;
+    nlohmann::json kept = nlohmann::json::array();
+    for (const auto& rule : rules) {
+      if (!rule.is_object()) {
+        kept.push_back(rule);  // reported below
+        continue;
+      }
+      std::vector<std::string> keep, moved;
+      for (const auto& n : names_of(rule)) (plan.enosys.count(n) ? moved : keep).push_back(n);
+      if (moved.empty()) {
+        kept.push_back(rule);
+      } else if (!allows(string_member(rule, "action"))) {
+        explicitly_denied.insert(moved.begin(), moved.end());
+        kept.push_back(rule);
+      } else {
+        enosys.insert(moved.begin(), moved.end());
+        if (!keep.empty()) {
+          nlohmann::json k = rule;
+          k.erase("name");
+          k["names"] = keep;
+          kept.push_back(k);
+        }
+      }
+    }
+    if (allows(default_action)) {
+      for (const auto& n : plan.enosys) {
+        if (!explicitly_denied.count(n)) enosys.insert(n);
+      }
+    }
+    for (const auto& n : explicitly_denied) enosys.erase(n);
+    rules = std::move(kept);
+  }
   std::set<std::string> notify = plan.syscalls;
   notify.erase("write");  // runc rejects NOTIFY on write
+  for (const auto& n : enosys) notify.erase(n);
   std::set<std::string> converted, denied;
   nlohmann::json merged = nlohmann::json::array();
   for (const auto& rule : rules) {
@@ -196,6 +234,11 @@ bool inject(nlohmann::json& config, const InjectionPlan& plan, InjectionReport& 
   }
   if (!whole.empty()) {
     merged.push_back({{"names", whole}, {"action", "SCMP_ACT_NOTIFY"}});
+  }
+  if (!enosys.empty()) {
+    merged.push_back({{"names", std::vector<std::string>(enosys.begin(), enosys.end())},
+                      {"action", "SCMP_ACT_ERRNO"},
+                      {"errnoRet", ENOSYS}});
   }
   report.notified.assign(converted.begin(), converted.end());
   report.notified.insert(report.notified.end(), added.begin(), added.end());

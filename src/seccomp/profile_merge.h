@@ -21,6 +21,10 @@ struct NotifyFilter {
 struct InjectionPlan {
   std::set<std::string> syscalls;               // to NOTIFY
   std::map<std::string, NotifyFilter> filters;  // some of them only for some arguments
+  // Answered ENOSYS in the kernel where the profile allows them: clone3, whose flags are
+  // in memory out of the filter's reach, so that libc falls back to clone (whose flags a
+  // filter can test). What the runtimes' own default profiles do.
+  std::set<std::string> enosys;
   std::string listener_path;
 };
 

@@ -39,6 +39,11 @@ out=$(attack ns "${attack_moves[ns]}")
 it_expect_in "unshare(CLONE_NEWUSER) is blocked" "unshare-user: Operation not permitted" "$out"
 it_expect_in "unshare(CLONE_NEWNS) is blocked" "unshare-mount: Operation not permitted" "$out"
 it_expect_in "setns is blocked" "setns: Operation not permitted" "$out"
+it_expect_in "clone into new namespaces is blocked" "clone-newns: Operation not permitted" "$out"
+it_expect_in "clone3 gets ENOSYS (libc falls back to clone)" "clone3: Function not implemented" "$out"
+it_expect_in "a plain fork still works" "forked" "$out"
+it_expect_eq "the clone is alerted with its flags" \
+  "$(it_alerts 'Namespace escape in container' evt.type 4 | sort -u | tr '\n' ' ')" "clone setns unshare "
 it_expect_eq "namespace alert" "$(it_alert 'Namespace escape in container' action)" "block"
 
 out=$(attack bpf "${attack_moves[bpf]}")

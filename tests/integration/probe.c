@@ -4,6 +4,8 @@
  *   ptrace-attach PID  ptrace(PTRACE_ATTACH, PID)
  *   unshare-user       unshare(CLONE_NEWUSER)
  *   unshare-mount      unshare(CLONE_NEWNS)
+ *   clone-newns        clone(CLONE_NEWUSER|CLONE_NEWNS|SIGCHLD): a child in new namespaces
+ *   clone3             clone3() of a plain child (the kernel would create it)
  *   setns              setns(open("/proc/1/ns/mnt"), 0)
  *   bpf                bpf(BPF_MAP_CREATE, ...)
  *   packet-socket      socket(AF_PACKET, SOCK_RAW, 0)
@@ -66,6 +68,20 @@ int main(int argc, char** argv) {
   }
   if (argc > 1 && strcmp(argv[1], "unshare-mount") == 0) {
     return report("unshare-mount", unshare(CLONE_NEWNS));
+  }
+  if (argc > 1 && strcmp(argv[1], "clone-newns") == 0) {
+    long pid = syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) _exit(0);
+    if (pid > 0) waitpid((pid_t)pid, NULL, 0);
+    return report("clone-newns", pid);
+  }
+  if (argc > 1 && strcmp(argv[1], "clone3") == 0) {
+    unsigned long long args[11] = {0};
+    args[4] = SIGCHLD; /* exit_signal */
+    long pid = syscall(435 /* clone3 */, args, sizeof(args));
+    if (pid == 0) _exit(0);
+    if (pid > 0) waitpid((pid_t)pid, NULL, 0);
+    return report("clone3", pid);
   }
   if (argc > 1 && strcmp(argv[1], "setns") == 0) {
     int fd = open("/proc/1/ns/mnt", O_RDONLY);

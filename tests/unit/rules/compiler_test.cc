@@ -446,3 +446,35 @@ TEST(ConfigSelection, SelectorWildcards) {
 
 }  // namespace
 }  // namespace vigil::rules
+
+namespace vigil::rules {
+namespace {
+
+// Which clones the filter may leave in the kernel: only where no rule can match them.
+TEST(FlagFilters, OnlyWhereEveryRuleNeedsOneOfTheFlags) {
+  auto r = testing::load_yaml(
+      rule_yaml("N",
+                "evt.type in (clone, unshare) and (evt.arg.flags contains CLONE_NEWUSER "
+                "or evt.arg.flags contains CLONE_NEWNS)",
+                "block"));
+  ASSERT_EQ(testing::errors(r), "");
+  auto f = r.rules->flag_filters();
+  ASSERT_EQ(f.count("clone"), 1u);
+  EXPECT_EQ(f["clone"].index, 0u);
+  EXPECT_EQ(f["clone"].bits, uint64_t(0x10000000 | 0x00020000));  // NEWUSER | NEWNS
+  EXPECT_EQ(f["unshare"].bits, f["clone"].bits);
+  // A rule that matches clones without those flags: no filter may drop them.
+  for (const char* cond :
+       {"evt.type = clone and not evt.arg.flags contains CLONE_NEWUSER",
+        "evt.type = clone and proc.name = x", "evt.type = clone and evt.rawarg.flags = 0",
+        "evt.type = clone and evt.arg.flags contains NEW"}) {
+    auto r2 = testing::load_yaml(
+        rule_yaml("N", "evt.type = clone and evt.arg.flags contains CLONE_NEWNS") +
+        rule_yaml("M", cond));
+    ASSERT_EQ(testing::errors(r2), "") << cond;
+    EXPECT_EQ(r2.rules->flag_filters().count("clone"), 0u) << cond;
+  }
+}
+
+}  // namespace
+}  // namespace vigil::rules

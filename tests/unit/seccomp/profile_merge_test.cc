@@ -154,3 +154,38 @@ TEST(Merge, MalformedSectionsAreErrors) {
 
 }  // namespace
 }  // namespace vigil::seccomp
+
+namespace vigil::seccomp {
+namespace {
+
+TEST(Merge, Clone3IsAnsweredEnosysWhereTheProfileAllowsIt) {
+  InjectionPlan p;
+  p.syscalls = {"clone", "clone3"};
+  p.enosys = {"clone3"};
+  p.listener_path = "/l";
+  std::string err;
+  InjectionReport r;
+  // An allow default: clone3 gets a rule of its own, and is not notified.
+  nlohmann::json c = {{"linux", nlohmann::json::object()}};
+  ASSERT_TRUE(inject(c, p, r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"], nlohmann::json::parse(R"([
+    {"names":["clone"],"action":"SCMP_ACT_NOTIFY"},
+    {"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38}])"));
+  // Named in an allow rule: taken out of it (two rules for one call would conflict).
+  c = nlohmann::json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO",
+    "syscalls":[{"names":["read","clone3"],"action":"SCMP_ACT_ALLOW"}]}}})");
+  ASSERT_TRUE(inject(c, p, r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"], nlohmann::json::parse(R"([
+    {"names":["read"],"action":"SCMP_ACT_ALLOW"},
+    {"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38}])"));
+  // Already denied (Docker's and containerd's profiles say ENOSYS themselves): unchanged.
+  c = nlohmann::json::parse(R"({"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW",
+    "syscalls":[{"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}}})");
+  ASSERT_TRUE(inject(c, p, r, err)) << err;
+  EXPECT_EQ(c["linux"]["seccomp"]["syscalls"], nlohmann::json::parse(R"([
+    {"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38},
+    {"names":["clone"],"action":"SCMP_ACT_NOTIFY"}])"));
+}
+
+}  // namespace
+}  // namespace vigil::seccomp
