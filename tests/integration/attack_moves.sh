@@ -27,7 +27,7 @@ PY
 
 # Each move by name, in the order the suite runs them.
 attack_move_names=(module mount mountapi iouring ns bpf ptrace packet shm shadow write plant drop memfd
-  logclear revshell netcat keysearch destroy webshell)
+  logclear revshell netcat keysearch destroy webshell memfdpath)
 declare -A attack_moves
 attack_moves[module]='/usr/bin/probe init-module; /usr/bin/probe finit-module'
 attack_moves[mount]='mount -t tmpfs none /mnt; echo mount-rc=$?'
@@ -58,3 +58,4 @@ attack_moves[keysearch]='/usr/bin/probe run /bin/grep -r "BEGIN RSA PRIVATE KEY"
 attack_moves[destroy]='echo secret >/tmp/db; /usr/bin/probe run /bin/shred -u /tmp/db; ls /tmp/db 2>&1'
 attack_moves[webshell]='/usr/sbin/nginx run /bin/sh -c "echo webshell-ran"'
 attack_moves[memfd]='/usr/bin/probe memfd-exec'
+attack_moves[memfdpath]='/usr/bin/probe memfd-exec-path; /usr/bin/probe mkfifo /etc/evil-fifo'

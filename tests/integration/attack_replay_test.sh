@@ -42,9 +42,14 @@ echo "== replay of the monitor recording against the same rules, in enforce mode
 "$VIGIL" rules replay --json --events "$it_dir/events.jsonl" "$RULES" >"$it_dir/replay.json"
 it_expect_eq "replay exits 0" "$?" "0"
 
-python3 - "$it_dir/alerts.json" "$it_dir/replay.json" "${attack_move_names[@]}" >"$it_dir/compare.txt" <<'PY'
+# The rules that block: a blocked event's replay lists every rule that matched it, alert
+# rules too; enforce mode's blocks are the block rules' alerts.
+"$VIGIL" rules validate --json "$RULES" >"$it_dir/rules.json"
+python3 - "$it_dir/alerts.json" "$it_dir/replay.json" "$it_dir/rules.json" "${attack_move_names[@]}" >"$it_dir/compare.txt" <<'PY'
 import json, sys
-alerts, replay, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+alerts, replay, rules_json, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+blocking = {r["name"] for f in json.load(open(rules_json))["files"] for r in f["rules"]
+            if r["action"] in ("block", "kill")}
 def move(cid):  # r<m|e><NN><pid>
     return names[int(cid[2:4])] if len(cid) >= 4 and cid[2:4].isdigit() else None
 enforced = {n: [] for n in names}  # each block's rule, in order
@@ -57,7 +62,7 @@ replayed = {n: [] for n in names}  # each blocked event's rules, in recorded ord
 for b in json.load(open(replay))["blocked"]:
     cid = b["container"]
     if cid.startswith("rm") and move(cid):
-        replayed[move(cid)].append(sorted(b["rules"]))
+        replayed[move(cid)].append(sorted(r for r in b["rules"] if r in blocking))
 for n in names:
     e = set(r for rs in enforced[n] for r in rs)
     r = set(x for rs in replayed[n] for x in rs)

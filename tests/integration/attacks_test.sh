@@ -121,6 +121,12 @@ it_expect_eq "fd exec alert names the program as the kernel would" \
   "$(it_alert 'Execution from a file descriptor in container' proc.name) $(it_alert 'Execution from a file descriptor in container' proc.exe)" "4 probe"
 
 echo "== detected, not blocked"
+out=$(attack memfdpath "${attack_moves[memfdpath]}")
+# Limits (rules/README.md): the path is caller memory, the memfd is on no marked mount.
+it_expect_in "a memfd run through /proc/self/fd runs (a limit)" "probe: from-memfd-path" "$out"
+it_expect_eq "and is alerted" \
+  "$(it_alert 'Execution of a memory file through its path in container' proc.exepath)" "/memfd:payload (deleted)"
+it_expect_eq "a FIFO made below /etc is alerted" "$(it_alert 'Device node made below /etc in container' fd.name)" "/etc/evil-fifo"
 out=$(attack logclear "${attack_moves[logclear]}")
 it_expect_in "the log was emptied (an alert rule)" "cleared" "$out"
 it_expect_eq "log clearing alert" "$(it_alert_last 'Log file cleared in container' fd.name)" "/var/log/auth.log"

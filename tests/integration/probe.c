@@ -17,6 +17,8 @@
  *   mem-write PID      open("/proc/PID/mem", O_RDWR), a byte written at an unmapped address
  *   init-module        init_module(an empty image)
  *   finit-module       finit_module(open("/dev/null"))
+ *   memfd-exec-path    the same through execve("/proc/self/fd/N"), not AT_EMPTY_PATH
+ *   mkfifo PATH        mknod(PATH, S_IFIFO|0600)
  *   memfd-exec         copies itself into a memfd and executes that (fileless), as
  *                      `probe from-memfd`
  *   redirect           dup2()s a TCP socket onto stderr (a reverse shell's first move)
@@ -190,6 +192,24 @@ int main(int argc, char** argv) {
     int status = 0;
     waitpid(child, &status, 0);
     return 0;
+  }
+  if (argc > 2 && strcmp(argv[1], "mkfifo") == 0) {
+    return report("mkfifo", syscall(SYS_mknodat, AT_FDCWD, argv[2], S_IFIFO | 0600, 0));
+  }
+  if (argc > 1 && strcmp(argv[1], "memfd-exec-path") == 0) {
+    int in = open("/proc/self/exe", O_RDONLY);
+    int mem = (int)syscall(SYS_memfd_create, "payload", 0);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+      if (write(mem, buf, (size_t)n) != n) return report("memfd-exec-path", -1);
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", mem);
+    char* args[] = {"probe", "from-memfd-path", NULL};
+    char* env[] = {NULL};
+    execve(path, args, env);
+    return report("memfd-exec-path", -1);
   }
   if (argc > 1 && strcmp(argv[1], "memfd-exec") == 0) {
     int in = open("/proc/self/exe", O_RDONLY);
