@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds vigil's OCI image from this repository, offline: FROM scratch, with the vigil
+# binary (and vigil-runc beside it), the shared libraries it links as ldd finds them on
+# this Debian 12 machine, the default rules and a config for a node's daemon pod. Saves it
+# as an OCI archive that `podman load` and `ctr images import` accept.
+#
+# usage: deploy/image/build.sh [OUT.tar] [TAG]   (default: bazel-bin/vigil-image.tar,
+#                                                 localhost/vigil:dev)
+# VIGIL_BIN=PATH uses that binary instead of building //:vigil (a test inside Bazel).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out="$(realpath -m "${1:-bazel-bin/vigil-image.tar}")"
+tag="${2:-localhost/vigil:dev}"
+if [ -n "${VIGIL_BIN:-}" ]; then
+  bin="$(realpath "$VIGIL_BIN")"
+else
+  bazel build //:vigil >&2
+  bin="$(realpath bazel-bin/src/cli/vigil)"
+fi
+ctx="$(mktemp -d /tmp/vigil-image.XXXXXX)"
+trap 'rm -rf "$ctx"' EXIT
+root="$ctx/rootfs"
+mkdir -p "$root/usr/local/bin" "$root/etc/vigil/rules.d" "$root/run/vigil" "$root/var/lib/vigil" \
+  "$root/tmp"
+install -m 0755 "$bin" "$root/usr/local/bin/vigil"
+ln -s vigil "$root/usr/local/bin/vigil-runc"
+# The libraries at the paths the loader looks in, the loader itself included.
+for lib in $(ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+# /lib64 -> the loader's folder, as on Debian (ld-linux's PT_INTERP path).
+[ -e "$root/lib64/ld-linux-x86-64.so.2" ] || {
+  mkdir -p "$root/lib64"
+  cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+}
+install -m 0644 rules/vigil_rules.yaml "$root/etc/vigil/rules.d/vigil_rules.yaml"
+install -m 0644 deploy/image/vigil.yaml "$root/etc/vigil/vigil.yaml"
+cat >"$ctx/Containerfile" <<'CF'
+FROM scratch
+COPY rootfs/ /
+ENTRYPOINT ["/usr/local/bin/vigil"]
+CMD ["daemon", "-c", "/etc/vigil/vigil.yaml"]
+CF
+podman build --quiet --format oci --tag "$tag" "$ctx" >&2
+rm -f "$out"
+podman save --quiet --format oci-archive --output "$out" "$tag" >&2
+echo "$out ($tag, $(du -h "$out" | cut -f1))"
