@@ -96,6 +96,8 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         }
         return true;
       });
+    } else if (key == "watch_config_files") {
+      if (auto b = boolean(v, key)) c.watch_config_files = *b;
     } else if (key == "log_stderr") {
       if (auto b = boolean(v, key)) c.log_stderr = *b;
     } else if (key == "log_syslog") {

@@ -92,6 +92,8 @@ struct Config {
   Priority min_priority = Priority::kDebug;
   std::vector<RuleSelector> rule_selectors;
   Webserver webserver;
+  // Falco's watch_config_files: a change to the rules files reloads them (engine/rules_watch).
+  bool watch_config_files = true;
   ContainerEngines container_engines;
   std::string listener_socket = "/run/vigil/seccomp.sock";
   std::string control_socket = "/run/vigil/control.sock";

@@ -131,6 +131,17 @@ bool Engine::start() {
     return false;
   }
   start_webserver();
+  if (cfg_.watch_config_files) {
+    std::string werr;
+    const bool watching = rules_watch_.start(
+        io_, cfg_.rules_files,
+        [this] {
+          log::info("the rules files changed: reloading them (watch_config_files)");
+          load_rules();
+        },
+        werr);
+    if (!watching) log::warn("rules files not watched (" + werr + "): reload them with SIGHUP");
+  }
   // What a predecessor left is answered before anything new is accepted.
   if (keeper_.attached()) {
     adopt_kept();

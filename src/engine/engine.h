@@ -24,6 +24,7 @@
 #include "src/engine/keeper_link.h"
 #include "src/engine/metrics.h"
 #include "src/engine/recorder.h"
+#include "src/engine/rules_watch.h"
 #include "src/engine/verdict_pipeline.h"
 #include "src/engine/webserver.h"
 #include "src/fanotify/watchdog.h"
@@ -124,6 +125,7 @@ class Engine final : public ControlTarget {
   EngineMetrics metrics_;
   std::unique_ptr<WebServer> web_;
   std::unique_ptr<MetadataResolver> metadata_;
+  RulesWatch rules_watch_;
   uint64_t events_ = 0;
   CacheBarrier barrier_{io_};  // the decision cache against renames
 };

@@ -168,6 +168,7 @@ webserver:
   k8s_healthz_endpoint: /health
   prometheus_metrics_enabled: true
   threadiness: 0
+watch_config_files: false
 )");
   rules::Diagnostics d;
   auto c = load_config(path, d);
@@ -202,6 +203,7 @@ webserver:
   EXPECT_EQ(c->webserver.listen_port, 9876);
   EXPECT_EQ(c->webserver.k8s_healthz_endpoint, "/health");
   EXPECT_TRUE(c->webserver.prometheus_metrics_enabled);
+  EXPECT_FALSE(c->watch_config_files);
 }
 
 TEST(Config, OutputMistakesArePositionedErrors) {
