@@ -91,7 +91,9 @@ echo "== an engine that keeps dying is backed off, alerted and reported"
 cp "$it_dir/rules.yaml" "$it_dir/good.yaml"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
 engine_pid() { pgrep -P "$it_daemon_pid" -f -- '--engine' | head -1; }
-for _ in $(seq 50); do [ -n "$(engine_pid)" ] && break; sleep 0.1; done
+# Serving first: an engine killed before it has started is a failed start, which the
+# keeper answers by exiting (slow under ASan: wait for the control socket to answer).
+for _ in $(seq 100); do "$VIGIL" status -c "$it_dir/vigil.yaml" >/dev/null 2>&1 && break; sleep 0.1; done
 cp "$it_dir/broken.yaml" "$it_dir/rules.yaml"  # every new engine now fails to start
 kill -9 "$(engine_pid)"
 for _ in $(seq 100); do grep -q "starting a successor in 2 s" "$it_dir/daemon.log" && break; sleep 0.1; done
