@@ -36,9 +36,6 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
     return std::nullopt;
   }
   const size_t errors_before = diags.error_count();
-  auto str = [&](const YAML::Node& n, const std::string& key) { return r.str(n, key); };
-  auto boolean = [&](const YAML::Node& n, const std::string& key) { return r.boolean(n, key); };
-  auto pos_of = [&](const std::string&, const YAML::Node& n) { return r.pos(n); };
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.Scalar();
     const YAML::Node v = it->second;
@@ -54,31 +51,31 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         r.error(v, "'rules_files' must be a list of files or folders");
       }
     } else if (key == "mode") {
-      auto s = str(v, key);
+      auto s = r.str(v, key);
       if (s && *s == "enforce")
         c.mode = Mode::kEnforce;
       else if (s && *s == "monitor")
         c.mode = Mode::kMonitor;
       else if (s)
-        diags.error(pos_of(path, v), "'mode' must be enforce or monitor");
+        r.error(v, "'mode' must be enforce or monitor");
     } else if (key == "rule_matching") {
-      auto s = str(v, key);
+      auto s = r.str(v, key);
       if (s && *s == "first")
         c.rule_matching = RuleMatching::kFirst;
       else if (s && *s == "all")
         c.rule_matching = RuleMatching::kAll;
       else if (s)
-        diags.error(pos_of(path, v), "'rule_matching' must be first or all");
+        r.error(v, "'rule_matching' must be first or all");
     } else if (key == "log_level") {
       static const char* const kLevels[] = {"emergency", "alert",  "critical", "error",
                                             "warning",   "notice", "info",     "debug"};
-      auto s = str(v, key);
+      auto s = r.str(v, key);
       if (s && std::find(std::begin(kLevels), std::end(kLevels), *s) != std::end(kLevels)) {
         c.log_level = *s;
       } else if (s) {
-        diags.error(pos_of(path, v),
-                    "'log_level' must be one of emergency, alert, critical, error, warning, "
-                    "notice, info, debug");
+        r.error(v,
+                "'log_level' must be one of emergency, alert, critical, error, warning, "
+                "notice, info, debug");
       }
     } else if (key == "record") {
       r.section(v, key, [&](const std::string& k, const YAML::Node& rv) {
@@ -97,61 +94,52 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         return true;
       });
     } else if (key == "watch_config_files") {
-      if (auto b = boolean(v, key)) c.watch_config_files = *b;
+      if (auto b = r.boolean(v, key)) c.watch_config_files = *b;
     } else if (key == "log_stderr") {
-      if (auto b = boolean(v, key)) c.log_stderr = *b;
+      if (auto b = r.boolean(v, key)) c.log_stderr = *b;
     } else if (key == "log_syslog") {
-      if (auto b = boolean(v, key)) c.log_syslog = *b;
+      if (auto b = r.boolean(v, key)) c.log_syslog = *b;
     } else if (key == "listener_socket") {
-      if (auto s = str(v, key)) c.listener_socket = *s;
+      if (auto s = r.str(v, key)) c.listener_socket = *s;
     } else if (key == "control_socket") {
-      if (auto s = str(v, key)) c.control_socket = *s;
+      if (auto s = r.str(v, key)) c.control_socket = *s;
     } else if (key == "on_daemon_unavailable") {
-      auto s = str(v, key);
+      auto s = r.str(v, key);
       if (s && *s == "allow")
         c.on_daemon_unavailable = Unavailable::kAllow;
       else if (s && *s == "deny")
         c.on_daemon_unavailable = Unavailable::kDeny;
       else if (s)
-        diags.error(pos_of(path, v), "'on_daemon_unavailable' must be allow or deny");
+        r.error(v, "'on_daemon_unavailable' must be allow or deny");
     } else if (key == "permission_deadline_ms") {
-      int ms = 0;
-      if (!v.IsScalar() || !YAML::convert<int>::decode(v, ms) || ms < 1 || ms > 60000) {
-        diags.error(pos_of(path, v), "'permission_deadline_ms' must be a number of ms, 1..60000");
-      } else {
-        c.permission_deadline_ms = ms;
-      }
+      if (auto ms = r.integer(v, key, 1, 60000, "a number of ms"))
+        c.permission_deadline_ms = int(*ms);
     } else if (key == "successor_wait_s") {
-      int s = 0;
-      if (!v.IsScalar() || !YAML::convert<int>::decode(v, s) || s < 0 || s > 3600) {
-        diags.error(pos_of(path, v), "'successor_wait_s' must be a number of seconds, 0..3600");
-      } else {
-        c.successor_wait_s = s;
-      }
+      if (auto s = r.integer(v, key, 0, 3600, "a number of seconds")) c.successor_wait_s = int(*s);
     } else if (key == "permission_fallback") {
-      auto s = str(v, key);
+      auto s = r.str(v, key);
       if (s && *s == "allow")
         c.permission_fallback_allow = true;
       else if (s && *s == "deny")
         c.permission_fallback_allow = false;
       else if (s)
-        diags.error(pos_of(path, v), "'permission_fallback' must be allow or deny");
+        r.error(v, "'permission_fallback' must be allow or deny");
     } else if (key == "readonly_paths") {
       c.readonly_paths.clear();
       if (!v.IsSequence()) {
-        diags.error(pos_of(path, v), "'readonly_paths' must be a list of absolute paths");
+        r.error(v, "'readonly_paths' must be a list of absolute paths");
       } else {
         for (const auto& f : v) {
-          auto s = str(f, key);
+          auto s = r.str(f, key);
           if (s && (s->empty() || (*s)[0] != '/')) {
-            diags.error(pos_of(path, f), "'readonly_paths' entries must be absolute paths");
+            r.error(f, "'readonly_paths' entries must be absolute paths");
           } else if (s) {
             c.readonly_paths.push_back(*s);
           }
         }
       }
     } else if (key == "decision_cache") {
-      auto s = str(v, key);
+      auto s = r.str(v, key);
       if (s && *s == "directory")
         c.decision_cache = DecisionCache::kDirectory;
       else if (s && *s == "file")
@@ -159,7 +147,7 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
       else if (s && *s == "off")
         c.decision_cache = DecisionCache::kOff;
       else if (s)
-        diags.error(pos_of(path, v), "'decision_cache' must be directory, file or off");
+        r.error(v, "'decision_cache' must be directory, file or off");
     } else if (!parse_output_key(r, key, v, c)) {
       r.warning(it->first, "unknown key '" + key + "'; the key is ignored");
     }

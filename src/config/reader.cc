@@ -38,19 +38,6 @@ std::optional<int64_t> Reader::integer(const YAML::Node& n, const std::string& k
   return v;
 }
 
-std::optional<std::string> Reader::choice(const YAML::Node& n, const std::string& key,
-                                          std::initializer_list<const char*> choices) {
-  auto s = str(n, key);
-  if (!s) return std::nullopt;
-  std::string list;
-  for (const char* c : choices) {
-    if (*s == c) return s;
-    list += (list.empty() ? "" : ", ") + std::string(c);
-  }
-  error(n, "'" + key + "' must be one of " + list);
-  return std::nullopt;
-}
-
 std::optional<std::string> Reader::path(const YAML::Node& n, const std::string& key) {
   auto s = str(n, key);
   if (!s || s->empty() || (*s)[0] == '/') return s;

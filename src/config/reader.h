@@ -29,9 +29,6 @@ class Reader {
   // An integer in [min, max]; `what` says what it is ("a number of ms").
   std::optional<int64_t> integer(const YAML::Node& n, const std::string& key, int64_t min,
                                  int64_t max, const std::string& what);
-  // One of `choices` (a string).
-  std::optional<std::string> choice(const YAML::Node& n, const std::string& key,
-                                    std::initializer_list<const char*> choices);
   // A path; a relative one is resolved against the config file's folder.
   std::optional<std::string> path(const YAML::Node& n, const std::string& key);
   // A mapping section: `on_key(key, value)` for each entry; an entry it does not know

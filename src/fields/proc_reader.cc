@@ -170,6 +170,25 @@ std::optional<BlockedSyscall> await_blocked_syscall(pid_t tid, std::chrono::micr
   }
 }
 
+namespace {
+
+// A NUL-terminated string of a thread's memory (its /proc/<tid>/mem), at most `max` bytes;
+// false if unreadable or longer.
+bool read_c_string(int mem, uint64_t addr, size_t max, std::string& out) {
+  char buf[256];
+  out.clear();
+  while (out.size() < max) {
+    const ssize_t n = ::pread(mem, buf, sizeof(buf), off_t(addr + out.size()));
+    if (n <= 0) return false;
+    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
+    out.append(buf, nul ? size_t(nul - buf) : size_t(n));
+    if (nul) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string BlockedExec::comm() const {
   const std::string path = empty_path ? "/dev/fd/" + std::to_string(dirfd) : filename;
   return path.substr(path.rfind('/') + 1).substr(0, 15);
@@ -196,26 +215,14 @@ std::optional<BlockedExec> read_blocked_exec(pid_t tid, size_t max_args, size_t 
   }
   UniqueFd mem(::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
   if (!mem) return std::nullopt;
-  auto read_str = [&](uint64_t addr, size_t max, std::string& s) {
-    char buf[256];
-    s.clear();
-    while (s.size() < max) {
-      const ssize_t n = ::pread(mem.get(), buf, sizeof(buf), off_t(addr + s.size()));
-      if (n <= 0) return false;
-      const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
-      s.append(buf, nul ? size_t(nul - buf) : size_t(n));
-      if (nul) return true;
-    }
-    return false;
-  };
-  if (!read_str(filename, 4096, out.filename)) return std::nullopt;
+  if (!read_c_string(mem.get(), filename, 4096, out.filename)) return std::nullopt;
   if (!out.filename.empty()) out.empty_path = false;
   size_t total = 0;
   for (size_t i = 0; i < max_args && argv; ++i) {
     uint64_t p = 0;
     if (::pread(mem.get(), &p, sizeof(p), off_t(argv + i * 8)) != sizeof(p) || !p) break;
     std::string a;
-    if (!read_str(p, max_bytes - std::min(total, max_bytes), a)) break;
+    if (!read_c_string(mem.get(), p, max_bytes - std::min(total, max_bytes), a)) break;
     total += a.size() + 1;
     out.argv.push_back(std::move(a));
   }
@@ -246,16 +253,9 @@ std::optional<std::string> read_blocked_open_path(pid_t tid) {
   UniqueFd mem(::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
   if (!mem) return std::nullopt;
   std::string path;
-  char buf[256];
-  for (;;) {
-    const ssize_t n = ::pread(mem.get(), buf, sizeof(buf), off_t(sc->args[path_arg] + path.size()));
-    if (n <= 0) return std::nullopt;
-    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
-    path.append(buf, nul ? size_t(nul - buf) : size_t(n));
-    if (nul) break;
-    if (path.size() >= 4096) return std::nullopt;
+  if (!read_c_string(mem.get(), sc->args[path_arg], 4096, path) || path.empty()) {
+    return std::nullopt;
   }
-  if (path.empty()) return std::nullopt;
   if (path[0] != '/') {
     auto base =
         read_link(dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd));

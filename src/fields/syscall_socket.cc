@@ -60,14 +60,15 @@ const SockTuple& SyscallEvent::tuple(int fd) {
     if (read_bytes(addr, len, &ss)) named = parse_sockaddr(&ss, len);
   }
   SockTuple& t = *tuple_;
-  t.connected = kernel_end(fd, true).has_value();
+  const std::optional<Endpoint> peer = kernel_end(fd, true);  // one getpeername for both uses
+  t.connected = peer.has_value();
   t.names_destination = type_ == kConnect || ((type_ == kSendto || type_ == kSendmsg) && named);
   t.local_is_server = type_ == kBind || type_ == kListen || type_ == kAccept || type_ == kAccept4;
   if (type_ == kBind) {
     t.local = named;
   } else {
     t.local = kernel_end(fd, false);
-    t.remote = named ? named : kernel_end(fd, true);
+    t.remote = named ? named : peer;
   }
   return t;
 }
