@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and golden tests, the CLI against real rule files, the
-# container integration tests, the README's demo (run as the README runs it), the fuzzers
+# container integration tests, the README's demo (run as the README runs it), the image
+# build of docs/install.md (run as written, its image loaded and its config used), the fuzzers
 # for a bounded time each, the whole suite again under ASan+UBSan (VIGIL_SKIP_ASAN=1
 # leaves that out), and the format check. Installs what it needs first.
 set -uo pipefail
@@ -49,6 +50,24 @@ else
   failed=$((failed + 1))
   status=1
 fi
+
+# docs/install.md's image build, run literally: its default archive and tag, loaded by
+# podman, and the image's own config and rules loaded by the vigil inside it.
+echo "== image (bash deploy/image/build.sh)"
+had_image=$(podman image exists localhost/vigil:dev && echo yes || echo no)
+if bash deploy/image/build.sh >"$log" 2>&1 && podman load -i bazel-bin/vigil-image.tar >>"$log" 2>&1 &&
+  podman --runtime runc run --rm --network none --ulimit nofile=20000:20000 \
+    --ulimit nproc=32768:32768 localhost/vigil:dev rules list -c /etc/vigil/vigil.yaml \
+    >>"$log" 2>&1 && grep -q "0 error(s)" "$log"; then
+  echo "image: $(tail -n 1 "$log" | sed 's/^ *//'); $(grep -c '^  compiled' "$log") rules in force"
+  passed=$((passed + 1))
+else
+  echo "image FAILED"
+  { echo "--- deploy/image/build.sh"; tail -n 30 "$log"; } >>"$why"
+  failed=$((failed + 1))
+  status=1
+fi
+[ "$had_image" = yes ] || podman rmi -f localhost/vigil:dev >/dev/null 2>&1
 
 echo "== fuzz (${fuzz_seconds}s each)"
 for target in condition_parser_fuzz rules_loader_fuzz runtime_message_fuzz oci_config_fuzz \

@@ -38,8 +38,32 @@ it_expect_in "ctr imports it" "$tag" "$(ctr --address "$it_dir/c.sock" images ls
 it_expect_in "the image's vigil loads its rules" "26 compiled, 0 unsupported" \
   "$(podman_run --rm --network none "$tag" rules validate /etc/vigil/rules.d 2>&1)"
 
-echo "== the daemon from the image protects a container on the host"
+echo "== the image as shipped: its own config (monitor mode, /healthz on 8765)"
 mkdir -p "$it_dir/run" "$it_dir/etc"
+podman_run -d --name "$pod" --privileged --pid host --network host \
+  -v "$it_dir/run:/run/vigil" -v "$it_dir:$it_dir" "$tag" >/dev/null
+for _ in $(seq 100); do [ -S "$it_dir/run/seccomp.sock" ] && break; sleep 0.1; done
+code=""
+for _ in $(seq 50); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:8765/healthz)
+  [ "$code" = 200 ] && break
+  sleep 0.1
+done
+it_expect_eq "its /healthz answers 200" "$code" "200"
+it_write_config monitor "$RULES"
+sed -i "s|listener_socket: .*|listener_socket: $it_dir/run/seccomp.sock|; s|control_socket: .*|control_socket: $it_dir/run/control.sock|" "$it_dir/vigil.yaml"
+b=$(it_bundle bundle-shipped sh -c '/usr/bin/probe bpf; echo done')
+it_inject "$b"
+out=$(it_run runc "vigil-img0-$$" "$b")
+# Let through, the call meets the kernel, which refuses the probe's empty attribute.
+it_expect_in "monitor mode lets the call through to the kernel" "bpf: Invalid argument" "$out"
+for _ in $(seq 30); do podman logs "$pod" 2>/dev/null | grep -q '"BPF in container"' && break; sleep 0.1; done
+it_expect_in "and says it would have blocked it, on the pod's stdout" '"action":"would block"' \
+  "$(podman logs "$pod" 2>/dev/null | grep '"rule":"BPF in container"' | head -1)"
+podman rm -f "$pod" >/dev/null 2>&1
+rm -f "$it_dir/run/"*.sock
+
+echo "== the daemon from the image protects a container on the host"
 cat >"$it_dir/etc/vigil.yaml" <<YAML
 rules_files: [/etc/vigil/rules.d]
 mode: enforce
