@@ -24,7 +24,8 @@
 namespace vigil::cli {
 namespace {
 
-constexpr const char* kDaemonHelp = R"(usage: vigil daemon [-c CONFIG] [--no-keeper]
+constexpr const char* kDaemonHelp =
+    R"(usage: vigil daemon [-c CONFIG] [--no-keeper] [--after-handover exit|wait]
 
 Runs vigil: listens on the config's listener_socket for runtimes (runc, crun) that hand
 over a container's seccomp notify fd, and on control_socket for the hooks; answers every
@@ -43,7 +44,10 @@ Rules or a config with errors: the errors are printed and vigil daemon exits 1.
 
 Started while another vigil daemon runs on the same sockets, it takes over every
 container from it (the running one hands over its sockets, sessions and watches, then
-exits): a restart or roll-out never breaks a container.
+exits): a restart or roll-out never breaks a container. --after-handover wait: the one
+that handed over does not exit but waits for SIGTERM, holding nothing and answering its
+health endpoint with 200 (a Kubernetes pod, whose exit would be restarted and take
+everything back; deploy/kubernetes/ uses it). Default: exit.
 
 Signals to the keeper: SIGHUP reloads the rules (a broken rule set keeps the old one);
 SIGUSR1 reopens the output files (after a log rotation); SIGUSR2 upgrades (the engine is
@@ -95,8 +99,17 @@ std::optional<config::Config> config_from(const std::vector<std::string>& args, 
 int daemon_command(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   bool engine_mode = false, no_keeper = false;
-  for (const auto& a : args) {
-    if (a == "--engine") {
+  auto after = engine::AfterHandover::kExit;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--after-handover") {
+      const std::string v = i + 1 < args.size() ? args[++i] : "";
+      if (v != "exit" && v != "wait") {
+        std::cerr << "vigil daemon: --after-handover takes exit or wait, not '" << v << "'\n";
+        return 2;
+      }
+      after = v == "wait" ? engine::AfterHandover::kWait : engine::AfterHandover::kExit;
+    } else if (a == "--engine") {
       engine_mode = true;  // started by a keeper, with fds 3, 4 and 5 (not for users)
     } else if (a == "--no-keeper") {
       no_keeper = true;
@@ -136,7 +149,7 @@ int daemon_command(const std::vector<std::string>& args) {
     }
     // The path, not the inode: an upgrade (SIGUSR2) starts whatever binary is there then.
     std::string path(exe, size_t(n));
-    return engine::run_keeper(path, cfg->path, *cfg);
+    return engine::run_keeper(path, cfg->path, *cfg, after);
   }
   engine::EngineLink link;
   if (engine_mode) {

@@ -14,6 +14,8 @@ nlohmann::json handle_control(ControlTarget& target, const nlohmann::json& reque
       return target.reload();
     case control::Op::kUpgrade:
       return target.upgrade();
+    case control::Op::kInjectionPlan:
+      return target.injection_plan();
     case control::Op::kContainerCreated:
       return target.container_created(r->state);
     case control::Op::kContainerStopped:

@@ -16,6 +16,9 @@ class ControlTarget {
   virtual nlohmann::json status() = 0;
   virtual nlohmann::json reload() = 0;
   virtual nlohmann::json upgrade() = 0;
+  // {"ok": true, "plan": ...}: a container's seccomp and mount plan for the rules and
+  // config in force (the hooks and the shim ask before creating a container).
+  virtual nlohmann::json injection_plan() = 0;
   // The createRuntime hook: `state` has been checked (id, pid, bundle).
   virtual nlohmann::json container_created(const nlohmann::json& state) = 0;
   // The poststop hook.

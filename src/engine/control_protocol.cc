@@ -8,6 +8,7 @@ constexpr std::pair<Op, std::string_view> kOps[] = {
     {Op::kStatus, "status"},
     {Op::kReload, "reload"},
     {Op::kUpgrade, "upgrade"},
+    {Op::kInjectionPlan, "injection_plan"},
     {Op::kContainerCreated, "container_created"},
     {Op::kContainerStopped, "container_stopped"},
 };

@@ -1,6 +1,6 @@
 // The control socket's requests, typed, shared by the daemon and its clients (the hooks
 // and the CLI): one JSON object per line each way.
-//   request  = {"op": "status" | "reload" | "upgrade"}
+//   request  = {"op": "status" | "reload" | "upgrade" | "injection_plan"}
 //            | {"op": "container_created" | "container_stopped", "state": OCI-STATE}
 //   response = {"ok": true, ...} | {"ok": false, "error": TEXT}
 #pragma once
@@ -12,7 +12,14 @@
 
 namespace vigil::control {
 
-enum class Op { kStatus, kReload, kUpgrade, kContainerCreated, kContainerStopped };
+enum class Op {
+  kStatus,
+  kReload,
+  kUpgrade,
+  kInjectionPlan,  // what a container being created gets (src/runtime/plan.h)
+  kContainerCreated,
+  kContainerStopped
+};
 std::string_view op_name(Op op);
 std::optional<Op> parse_op(std::string_view name);
 

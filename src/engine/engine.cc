@@ -13,6 +13,7 @@
 #include "src/fields/dns_cache.h"
 #include "src/fields/file_event.h"
 #include "src/rules/compiler.h"
+#include "src/runtime/plan.h"
 
 namespace vigil::engine {
 namespace {
@@ -425,6 +426,11 @@ nlohmann::json Engine::outputs_json() const {
 nlohmann::json Engine::reload() {
   const bool ok = load_rules();
   return {{"ok", ok}, {"errors", last_reload_errors_}};
+}
+
+nlohmann::json Engine::injection_plan() {
+  if (!rules_) return control::error_response("no rules loaded");
+  return {{"ok", true}, {"plan", runtime::to_json(runtime::plan_for(*rules_, cfg_))}};
 }
 
 nlohmann::json Engine::upgrade() {

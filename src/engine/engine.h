@@ -49,6 +49,7 @@ class Engine final : public ControlTarget {
   nlohmann::json status() override;
   nlohmann::json reload() override;
   nlohmann::json upgrade() override;
+  nlohmann::json injection_plan() override;
   nlohmann::json container_created(const nlohmann::json& state) override;
   nlohmann::json container_stopped(const std::string& id) override;
 

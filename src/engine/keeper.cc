@@ -57,8 +57,8 @@ std::string exit_text(int status) {
 
 class Keeper {
  public:
-  Keeper(std::string exe, std::string config_path, const config::Config& cfg)
-      : exe_(std::move(exe)), config_path_(std::move(config_path)), cfg_(cfg) {}
+  Keeper(std::string exe, std::string config_path, const config::Config& cfg, AfterHandover after)
+      : exe_(std::move(exe)), config_path_(std::move(config_path)), cfg_(cfg), after_(after) {}
 
   int run() {
     sigset_t set;
@@ -119,7 +119,10 @@ class Keeper {
       web_.reset();
       return;
     }
-    if (web_ && !bound_to(web_.get(), w.listen_address, w.listen_port)) web_.reset();
+    if (web_ &&
+        (!bound_to(web_.get(), w.listen_address, w.listen_port) || in_other_netns(web_.get()))) {
+      web_.reset();  // another address, or a predecessor's in another pod
+    }
     std::string error;
     if (!web_) web_ = listen_tcp(w.listen_address, w.listen_port, error);
     if (!web_) {
@@ -152,7 +155,9 @@ class Keeper {
         return on_signal(int(si.ssi_signo));
       return std::nullopt;  // a signal may have replaced the channel: poll the new one
     }
-    if (p[1].revents & POLLIN) on_successor();
+    if (p[1].revents & POLLIN) {
+      if (on_successor()) return after_hand_over();
+    }
     if (p[3].revents & POLLIN) answer_unavailable(web_.get(), unavailable_reason());
     if (channel_ && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) on_message();
     return std::nullopt;
@@ -246,38 +251,76 @@ class Keeper {
   }
 
   // A successor connected: stop the engine, then hand everything over (after its exit).
-  void on_successor() {
+  // True when it has everything already (no engine was running).
+  bool on_successor() {
     UniqueFd conn(::accept4(handover_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!conn) return;
+    if (!conn) return false;
     ucred peer{};
     socklen_t len = sizeof(peer);
     if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
         peer.uid != ::geteuid() || successor_) {
-      return;  // only the daemon's own user, one successor at a time
+      return false;  // only the daemon's own user, one successor at a time
     }
     const pid_t pid = read_take_over(conn.get());
-    if (!pid) return;
+    if (!pid) return false;
+    successor_pid_ = pid;
     log::info("a new daemon (pid " + std::to_string(pid) + ") takes over: stopping engine " +
               std::to_string(engine_) + " and handing it " + std::to_string(kept_.size()) +
               " kept items");
     successor_ = std::move(conn);
     if (engine_ > 0) {
       ::kill(engine_, SIGTERM);
-    } else {
-      respawn_at_.reset();
-      finish_hand_over();
+      return false;
     }
+    respawn_at_.reset();
+    if (finish_hand_over()) return true;
+    respawn_at_ = Clock::now();
+    return false;
   }
 
   // The engine is stopped: give everything to the successor. True when it has it all.
   bool finish_hand_over() {
     UniqueFd conn = std::move(successor_);
     if (hand_over(conn.get(), sockets(), kept_)) {
-      log::info("handed over; exiting");
+      log::info(after_ == AfterHandover::kExit ? "handed over; exiting"
+                                               : "handed over; waiting to be stopped");
       return true;
     }
     log::error("the new daemon went away during the hand-over: this one keeps serving");
     return false;
+  }
+
+  // Everything is the successor's now. kExit: done. kWait: hold nothing, answer the health
+  // endpoint (only if the successor's probes reach another socket than ours: another
+  // network namespace) with 200, and exit on SIGTERM or SIGINT.
+  int after_hand_over() {
+    kept_.clear();
+    listener_.reset();
+    control_.reset();
+    handover_.reset();
+    if (after_ == AfterHandover::kExit) return 0;
+    const std::string mine = "/proc/self/ns/net";
+    const std::string theirs = "/proc/" + std::to_string(successor_pid_) + "/ns/net";
+    struct stat a {
+    }, b{};
+    const bool apart = ::stat(mine.c_str(), &a) == 0 && ::stat(theirs.c_str(), &b) == 0 &&
+                       (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+    if (!apart) web_.reset();
+    const std::string why = "vigil: handed over to a newer daemon (pid " +
+                            std::to_string(successor_pid_) + "); this one waits to be stopped";
+    for (;;) {
+      pollfd p[2] = {{signals_.get(), POLLIN, 0}, {web_ ? web_.get() : -1, POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0 && errno != EINTR) return 1;
+      if (p[1].revents & POLLIN) answer_directly(web_.get(), 200, why);
+      signalfd_siginfo si;
+      if ((p[0].revents & POLLIN) && ::read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+          log::info("stopping (handed over earlier)");
+          return 0;
+        }
+        if (si.ssi_signo == SIGCHLD) reap();
+      }
+    }
   }
 
   std::optional<int> on_signal(int sig) {
@@ -392,7 +435,7 @@ class Keeper {
     if (!status) return std::nullopt;
     if (stopping_) return 0;
     if (successor_) {
-      if (finish_hand_over()) return 0;
+      if (finish_hand_over()) return after_hand_over();
       respawn_at_ = Clock::now();
       return std::nullopt;
     }
@@ -454,6 +497,8 @@ class Keeper {
 
   std::string exe_, config_path_;
   const config::Config& cfg_;
+  AfterHandover after_;
+  pid_t successor_pid_ = 0;
   UniqueFd listener_, control_, web_, handover_, signals_, channel_, successor_;
   sigset_t old_mask_{};
   pid_t engine_ = -1;
@@ -471,9 +516,10 @@ class Keeper {
 
 }  // namespace
 
-int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg) {
+int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg,
+               AfterHandover after) {
   log::init_sync("vigil keeper", {cfg.log_level, cfg.log_stderr, cfg.log_syslog});
-  Keeper k(exe, config_path, cfg);
+  Keeper k(exe, config_path, cfg, after);
   return k.run();
 }
 

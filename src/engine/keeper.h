@@ -32,7 +32,17 @@ inline constexpr int kEngineListenerFd = 4;
 inline constexpr int kEngineControlFd = 5;
 inline constexpr int kEngineWebFd = 6;  // present only with the webserver enabled
 
+// What the keeper does once it has handed everything over to a successor.
+enum class AfterHandover {
+  kExit,  // exit 0: a service manager that restarts only failures (systemd, a shell)
+  // wait for SIGTERM, holding nothing, answering its own health endpoint with 200 (when
+  // the successor has another network namespace): a Kubernetes pod, whose exit would be
+  // restarted (restartPolicy: Always) and take everything back from the newer pod.
+  kWait,
+};
+
 // Runs the keeper until SIGTERM/SIGINT. `exe` is the vigil binary to start engines from.
-int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg);
+int run_keeper(const std::string& exe, const std::string& config_path, const config::Config& cfg,
+               AfterHandover after = AfterHandover::kExit);
 
 }  // namespace vigil::engine

@@ -83,8 +83,18 @@ bool bound_to(int fd, const std::string& address, int port) {
   return have_len == want_len && std::memcmp(&have, &want, want_len) == 0;
 }
 
-void answer_unavailable(int listen_fd, const std::string& why) {
-  http::response<http::string_body> res{http::status::service_unavailable, 11};
+bool in_other_netns(int fd) {
+  uint64_t theirs = 0, ours = 0;
+  socklen_t len = sizeof(theirs);
+  UniqueFd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (::getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &theirs, &len) != 0 || !probe) return false;
+  len = sizeof(ours);
+  if (::getsockopt(probe.get(), SOL_SOCKET, SO_NETNS_COOKIE, &ours, &len) != 0) return false;
+  return theirs != ours;
+}
+
+void answer_directly(int listen_fd, int status, const std::string& why) {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::server, "vigil");
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.keep_alive(false);

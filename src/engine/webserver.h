@@ -21,9 +21,16 @@ UniqueFd listen_tcp(const std::string& address, int port, std::string& error);
 // Whether `fd` is a listening socket bound to address:port (a kept one still fits the
 // config).
 bool bound_to(int fd, const std::string& address, int port);
-// The keeper's answer while no engine serves: 503 with `why` to each waiting connection.
-// Never blocks for long: each connection gets 100 ms to send its request.
-void answer_unavailable(int listen_fd, const std::string& why);
+// The keeper's own answer, to each waiting connection: `status` with `why` (503 while no
+// engine serves; 200 from a keeper that handed over and waits to be stopped). Never
+// blocks for long: each connection gets 100 ms to send its request.
+void answer_directly(int listen_fd, int status, const std::string& why);
+inline void answer_unavailable(int listen_fd, const std::string& why) {
+  answer_directly(listen_fd, 503, why);
+}
+// Whether socket `fd` belongs to another network namespace than this process (a
+// predecessor in another pod handed over a socket its own probes reach, not ours).
+bool in_other_netns(int fd);
 
 struct WebResponse {
   int status = 200;

@@ -92,7 +92,7 @@ bool FileEdits::write(const std::string& path, const std::string& content, const
   }
   out_ << (dry_run_ ? "  would " : "  ") << (now ? "update " : "create ") << path << "  (" << why
        << ")\n";
-  if (dry_run_) return true;
+  if (dry_run_) return ++changed_, true;  // counted as it would be
   std::string error;
   const std::string dir = state_dir();
   const std::string original = dir + "/" + key(path) + ".original";
@@ -135,7 +135,7 @@ bool FileEdits::symlink(const std::string& path, const std::string& target,
   }
   out_ << (dry_run_ ? "  would " : "  ") << "link " << path << " -> " << target << "  (" << why
        << ")\n";
-  if (dry_run_) return true;
+  if (dry_run_) return ++changed_, true;  // counted as it would be
   fs::remove(host(path), ec);
   fs::create_symlink(target, host(path), ec);
   if (ec) {
@@ -183,7 +183,7 @@ bool FileEdits::revert(
       out_ << "  note: " << path << " changed since install; removing only vigil's part\n";
   }
   out_ << (dry_run_ ? "  would " : "  ") << (want ? "restore " : "remove ") << path << "\n";
-  if (dry_run_) return true;
+  if (dry_run_) return ++changed_, true;  // counted as it would be
   std::string error;
   bool ok = true;
   if (want) {

@@ -37,7 +37,7 @@ class FileEdits {
   // if it is empty.
   void remove_made_folders();
 
-  size_t changed() const { return changed_; }
+  size_t changed() const { return changed_; }  // files changed (dry run: would be)
   bool failed() const { return failed_; }
 
  private:

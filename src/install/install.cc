@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "src/install/file_edits.h"
+#include "src/install/node.h"
 #include "src/install/runtimes.h"
 
 namespace vigil::install {
@@ -77,10 +78,55 @@ Paths paths_for(const Options& o, const FileEdits& files) {
   return p;
 }
 
+// A runtime that reads its config only when (re)started: its systemd unit and how.
+struct Restart {
+  std::string runtime, verb, unit;
+  std::string command() const { return "systemctl " + verb + " " + unit; }
+};
+
+const Restart* known_restart(const std::string& runtime) {
+  static const Restart k[] = {{"docker", "reload", "docker"},  // dockerd rereads on SIGHUP
+                              {"containerd", "restart", "containerd"},
+                              {"crio", "restart", "crio"}};
+  for (const auto& r : k) {
+    if (r.runtime == runtime) return &r;
+  }
+  return nullptr;
+}
+
 struct Plan {
   Paths paths;
-  std::vector<std::string> restart;  // what the user must restart
+  std::vector<Restart> restart;  // runtimes whose config this run changed
 };
+
+// True when `root` is another root file system than this process's own (a host's `/`
+// mounted into a pod): the binary then brings its libraries and is checked to run there.
+bool other_root(const Options& o) {
+  std::error_code ec;
+  return !fs::equivalent(o.root, "/", ec);
+}
+
+// Where the binary's RUNPATH ($ORIGIN/../lib/vigil) finds the libraries it brings.
+std::string library_dir(const Paths& p) {
+  return (fs::path(p.bin).parent_path().parent_path() / "lib/vigil").string();
+}
+
+bool install_libraries(FileEdits& files, const Paths& p, std::ostream& out) {
+  bool ok = true;
+  for (const auto& lib : bundled_libraries()) {
+    std::ifstream in(lib, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) {
+      out << "vigil install: cannot read " << lib << "\n";
+      ok = false;
+      continue;
+    }
+    const std::string name = fs::path(lib).filename().string();
+    ok = files.write(library_dir(p) + "/" + name, s.str(), "a library the binary runs with") && ok;
+  }
+  return ok;
+}
 
 bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ostream& out) {
   std::error_code ec;
@@ -119,6 +165,7 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
                      std::ostream& out) {
   const Paths& p = plan.paths;
   std::string error;
+  const size_t before = files.changed();
   if (rt == "docker") {
     const std::string path = "/etc/docker/daemon.json";
     auto text = docker_with(files.read(path), p, error);
@@ -126,8 +173,10 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
       out << "vigil install: docker: " << path << ": " << error << "\n";
       return false;
     }
-    files.write(path, *text, "Docker's runtimes: docker run --runtime vigil");
-    plan.restart.push_back("docker: `systemctl reload docker` (or SIGHUP to dockerd)");
+    if (files.write(path, *text, "Docker's runtimes: docker run --runtime vigil") &&
+        files.changed() > before) {
+      plan.restart.push_back(*known_restart("docker"));
+    }
   } else if (rt == "containerd") {
     std::string path = "/etc/containerd/config.toml";
     const auto config = files.read(path);
@@ -144,15 +193,20 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
       out << "vigil install: containerd: " << path << ": " << error << "\n";
       return false;
     }
-    files.write(path, *text, "a CRI runtime handler \"vigil\" (RuntimeClass handler)");
-    plan.restart.push_back("containerd: `systemctl restart containerd`");
+    if (files.write(path, *text, "a CRI runtime handler \"vigil\" (RuntimeClass handler)") &&
+        files.changed() > before) {
+      plan.restart.push_back(*known_restart("containerd"));
+    }
   } else if (rt == "podman") {
     const auto dirs = hooks_dirs(containers_conf_texts(files));
     files.write(dirs.front() + "/vigil-precreate.json", hook_json("precreate", p),
                 "Podman's hooks directory, as its containers.conf resolves it");
   } else if (rt == "crio") {
-    files.write("/etc/crio/crio.conf.d/99-vigil.conf", crio_dropin(p),
-                "a CRI-O runtime handler \"vigil\"");
+    if (files.write("/etc/crio/crio.conf.d/99-vigil.conf", crio_dropin(p),
+                    "a CRI-O runtime handler \"vigil\"") &&
+        files.changed() > before) {
+      plan.restart.push_back(*known_restart("crio"));
+    }
     const auto dirs = hooks_dirs(containers_conf_texts(files));
     for (const char* stage : {"createRuntime", "poststop"}) {
       std::string name = stage;
@@ -160,26 +214,83 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
       files.write(dirs.front() + "/vigil-" + name + ".json", hook_json(stage, p),
                   "registers every CRI-O container with the daemon");
     }
-    plan.restart.push_back("CRI-O: `systemctl restart crio`");
   }
   return true;
 }
 
-// Which runtimes to act on: the ones asked for (each must be known), else those found.
+// Which runtimes to act on: the ones asked for (each must be known; "cri": containerd and
+// CRI-O, those of them found, as a Kubernetes node runs them), else those found.
 bool pick(const Options& o, std::vector<std::string>& out_rts, std::ostream& out) {
   if (o.runtimes.empty()) {
     out_rts = installed_runtimes(o.root);
     return true;
   }
+  out_rts.clear();
+  auto add = [&](const std::string& r) {
+    if (std::find(out_rts.begin(), out_rts.end(), r) == out_rts.end()) out_rts.push_back(r);
+  };
   for (const auto& r : o.runtimes) {
     const auto& k = known_runtimes();
-    if (std::find(k.begin(), k.end(), r) == k.end()) {
-      out << "vigil install: unknown runtime '" << r << "' (docker, containerd, podman, crio)\n";
+    if (r == "cri") {
+      for (const auto& found : installed_runtimes(o.root)) {
+        if (found == "containerd" || found == "crio") add(found);
+      }
+    } else if (std::find(k.begin(), k.end(), r) != k.end()) {
+      add(r);
+    } else {
+      out << "vigil install: unknown runtime '" << r
+          << "' (docker, containerd, podman, crio, or cri for the last two)\n";
       return false;
     }
   }
-  out_rts = o.runtimes;
   return true;
+}
+
+// A restart this install owes a runtime, kept until it is done: an `install --restart`
+// that could not restart one leaves the marker, and the next `install --restart` restarts
+// it even though its config is unchanged by then (a DaemonSet's init container, retried).
+// Without --restart the operator was told, and nothing is remembered.
+std::string pending_marker(const FileEdits& files, const std::string& runtime) {
+  return files.host("/var/lib/vigil/install/restart-" + runtime);
+}
+
+// Restarts (with --restart) what changed now or earlier; returns what is still owed.
+// A restart that systemd refused fails the run; a node without systemd is only said.
+// Uninstall (`keep_owed` false) owes nothing afterwards: it leaves no marker behind.
+std::vector<Restart> restart_runtimes(const Options& o, const FileEdits& files,
+                                      std::vector<Restart> owed, bool keep_owed, bool& ok,
+                                      std::ostream& out) {
+  if (o.dry_run) return owed;
+  std::error_code ec;
+  for (const auto& rt : known_runtimes()) {
+    const Restart* r = known_restart(rt);
+    const bool listed =
+        std::any_of(owed.begin(), owed.end(), [&](const Restart& x) { return x.runtime == rt; });
+    if (keep_owed && o.restart && r && !listed && fs::exists(pending_marker(files, rt), ec)) {
+      owed.push_back(*r);
+    }
+  }
+  std::vector<Restart> still;
+  for (const auto& r : owed) {
+    std::string why;
+    if (o.restart && restart_unit(o.root, r.unit, why)) {
+      out << "  restarted  " << r.runtime << " (" << r.command() << ")\n";
+      fs::remove(pending_marker(files, r.runtime), ec);
+      continue;
+    }
+    if (o.restart) {
+      out << "vigil install: " << r.runtime << " not restarted: " << why << "\n";
+      // No systemd: the operator restarts it (said under next:). systemd failed: an error.
+      if (why.find("no systemd") == std::string::npos) ok = false;
+    }
+    if (keep_owed && o.restart) {
+      std::ofstream(pending_marker(files, r.runtime)).flush();
+    } else {
+      fs::remove(pending_marker(files, r.runtime), ec);
+    }
+    still.push_back(r);
+  }
+  return still;
 }
 
 }  // namespace
@@ -216,7 +327,8 @@ int run_install(const Options& o, std::ostream& out) {
   } else {
     ok = install_binary(o, files, plan.paths, out);
     install_config(files, plan.paths, out);
-    if (any_exists(o.root, {"/etc/systemd/system"})) {
+    // Into another root (a DaemonSet's host mount) the daemon runs in the pod: no unit.
+    if (!other_root(o) && any_exists(o.root, {"/etc/systemd/system"})) {
       files.write("/etc/systemd/system/vigil.service", systemd_unit(plan.paths),
                   "systemctl enable --now vigil");
     }
@@ -226,12 +338,26 @@ int run_install(const Options& o, std::ostream& out) {
     ok = install_runtime(rt, o, files, plan, out) && ok;
   }
   if (rts.empty()) out << "no container runtime found (docker, containerd, podman, crio)\n";
+  if (!packaged(o, files) && other_root(o) && !o.dry_run && ok) {
+    // The binary brings its libraries (the node may be another distribution) and must
+    // run there: the runtimes exec it as their shim and hooks.
+    ok = install_libraries(files, plan.paths, out);
+    if (const std::string e = check_runs_in(o.root, plan.paths.bin); !e.empty()) {
+      out << "vigil install: " << plan.paths.bin << " does not run on this node (" << e
+          << "); it needs glibc 2.36 or later\n";
+      ok = false;
+    } else {
+      out << "  checked    " << plan.paths.bin << " runs on this node\n";
+    }
+  }
   ok = ok && !files.failed();
-  if (files.changed() == 0) {
-    out << "nothing changed: vigil was installed already\n";
+  const auto pending = restart_runtimes(o, files, plan.restart, true, ok, out);
+  if (files.changed() == 0 && pending.empty()) {
+    out << (o.dry_run ? "nothing would change: vigil is installed already\n"
+                      : "nothing changed: vigil was installed already\n");
   } else if (!o.dry_run) {
     out << "\nnext:\n  start the daemon: vigil daemon (systemd: systemctl enable --now vigil)\n";
-    for (const auto& r : plan.restart) out << "  restart " << r << "\n";
+    for (const auto& r : pending) out << "  " << r.runtime << ": `" << r.command() << "`\n";
     out << "  (mode: monitor until you set mode: enforce in " << plan.paths.config << ")\n";
   }
   return ok ? 0 : 1;
@@ -244,7 +370,9 @@ int run_uninstall(const Options& o, std::ostream& out) {
   const Paths p = paths_for(o, files);
   out << (o.dry_run ? "vigil uninstall (dry run: nothing is changed)\n" : "vigil uninstall\n");
   auto keep_nothing = [](const std::string&) { return std::optional<std::string>(); };
+  std::vector<Restart> owed;
   for (const auto& rt : rts) {
+    const size_t before = files.changed();
     if (rt == "docker") {
       files.revert("/etc/docker/daemon.json", docker_without);
     } else if (rt == "containerd") {
@@ -263,6 +391,11 @@ int run_uninstall(const Options& o, std::ostream& out) {
       }
       if (rt == "crio") files.revert("/etc/crio/crio.conf.d/99-vigil.conf", keep_nothing);
     }
+    std::error_code ec;
+    const bool owed_before = fs::exists(pending_marker(files, rt), ec);
+    if (const Restart* r = known_restart(rt); r && (files.changed() > before || owed_before)) {
+      owed.push_back(*r);
+    }
   }
   std::error_code ec;
   if (!packaged(o, files)) {
@@ -276,13 +409,21 @@ int run_uninstall(const Options& o, std::ostream& out) {
       if (!o.dry_run) fs::remove(files.host(p.runc), ec);
     }
     files.revert(p.bin, keep_nothing);
+    for (const auto& e : fs::directory_iterator(files.host(library_dir(p)), ec)) {
+      files.revert(library_dir(p) + "/" + e.path().filename().string(), keep_nothing);
+    }
+  }
+  bool ok = true;
+  const auto pending = restart_runtimes(o, files, owed, false, ok, out);
+  if (!o.restart) {
+    for (const auto& r : pending) out << "  then: " << r.runtime << ": `" << r.command() << "`\n";
   }
   files.remove_made_folders();
   for (const auto& path : {files.host("/var/lib/vigil/install"), files.host("/var/lib/vigil"),
                            files.host(p.rules_dir), files.host("/etc/vigil")}) {
     if (!o.dry_run) fs::remove(path, ec);  // only if empty
   }
-  return files.failed() ? 1 : 0;
+  return files.failed() || !ok ? 1 : 0;
 }
 
 }  // namespace vigil::install

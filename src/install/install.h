@@ -12,6 +12,7 @@ namespace vigil::install {
 struct Options {
   std::vector<std::string> runtimes;  // docker, containerd, podman, crio; empty: those found
   bool dry_run = false;
+  bool restart = false;    // restart (reload) each runtime whose config changed (systemd)
   std::string root = "/";  // the node's root (a DaemonSet's init container mounts it)
   std::string self;        // the vigil binary to install (/proc/self/exe)
 };

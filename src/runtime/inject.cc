@@ -15,6 +15,8 @@
 
 #include "src/common/unique_fd.h"
 #include "src/rules/compiler.h"
+#include "src/runtime/control_client.h"
+#include "src/runtime/plan.h"
 #include "src/seccomp/profile_merge.h"
 
 namespace vigil::runtime {
@@ -65,6 +67,15 @@ void add_hook(nlohmann::json& oci, const char* stage, const std::string& self,
   list.push_back(hook);
 }
 
+// The plan of the daemon's own rules and config; nullopt if it cannot give one.
+std::optional<ContainerPlan> plan_from_daemon(const config::Config& cfg) {
+  std::string error;
+  const auto resp =
+      control_request(cfg.control_socket, {{"op", "injection_plan"}}, error, /*timeout_ms=*/2000);
+  if (!resp || !resp->value("ok", false) || !resp->contains("plan")) return std::nullopt;
+  return plan_from_json((*resp)["plan"], error);
+}
+
 }  // namespace
 
 void add_readonly_paths(nlohmann::json& oci, const std::vector<std::string>& paths) {
@@ -106,33 +117,25 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
                            "; the container runs UNMONITORED (on_daemon_unavailable: allow)");
     return out;
   }
-  rules::CompileOptions opts;
-  opts.matching = cfg.rule_matching;
-  auto result = rules::load_and_compile(cfg.rules_files, opts);
-  if (result.diagnostics.has_errors()) {
-    out.error = "the rules have errors:";
-    for (const auto& d : result.diagnostics.sorted()) {
-      if (d.severity == rules::Severity::kError) out.error += "\n  " + rules::format_diagnostic(d);
+  std::optional<ContainerPlan> container_plan = plan_from_daemon(cfg);
+  if (!container_plan) {
+    // The daemon could not say (an older daemon, a timeout): the rules of our own config.
+    rules::CompileOptions opts;
+    opts.matching = cfg.rule_matching;
+    auto result = rules::load_and_compile(cfg.rules_files, opts);
+    if (result.diagnostics.has_errors()) {
+      out.error = "the rules have errors:";
+      for (const auto& d : result.diagnostics.sorted()) {
+        if (d.severity == rules::Severity::kError) {
+          out.error += "\n  " + rules::format_diagnostic(d);
+        }
+      }
+      return out;
     }
-    return out;
+    container_plan = plan_for(*result.rules, cfg);
   }
-  if (cfg.mode == config::Mode::kEnforce) add_readonly_paths(oci, cfg.readonly_paths);
-  seccomp::InjectionPlan plan;
-  plan.syscalls = result.rules->syscalls();
-  // Cached file decisions must not follow a file through a rename or link (CacheBarrier).
-  if (cfg.decision_cache != config::DecisionCache::kOff &&
-      (result.rules->file_channels() & channel_bit(Channel::kFileOpen))) {
-    for (const auto& s : config::cache_barrier_syscalls()) plan.syscalls.insert(s);
-  }
-  // Rules that care about clone only for some flags: a fork stays in the kernel. clone3
-  // passes its flags in memory, out of any filter's reach: it gets ENOSYS, as the
-  // runtimes' default profiles answer it, and libc falls back to clone.
-  for (const auto& [s, f] : result.rules->flag_filters()) plan.filters[s] = {f.index, f.bits};
-  if (plan.syscalls.count("clone")) plan.enosys.insert("clone3");
-  // Rules that only care about opens for writing: read-only opens stay in the kernel.
-  for (const auto& s : result.rules->write_only_syscalls()) {
-    plan.filters[s] = {s == "open" ? 1u : 2u, uint64_t(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)};
-  }
+  add_readonly_paths(oci, container_plan->readonly_paths);
+  seccomp::InjectionPlan plan = container_plan->seccomp;
   plan.listener_path = cfg.listener_socket;
   seccomp::InjectionReport report;
   if (!seccomp::inject(oci, plan, report, out.error)) return out;

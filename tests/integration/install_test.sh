@@ -46,6 +46,7 @@ echo "== install --dry-run changes nothing"
 it_expect_eq "dry run exits 0" "$?" "0"
 it_expect_in "it says what it would do" "would create /usr/local/bin/vigil" "$(cat "$it_dir/dry.out")"
 it_expect_in "and for Podman's hook" "would create $hooks/vigil-precreate.json" "$(cat "$it_dir/dry.out")"
+it_expect_eq "and does not claim vigil is installed already" "$(grep -c 'installed already' "$it_dir/dry.out")" "0"
 it_expect_eq "no file changed" "$(snapshot)" "$before"
 [ ! -e /usr/local/bin/vigil ] && [ ! -e /etc/vigil ] && [ ! -e /var/lib/vigil ] &&
   [ ! -e "$hooks/vigil-precreate.json" ] && it_ok "nothing was created" || it_fail "the dry run created files"

@@ -12,6 +12,7 @@ class FakeTarget : public ControlTarget {
   nlohmann::json status() override { return record("status"); }
   nlohmann::json reload() override { return record("reload"); }
   nlohmann::json upgrade() override { return record("upgrade"); }
+  nlohmann::json injection_plan() override { return record("injection_plan"); }
   nlohmann::json container_created(const nlohmann::json& state) override {
     return record("created " + state.value("id", std::string()));
   }

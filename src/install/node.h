@@ -1,0 +1,28 @@
+// What installing into another root file system (a DaemonSet's init container writing the
+// host's `/`) needs beyond files: the shared libraries the binary runs with, a check that
+// the installed binary really runs on that node, and a restart of a runtime whose config
+// changed, through the node's own systemd.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace vigil::install {
+
+// The shared libraries this process runs with (as the loader found them), except the C
+// library's own (libc, libm, the loader, ...), which must come from the node: those are
+// the ones the binary's RUNPATH ($ORIGIN/../lib/vigil) finds beside it.
+std::vector<std::string> bundled_libraries();
+
+// Runs `bin version` with `root` as its root directory. "" if it ran and said so; else
+// what went wrong (the loader's message, say "GLIBC_2.34 not found").
+std::string check_runs_in(const std::string& root, const std::string& bin);
+
+// Restarts systemd unit `unit` of the node whose root is `root`, as the node's own
+// `systemctl restart` (in the mount namespace of the node's PID 1, which must be that
+// node's init: a pod needs hostPID). False with `why` when the node has no systemd or
+// the restart failed.
+bool restart_unit(const std::string& root, const std::string& unit, std::string& why);
+
+}  // namespace vigil::install
