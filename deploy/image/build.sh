@@ -36,9 +36,15 @@ done
 }
 install -m 0644 rules/vigil_rules.yaml "$root/etc/vigil/rules.d/vigil_rules.yaml"
 install -m 0644 deploy/image/vigil.yaml "$root/etc/vigil/vigil.yaml"
-cat >"$ctx/Containerfile" <<'CF'
+# The version and the moment of the build, as OCI's annotations name them: two builds
+# are two images (an upgrade's roll-out has a new image to roll out).
+version=$("$bin" version | awk '{print $2}')
+created=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+cat >"$ctx/Containerfile" <<CF
 FROM scratch
 COPY rootfs/ /
+LABEL org.opencontainers.image.title="vigil" org.opencontainers.image.version="$version" \
+      org.opencontainers.image.created="$created"
 ENTRYPOINT ["/usr/local/bin/vigil"]
 CMD ["daemon", "-c", "/etc/vigil/vigil.yaml"]
 CF

@@ -15,13 +15,14 @@ std::map<std::string, std::string> annotations_of(const nlohmann::json& state) {
 }
 
 Container& ContainerRegistry::get(const std::string& id, const std::string& bundle,
-                                  const std::map<std::string, std::string>& annotations) {
+                                  const std::map<std::string, std::string>& annotations,
+                                  const std::string& through) {
   auto& slot = containers_[id];
   if (slot) return *slot;
   slot = std::make_unique<Container>();
   slot->id = id;
   slot->info = fields::ContainerInfo::from_state(id, bundle, annotations);
-  slot->info.read_bundle_config();
+  slot->info.read_bundle_config(through);
   return *slot;
 }
 

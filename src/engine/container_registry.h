@@ -39,9 +39,11 @@ std::map<std::string, std::string> annotations_of(const nlohmann::json& state);
 class ContainerRegistry {
  public:
   // The container `id`; a new one is described from `bundle` and `annotations` (names,
-  // image, pod, privileged) and the moment it was first seen.
+  // image, pod, privileged) and the moment it was first seen; its bundle read through
+  // `through` (ContainerInfo::read_bundle_config).
   Container& get(const std::string& id, const std::string& bundle,
-                 const std::map<std::string, std::string>& annotations);
+                 const std::map<std::string, std::string>& annotations,
+                 const std::string& through = "");
   Container* find(const std::string& id);
   // Forgets the container if nothing of it is left.
   void release_if_empty(const std::string& id);

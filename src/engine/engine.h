@@ -75,9 +75,12 @@ class Engine final : public ControlTarget {
   void start_webserver();
   // The registry's container `id`, its runtime metadata asked for once (engine.cc).
   // `known`: what the createRuntime hook already read from the runtime's files.
+  // `creating`: the pid of the container's first process while it is being created (not
+  // yet pivoted into its root, no code of its own run): the host's files are read through
+  // its root, which a daemon in a pod needs. 0 for a running container (adopted).
   Container& container(const std::string& id, const std::string& bundle,
                        const std::map<std::string, std::string>& annotations,
-                       const ContainerMeta* known = nullptr);
+                       const ContainerMeta* known = nullptr, int creating = 0);
   void on_metadata(const ContainerMeta& m);
   WebResponse web_request(const std::string& path);
   EngineMetrics::Snapshot metrics_snapshot() const;

@@ -13,7 +13,8 @@ void Engine::on_runtime_container(UniqueFd fd, const seccomp::ContainerProcessSt
                          {"annotations", st.annotations},
                          {"status", st.status},
                          {"pid", st.pid}};
-  Container& c = container(st.container_id, st.bundle, st.annotations);
+  Container& c = container(st.container_id, st.bundle, st.annotations, nullptr,
+                           st.status == "creating" ? int(st.pid) : 0);
   start_session(c, std::move(fd), meta, seccomp::NotifyJournal::create(), "");
 }
 

@@ -9,12 +9,18 @@
 namespace vigil::engine {
 namespace {
 
-// A watched container's passwd and group, read once through the host's path (not the
-// container's marked mount): from now on the io thread must not open its files, they
-// would wait on its own group.
-void read_identity_files(fields::ContainerInfo& info) {
-  info.passwd = fields::read_small_file(info.rootfs + "/etc/passwd").value_or("");
-  info.group = fields::read_small_file(info.rootfs + "/etc/group").value_or("");
+// A watched container's passwd and group, read once before its mounts are marked,
+// through its first process's root (it has not pivoted yet: the host's tree, which a
+// daemon in a pod does not see itself), else the host path: from now on the io thread
+// must not open its files, they would wait on its own group. Kept in the watch's meta, so
+// a successor has them without reading anything.
+void read_identity_files(fields::ContainerInfo& info, int pid) {
+  const std::string through = pid > 0 ? "/proc/" + std::to_string(pid) + "/root" : "";
+  for (const char* name : {"/etc/passwd", "/etc/group"}) {
+    auto text = pid > 0 ? fields::read_small_file(through + info.rootfs + name) : std::nullopt;
+    if (!text) text = fields::read_small_file(info.rootfs + name);
+    (std::string(name) == "/etc/passwd" ? info.passwd : info.group) = text.value_or("");
+  }
   info.files_watched = true;
 }
 
@@ -42,7 +48,7 @@ std::string Engine::watch(Container& c) {
   const int pid = c.state.value("pid", 0);
   if (c.info.bundle.empty() || pid <= 0) return "state has no bundle or pid";
   if (c.info.rootfs.empty()) return "cannot read the bundle's config";
-  read_identity_files(c.info);
+  read_identity_files(c.info, pid);
   std::vector<std::string> warnings;
   std::string error;
   auto w = fanotify::ContainerWatch::create(io_, file_handler(c), pid, c.info.rootfs, channels,
@@ -52,6 +58,12 @@ std::string Engine::watch(Container& c) {
   const size_t others = w->other_mounts();
   nlohmann::json meta = {
       {"id", c.id}, {"state", c.state}, {"rootfs", c.info.rootfs}, {"start_ns", c.info.start_ns}};
+  // Within the keeper channel's message size (kMaxChannelMessage) with room for the
+  // state; larger ones a successor reads again from the host path.
+  if (c.info.passwd.size() + c.info.group.size() <= 16384) {
+    meta["passwd"] = c.info.passwd;
+    meta["group"] = c.info.group;
+  }
   serve_watch(c, std::move(w), meta, "");
   log::info("container " + c.info.id + ": watching its root file system (" + c.info.rootfs +
             ") and " + std::to_string(others) + " other mounts");
@@ -66,7 +78,13 @@ void Engine::adopt_watch(KeptItem& item) {
   c.registered = true;
   c.state = state;
   c.info.rootfs = meta.value("rootfs", std::string());
-  read_identity_files(c.info);
+  if (meta.contains("passwd")) {
+    c.info.passwd = meta.value("passwd", std::string());
+    c.info.group = meta.value("group", std::string());
+    c.info.files_watched = true;
+  } else {
+    read_identity_files(c.info, 0);
+  }
   c.info.start_ns = meta.value("start_ns", int64_t(0));
   std::string error;
   UniqueFd group = item.take("group"), journal = item.take("journal"), root = item.take("root");

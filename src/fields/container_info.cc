@@ -61,10 +61,14 @@ void ContainerInfo::set_image(const std::string& ref_with_digest) {
   }
 }
 
-void ContainerInfo::read_bundle_config() {
+void ContainerInfo::read_bundle_config(const std::string& through) {
   if (bundle.empty()) return;
-  std::ifstream in(bundle + "/config.json");
-  nlohmann::json c = nlohmann::json::parse(in, nullptr, false);
+  nlohmann::json c;
+  for (const std::string& prefix : {through, std::string()}) {
+    std::ifstream in(prefix + bundle + "/config.json");
+    c = nlohmann::json::parse(in, nullptr, false);
+    if (in && !c.is_discarded()) break;
+  }
   if (c.is_discarded() || !c.is_object()) return;
   if (c.contains("root") && c["root"].is_object()) {
     const auto path = c["root"].value("path", std::string("rootfs"));

@@ -37,8 +37,11 @@ struct ContainerInfo {
 
   // Fills names from CRI / Podman / containerd annotations where present.
   // Reads what the bundle's config.json says (privileged, the root file system's host
-  // path); quietly keeps what it has if the file cannot be read.
-  void read_bundle_config();
+  // path); quietly keeps what it has if the file cannot be read. `through` is prefixed to
+  // the bundle's path first ("/proc/<pid>/root" of a container being created: the host's
+  // tree as its runtime sees it, where a daemon in a pod does not see it itself); the
+  // plain path is read if that fails.
+  void read_bundle_config(const std::string& through = "");
   // Sets image and splits it into repository, tag and digest (a digest already known is
   // kept when the reference has none).
   void set_image(const std::string& ref);
