@@ -19,3 +19,18 @@ if ((${#missing[@]})); then
   apt-get update -q >&2
   apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
+
+# The offline schema check of deploy/kubernetes (tests/deploy/manifests_test): the
+# Kubernetes models from the npm registry, with Debian's Node.js where there is none.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs npm" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >&2
+fi
+npm_dir=/opt/vigil-tests/npm
+if [ ! -e "$npm_dir/node_modules/kubernetes-models/package.json" ] ||
+  [ ! -e "$npm_dir/node_modules/yaml/package.json" ]; then
+  echo "setup: npm install kubernetes-models yaml into $npm_dir" >&2
+  mkdir -p "$npm_dir"
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error \
+    kubernetes-models@5.1.0 yaml@2.9.1 >&2
+fi
