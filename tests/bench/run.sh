@@ -9,7 +9,9 @@
 #     under vigil (targets: repeated opens 1.15x bare, first opens 1.25x the responder).
 #  4. read-only opens in a runc container: bare, under the default rules (target 1.15x
 #     bare), and with every openat notified (what the default rules cost before the filter).
-# Usage: tests/bench/run.sh [rules|seccomp|fanotify|container]   (all by default)
+#  5. a container's start and stop: `runc run` of /bin/true bare and through vigil's shim
+#     and hooks (target: at most +4 ms).
+# Usage: tests/bench/run.sh [rules|seccomp|fanotify|container|start]   (all by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/setup.sh
@@ -19,6 +21,11 @@ bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench \
 if [ "$what" = container ] || [ "$what" = all ]; then
   echo "== read-only opens in a container"
   bash tests/bench/container_opens.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 5
+  echo
+fi
+if [ "$what" = start ] || [ "$what" = all ]; then
+  echo "== container start"
+  bash tests/bench/container_start.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 30
   echo
 fi
 if [ "$what" = fanotify ] || [ "$what" = all ]; then
