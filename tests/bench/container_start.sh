@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What vigil adds to a container's start and stop: `runc run` of /bin/true, bare, against
+# What vigil adds to a container's start and stop: `runc run` of `sh -c :`, bare, against
 # the same through vigil's runtime shim (`vigil runtime -- run`: the injection, with the
 # plan asked of the daemon, then the createRuntime and poststop hooks registering the
 # container with the daemon), under the default rules in enforce mode. Runs alternate, so
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 source tests/integration/lib.sh
 trap it_cleanup EXIT
 it_start_daemon enforce "$(pwd)/rules" >/dev/null || exit 1
-b=$(it_bundle start true)
+b=$(it_bundle start /bin/sh -c :)
 cp "$b/config.json" "$it_dir/pristine.json"
 ms() { echo $((($(date +%s%N) - $1) / 1000)); }
 results=$(mktemp)
@@ -37,7 +37,7 @@ rows = [list(map(int, l.split())) for l in open(sys.argv[1])]
 bare = statistics.median(r[0] for r in rows) / 1000
 vig = statistics.median(r[1] for r in rows) / 1000
 added = statistics.median((r[1] - r[0]) for r in rows) / 1000
-print(f"runc run of /bin/true, {len(rows)} runs each, alternating; medians")
+print(f"runc run of sh -c :, {len(rows)} runs each, alternating; medians")
 print(f"{'setup':58} {'ms':>9} {'added':>9}")
 print(f"{'bare runc':58} {bare:9.1f} {'':>9}")
 print(f"{'through vigil (shim, hooks, default rules)':58} {vig:9.1f} {added:+9.1f}")

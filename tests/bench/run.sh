@@ -9,7 +9,7 @@
 #     under vigil (targets: repeated opens 1.15x bare, first opens 1.25x the responder).
 #  4. read-only opens in a runc container: bare, under the default rules (target 1.15x
 #     bare), and with every openat notified (what the default rules cost before the filter).
-#  5. a container's start and stop: `runc run` of /bin/true bare and through vigil's shim
+#  5. a container's start and stop: `runc run` of `sh -c :` bare and through vigil's shim
 #     and hooks (target: at most +4 ms).
 # Usage: tests/bench/run.sh [rules|seccomp|fanotify|container|start]   (all by default)
 set -euo pipefail
