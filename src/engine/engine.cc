@@ -12,6 +12,7 @@
 #include "src/engine/systemd.h"
 #include "src/fields/dns_cache.h"
 #include "src/fields/file_event.h"
+#include "src/fields/proc_reader.h"
 #include "src/rules/compiler.h"
 #include "src/runtime/plan.h"
 
@@ -488,6 +489,7 @@ nlohmann::json Engine::container_stopped(const std::string& id) {
     end_session(*c, *c->sessions.begin()->first, /*log_end=*/false);
   }
   containers_.release_if_empty(id);
+  fields::forget_gone_processes();  // the /proc fds kept for its processes
   return {{"ok", true}};
 }
 

@@ -3,6 +3,7 @@
 #include "src/common/log.h"
 #include "src/engine/engine.h"
 #include "src/fields/event_types.h"
+#include "src/fields/proc_reader.h"
 #include "src/fields/syscall_event.h"
 
 namespace vigil::engine {
@@ -90,6 +91,7 @@ void Engine::end_session(Container& c, seccomp::NotifySession& s, bool log_end) 
   // exec's session ending alone leaves the container running.)
   if (log_end && c.sessions.empty()) unwatch(c);
   containers_.release_if_empty(id);
+  fields::forget_gone_processes();  // the /proc fds kept for its processes
 }
 
 seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req,

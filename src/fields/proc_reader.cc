@@ -7,11 +7,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <sstream>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "src/common/unique_fd.h"
 
@@ -41,8 +43,120 @@ std::optional<std::string> read_link(const std::string& path) {
   return std::string(buf, size_t(n));
 }
 
+namespace {
+
+// Kept /proc/<pid>/<file> fds, read again with pread. Opening a /proc file is most of the
+// cost of reading it (the pid's directory is looked up each time: 3.3 us against 0.4 us
+// for a pread of a kept fd, measured for comm); events of one process come in runs. A
+// procfs fd is bound to its task, not to the number: once that task is gone its reads
+// fail (ESRCH), and the number is opened afresh, so a reused pid never reads the old
+// process's file, and every read is of the file as it is now (after an exec, a setuid).
+// Per thread (the io thread, a metadata worker), at most kKept fds each.
+class KeptProcFiles {
+ public:
+  ~KeptProcFiles() {
+    for (auto& e : kept_) ::close(e.fd);
+  }
+
+  // Closes the fds of tasks that are gone (a container stopped): the fds of the daemon
+  // return to what they were.
+  void sweep() {
+    char c;
+    for (size_t i = 0; i < kept_.size();) {
+      if (::pread(kept_[i].fd, &c, 1, 0) >= 0) {
+        ++i;
+        continue;
+      }
+      ::close(kept_[i].fd);
+      kept_[i] = kept_.back();
+      kept_.pop_back();
+    }
+  }
+
+  std::optional<std::string> read(pid_t pid, const char* file, size_t max) {
+    for (size_t i = 0; i < kept_.size(); ++i) {
+      Entry& e = kept_[i];
+      if (e.pid != pid || e.file != file) continue;
+      e.used = ++clock_;
+      if (auto text = pread_all(e.fd, max)) return text;
+      ::close(e.fd);  // that task is gone: its number may be another process's now
+      kept_[i] = kept_.back();
+      kept_.pop_back();
+      break;
+    }
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return std::nullopt;
+    auto text = pread_all(fd, max);
+    if (!text) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (kept_.size() >= kKept) evict();
+    kept_.push_back({pid, file, fd, ++clock_});
+    return text;
+  }
+
+ private:
+  static constexpr size_t kKept = 128;
+  struct Entry {
+    pid_t pid;
+    const char* file;  // one of the literals below: compared by address
+    int fd;
+    uint64_t used;
+  };
+
+  static std::optional<std::string> pread_all(int fd, size_t max) {
+    std::string out;
+    char buf[4096];
+    while (out.size() < max) {
+      const ssize_t n =
+          ::pread(fd, buf, std::min(sizeof(buf), max - out.size()), off_t(out.size()));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return std::nullopt;
+      }
+      if (n == 0) break;
+      out.append(buf, size_t(n));
+    }
+    return out;
+  }
+
+  void evict() {  // the least recently read
+    size_t oldest = 0;
+    for (size_t i = 1; i < kept_.size(); ++i) {
+      if (kept_[i].used < kept_[oldest].used) oldest = i;
+    }
+    ::close(kept_[oldest].fd);
+    kept_[oldest] = kept_.back();
+    kept_.pop_back();
+  }
+
+  std::vector<Entry> kept_;
+  uint64_t clock_ = 0;
+};
+
+constexpr const char kStatusFile[] = "status";
+constexpr const char kStatFile[] = "stat";
+constexpr const char kCommFile[] = "comm";
+constexpr const char kCmdlineFile[] = "cmdline";
+
+KeptProcFiles& kept_proc_files() {
+  thread_local KeptProcFiles kept;
+  return kept;
+}
+
+std::optional<std::string> read_proc_file(pid_t pid, const char* file, size_t max) {
+  if (pid <= 0) return std::nullopt;
+  return kept_proc_files().read(pid, file, max);
+}
+
+}  // namespace
+
+void forget_gone_processes() { kept_proc_files().sweep(); }
+
 std::optional<ProcStatus> read_status(pid_t pid) {
-  auto text = read_small_file("/proc/" + std::to_string(pid) + "/status");
+  auto text = read_proc_file(pid, kStatusFile, kMaxProcFile);
   if (!text) return std::nullopt;
   return parse_status(*text);
 }
@@ -269,7 +383,7 @@ std::optional<std::string> read_blocked_open_path(pid_t tid) {
 }
 
 std::optional<ProcStat> read_stat(pid_t pid) {
-  auto text = read_small_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+  auto text = read_proc_file(pid, kStatFile, 4096);
   if (!text) return std::nullopt;
   // The comm field is in parentheses and may contain anything: parse after the last ')'.
   auto close = text->rfind(')');
@@ -286,7 +400,7 @@ std::optional<ProcStat> read_stat(pid_t pid) {
 }
 
 std::optional<std::string> read_comm(pid_t pid) {
-  auto c = read_small_file("/proc/" + std::to_string(pid) + "/comm", 64);
+  auto c = read_proc_file(pid, kCommFile, 64);
   if (!c) return std::nullopt;
   while (!c->empty() && c->back() == '\n') c->pop_back();
   return c;
@@ -294,7 +408,7 @@ std::optional<std::string> read_comm(pid_t pid) {
 
 std::vector<std::string> read_cmdline(pid_t pid) {
   std::vector<std::string> argv;
-  auto text = read_small_file("/proc/" + std::to_string(pid) + "/cmdline");
+  auto text = read_proc_file(pid, kCmdlineFile, kMaxProcFile);
   if (!text) return argv;
   size_t start = 0;
   while (start < text->size()) {

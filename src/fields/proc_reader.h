@@ -27,6 +27,11 @@ struct ProcStatus {
   uint64_t cap_permitted = 0;
   uint64_t cap_inheritable = 0;
 };
+// status, stat, comm and cmdline are read through fds kept per thread (the most recently
+// read 128 of them), each bound to its task: a pid reused by another process is opened
+// afresh. forget_gone_processes() closes the ones of tasks that are gone (on the thread
+// that read them; the engine calls it when a container stops).
+void forget_gone_processes();
 std::optional<ProcStatus> read_status(pid_t pid);
 ProcStatus parse_status(const std::string& text);  // the text of /proc/<pid>/status
 

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace vigil::fields {
@@ -74,6 +75,50 @@ TEST(ProcReader, MountinfoEscapesAndWhatIsMarked) {
   EXPECT_EQ(parse_container_mounts(mi, "/run/rootfs"),
             (std::vector<std::string>{"/run/rootfs/data dir", "/run/rootfs/sys/fs/cgroup",
                                       "/run/rootfs/odd\\9zz"}));
+}
+
+size_t open_fds() {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) n += !e.path().empty();
+  return n;
+}
+
+// Files are read through kept fds: what they say now (after an exec), never a gone
+// process's, and the fds of gone processes are closed on request.
+TEST(ProcReader, KeptFilesFollowTheProcessAndLetGo) {
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    ::close(go[1]);
+    (void)!::read(go[0], &c, 1);  // wait, then become another program
+    ::execl("/bin/sleep", "sleep", "30", nullptr);
+    _exit(127);
+  }
+  ::close(go[0]);
+  const size_t before = open_fds();
+  auto first = read_comm(child);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(read_cmdline(child).size(), read_cmdline(::getpid()).size()) << "a fork's argv";
+  EXPECT_GT(open_fds(), before) << "the comm file is kept open";
+  (void)!::write(go[1], "x", 1);
+  std::optional<std::string> now;
+  for (int i = 0; i < 200; ++i) {
+    now = read_comm(child);
+    if (now && *now == "sleep") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(now.value_or(""), "sleep") << "read again after the exec, not remembered";
+  ASSERT_EQ(read_cmdline(child), (std::vector<std::string>{"sleep", "30"}));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_FALSE(read_comm(child)) << "a gone process has no comm";
+  EXPECT_FALSE(read_status(child));
+  forget_gone_processes();
+  EXPECT_EQ(open_fds(), before) << "its kept fds are closed";
+  ::close(go[1]);
 }
 
 TEST(ProcReader, DeadProcessesAreMissingNotErrors) {
