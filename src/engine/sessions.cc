@@ -109,6 +109,11 @@ seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req
               "decisions are no longer cached");
   }
   Verdict v = pipeline_.decide(rules, event, c.info);
+  // Nothing read of a caller that is gone is written out: its pid may be another
+  // process's by now. Its call gets no answer anyway (SEND needs it pending).
+  if ((!v.alerts.empty() || recorder_) && !event.caller_still_there()) {
+    return seccomp::Response::Continue();
+  }
   record(event, c, v);  // before the answer: the caller's memory is still what was judged
   // Queued (and recorded in the alert journal) before the answer, written after it by the
   // output threads: if this engine dies in between, its successor writes them.

@@ -70,6 +70,14 @@ SyscallEvent::SyscallEvent(const seccomp_notif& req, int notify_fd, const Contai
   }
 }
 
+bool SyscallEvent::caller_still_there() {
+  if (!caller_checked_) {
+    caller_checked_ = true;
+    caller_there_ = still_valid();
+  }
+  return caller_there_;
+}
+
 bool SyscallEvent::still_valid() const {
   uint64_t id = req_.id;
   return ::ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
@@ -98,7 +106,7 @@ size_t SyscallEvent::read_mem(uint64_t addr, void* out, size_t n) {
     // caller is still blocked in this call, so the pid was not recycled meanwhile.
     iovec local{out, n}, remote{reinterpret_cast<void*>(addr), n};
     const ssize_t got = ::process_vm_readv(pid_, &local, 1, &remote, 1, 0);
-    if (got > 0) return still_valid() ? size_t(got) : 0;
+    if (got > 0) return size_t(got);  // checked once, before it is written out
     if (got == 0 || (errno != EPERM && errno != ENOSYS)) return 0;  // unmapped, gone
     vm_refused_ = true;  // a kernel or an LSM that refuses it: /proc/<pid>/mem instead
   }

@@ -1,7 +1,12 @@
 // An Event for one seccomp user notification: fields extracted lazily, once, from the
-// notification's registers, the target's /proc, and its memory (read through
-// /proc/<pid>/mem under seccomp_unotify(2)'s ID_VALID discipline). Unreadable values are
-// missing (<NA>), never a crash.
+// notification's registers, the target's /proc, and its memory (process_vm_readv, else
+// /proc/<pid>/mem). Unreadable values are missing (<NA>), never a crash.
+//
+// seccomp_unotify(2)'s ID_VALID discipline, applied once per event instead of per read:
+// what is read of pid N is the caller's only if N was not recycled meanwhile, that is if
+// the caller is still blocked in this call. A decision needs no check: its answer (SEND)
+// succeeds only for a call still pending, whose caller was there all along. What is
+// written out (an alert, a recording) is checked once with caller_still_there().
 #pragma once
 
 #include <linux/seccomp.h>
@@ -35,6 +40,10 @@ class SyscallEvent final : public ProcessEvent {
   // Reads a NUL-terminated string from the target; false if unreadable or longer than max.
   bool read_string(uint64_t addr, size_t max, std::string& out);
 
+  // Whether what fields read of the caller (memory, /proc) is its own: its notification
+  // is still pending (one ID_VALID, the first time it is asked).
+  bool caller_still_there();
+
  private:
   Value extract(const FieldRef& ref) override;
   const Image& image(ImagePart need) override;
@@ -67,6 +76,7 @@ class SyscallEvent final : public ProcessEvent {
   UniqueFd mem_;
   bool mem_tried_ = false;
   bool vm_refused_ = false;
+  bool caller_checked_ = false, caller_there_ = false;
   std::optional<std::optional<std::string>> path_cache_;
   UniqueFd target_fd_;
   bool target_fd_tried_ = false;
