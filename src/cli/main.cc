@@ -40,10 +40,11 @@ commands:
   rules replay --events FILE PATH...
                                     a recording (record: in vigil.yaml) against other
                                     rules: what they would alert and block
-  install [--runtime R]... [--dry-run]
+  install [--runtime R]... [--root DIR] [--restart] [--dry-run]
                                     put vigil on this node and register it with Docker,
-                                    containerd, Podman and CRI-O (those found, or R)
-  uninstall [--runtime R]... [--dry-run]
+                                    containerd, Podman and CRI-O (those found, or R);
+                                    --root: another root (a DaemonSet's host mount)
+  uninstall [--runtime R]... [--root DIR] [--restart] [--dry-run]
                                     take all of it back out
   version                           print vigil's version and the Falco rules-engine
                                     version whose format it reads
