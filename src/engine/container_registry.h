@@ -4,6 +4,7 @@
 // forgotten when nothing of it is left.
 #pragma once
 
+#include <boost/asio.hpp>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,9 @@ struct Container {
   std::map<seccomp::NotifySession*, Session> sessions;
   std::unique_ptr<fanotify::ContainerWatch> watch;
   std::string watch_key;
+  // Its first process, as a pidfd, when the container has a pid namespace of its own:
+  // readable when it exits, which ends the container (instead of a poststop hook).
+  std::unique_ptr<boost::asio::posix::stream_descriptor> first_process;
   bool metadata_asked = false;  // of the runtime (engine/container_metadata.h)
   bool empty() const { return !registered && sessions.empty() && !watch; }
 };

@@ -2,8 +2,10 @@
 #include "src/engine/engine.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -464,6 +466,7 @@ nlohmann::json Engine::container_created(const nlohmann::json& state) {
   c.registered = true;
   c.state = state;
   log::info("container " + id.substr(0, 12) + ": registered by its createRuntime hook");
+  watch_first_process(c, state.value("pid", 0));
   std::string error;
   try {
     error = watch(c);
@@ -478,10 +481,34 @@ nlohmann::json Engine::container_created(const nlohmann::json& state) {
 }
 
 nlohmann::json Engine::container_stopped(const std::string& id) {
-  log::info("container " + id.substr(0, 12) + ": stopped (poststop hook)");
+  container_ended(id, "stopped (poststop hook)");
+  return {{"ok", true}};
+}
+
+void Engine::watch_first_process(Container& c, int pid) {
+  if (c.first_process || !c.info.own_pid_namespace || pid <= 0) return;
+  const int pidfd = int(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    log::warn("container " + c.info.id + ": cannot watch its first process (pid " +
+              std::to_string(pid) + "): " + std::strerror(errno) +
+              "; it is forgotten only when its sessions end");
+    return;
+  }
+  c.first_process = std::make_unique<boost::asio::posix::stream_descriptor>(io_, pidfd);
+  const std::string id = c.id;
+  c.first_process->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                              [this, id](const boost::system::error_code& ec) {
+                                // Cancelled: the container was forgotten before.
+                                if (!ec) container_ended(id, "stopped (its first process exited)");
+                              });
+}
+
+void Engine::container_ended(const std::string& id, const std::string& how) {
   Container* c = containers_.find(id);
-  if (!c) return {{"ok", true}};
+  if (!c) return;
+  log::info("container " + id.substr(0, 12) + ": " + how);
   c->registered = false;
+  c->first_process.reset();
   unwatch(*c);
   // Every process of the container is gone; a session still open can go too.
   while (!c->sessions.empty()) {
@@ -490,7 +517,6 @@ nlohmann::json Engine::container_stopped(const std::string& id) {
   }
   containers_.release_if_empty(id);
   fields::forget_gone_processes();  // the /proc fds kept for its processes
-  return {{"ok", true}};
 }
 
 void Engine::report_unmonitored() {

@@ -106,6 +106,10 @@ class Engine final : public ControlTarget {
   fanotify::FanotifyGroup::Decision on_file_event(Container& c,
                                                   const fanotify::FanotifyGroup::Input& in);
   void unwatch(Container& c);
+  // Ends the container when its first process exits (a pidfd), if it has a pid namespace
+  // of its own; its poststop hook, when there is one, ends it the same way.
+  void watch_first_process(Container& c, int pid);
+  void container_ended(const std::string& id, const std::string& how);
   nlohmann::json watches_json() const;
 
   config::Config cfg_;

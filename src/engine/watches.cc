@@ -77,6 +77,7 @@ void Engine::adopt_watch(KeptItem& item) {
                            annotations_of(state));
   c.registered = true;
   c.state = state;
+  watch_first_process(c, state.value("pid", 0));
   c.info.rootfs = meta.value("rootfs", std::string());
   if (meta.contains("passwd")) {
     c.info.passwd = meta.value("passwd", std::string());

@@ -100,6 +100,7 @@ void ContainerInfo::read_bundle_config(const std::string& through) {
       mounts.push_back(std::move(mt));
     }
   }
+  own_pid_namespace = has_own_pid_namespace(c);
   // What `--privileged` gives a container: every capability, among them CAP_SYS_ADMIN
   // and CAP_SYS_MODULE, in its bounding set.
   const auto caps = c.value("process", nlohmann::json::object())
@@ -112,6 +113,18 @@ void ContainerInfo::read_bundle_config(const std::string& through) {
     module = module || cap == "CAP_SYS_MODULE";
   }
   privileged = admin && module;
+}
+
+bool has_own_pid_namespace(const nlohmann::json& oci) {
+  if (!oci.is_object() || !oci.contains("linux") || !oci["linux"].is_object()) return false;
+  const auto& ns = oci["linux"].value("namespaces", nlohmann::json::array());
+  if (!ns.is_array()) return false;
+  for (const auto& n : ns) {
+    if (n.is_object() && n.value("type", std::string()) == "pid") {
+      return !n.contains("path") || n.value("path", std::string()).empty();
+    }
+  }
+  return false;
 }
 
 }  // namespace vigil::fields

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct ContainerInfo {
                                // io thread (they would wait on vigil's own group)
 
   // Fills names from CRI / Podman / containerd annotations where present.
+  // Whether the container has a pid namespace of its own (not the host's, not joined by
+  // path as a pod's shared one): its first process's exit then ends every process in it.
+  bool own_pid_namespace = false;
   // Reads what the bundle's config.json says (privileged, the root file system's host
   // path); quietly keeps what it has if the file cannot be read. `through` is prefixed to
   // the bundle's path first ("/proc/<pid>/root" of a container being created: the host's
@@ -49,5 +53,9 @@ struct ContainerInfo {
   static ContainerInfo from_state(const std::string& id, const std::string& bundle,
                                   const std::map<std::string, std::string>& annotations);
 };
+
+// Whether an OCI config (or bundle config.json) gives the container a pid namespace of
+// its own: a "pid" entry of linux.namespaces without a path.
+bool has_own_pid_namespace(const nlohmann::json& oci);
 
 }  // namespace vigil::fields

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "src/common/unique_fd.h"
+#include "src/fields/container_info.h"
 #include "src/rules/compiler.h"
 #include "src/runtime/control_client.h"
 #include "src/runtime/plan.h"
@@ -149,7 +150,10 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
   if (n > 0) {
     self[n] = 0;
     add_hook(oci, "createRuntime", self, cfg);
-    add_hook(oci, "poststop", self, cfg);
+    // With a pid namespace of its own, the container ends with its first process, which
+    // the daemon watches (a pidfd): no poststop process. Without one, processes may
+    // outlive it, and only the runtime's poststop says the container is gone.
+    if (!fields::has_own_pid_namespace(oci)) add_hook(oci, "poststop", self, cfg);
   }
   out.ok = true;
   return out;

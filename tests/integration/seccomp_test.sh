@@ -80,7 +80,9 @@ for rt in runc crun; do
   it_expect_eq "$rt: container.privileged from the bundle" "$(it_alert 'Unprivileged container mkdir' container.privileged)" "false"
 
   it_expect_in "$rt: createRuntime hook registered the container" "registered by its createRuntime hook" "$(cat "$it_dir/daemon.log")"
-  it_expect_in "$rt: poststop hook reached the daemon" "stopped (poststop hook)" "$(cat "$it_dir/daemon.log")"
+  for _ in $(seq 30); do grep -q "stopped (its first process exited)" "$it_dir/daemon.log" && break; sleep 0.1; done
+  it_expect_in "$rt: its end came from its first process's pidfd (no poststop process)" \
+    "stopped (its first process exited)" "$(cat "$it_dir/daemon.log")"
 
   echo "== $rt, monitor"
   it_start_daemon monitor "$it_dir/rules.yaml" || exit 1
@@ -90,6 +92,25 @@ for rt in runc crun; do
   it_expect_in "$rt monitor: mkdir is not blocked" "blocked-rc=0" "$out"
   it_expect_eq "$rt monitor: alert says would block" "$(it_alert 'Block mkdir below /tmp/blocked' action)" "would block"
 done
+
+echo "== a container in the host's pid namespace keeps its poststop hook"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
+b=$(it_bundle bundle-hostpid sh -c 'echo hostpid-ran')
+python3 - "$b/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+it_inject "$b"
+it_expect_in "the injected config has a poststop hook" '"poststop"' "$(cat "$b/config.json")"
+b2=$(it_bundle bundle-ownpid sh -c 'echo ownpid-ran')
+it_inject "$b2"
+it_expect_eq "one with a pid namespace of its own has none" \
+  "$(python3 -c 'import json,sys; print("poststop" in json.load(open(sys.argv[1])).get("hooks", {}))' "$b2/config.json")" "False"
+it_expect_in "it runs" "hostpid-ran" "$(it_run runc "vigil-it-$$-hostpid" "$b")"
+for _ in $(seq 30); do grep -q "stopped (poststop hook)" "$it_dir/daemon.log" && break; sleep 0.1; done
+it_expect_in "and its poststop hook ends it" "stopped (poststop hook)" "$(cat "$it_dir/daemon.log")"
 
 echo "== runc exec into a running container"
 it_start_daemon enforce "$it_dir/rules.yaml" || exit 1
