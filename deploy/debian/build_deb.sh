@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Builds vigil's Debian package: build_deb.sh OUT.deb VIGIL_BINARY CONFIG RULES UNIT.
+# Builds vigil's Debian package: build_deb.sh OUT.deb VIGIL_BINARY VIGIL_RUNC CONFIG RULES UNIT.
 # The config and rules are conffiles (dpkg keeps a changed one on upgrade), the unit goes
 # to /lib/systemd/system; Depends lists the packages of the shared libraries the binary
 # links, as this machine resolves them.
 set -euo pipefail
-out=$1 bin=$2 config=$3 rules=$4 unit=$5
+out=$1 bin=$2 runc=$3 config=$4 rules=$5 unit=$6
 root=$(mktemp -d)
 chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
 install -D -m 0755 "$bin" "$root/usr/bin/vigil"
-ln -s vigil "$root/usr/bin/vigil-runc"
+install -m 0755 "$runc" "$root/usr/bin/vigil-runc"  # the lean binary of container starts
 mkdir -p "$root/etc/vigil/rules.d"
 sed 's|^rules_files:.*|rules_files: [/etc/vigil/rules.d]   # files or folders (*.yaml), loaded in order|' \
   "$config" >"$root/etc/vigil/vigil.yaml"

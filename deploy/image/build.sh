@@ -6,7 +6,8 @@
 #
 # usage: deploy/image/build.sh [OUT.tar] [TAG]   (default: bazel-bin/vigil-image.tar,
 #                                                 localhost/vigil:dev)
-# VIGIL_BIN=PATH uses that binary instead of building //:vigil (a test inside Bazel).
+# VIGIL_BIN=PATH uses that binary instead of building //:vigil (a test inside Bazel), with
+# the vigil-runc beside it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="$(realpath -m "${1:-bazel-bin/vigil-image.tar}")"
@@ -14,16 +15,22 @@ tag="${2:-localhost/vigil:dev}"
 if [ -n "${VIGIL_BIN:-}" ]; then
   bin="$(realpath "$VIGIL_BIN")"
 else
-  bazel build //:vigil >&2
+  bazel build //:vigil //src/cli:vigil-runc >&2
   bin="$(realpath bazel-bin/src/cli/vigil)"
 fi
+lean="$(dirname "$bin")/vigil-runc"
 ctx="$(mktemp -d /tmp/vigil-image.XXXXXX)"
 trap 'rm -rf "$ctx"' EXIT
 root="$ctx/rootfs"
 mkdir -p "$root/usr/local/bin" "$root/etc/vigil/rules.d" "$root/run/vigil" "$root/var/lib/vigil" \
   "$root/tmp"
 install -m 0755 "$bin" "$root/usr/local/bin/vigil"
-ln -s vigil "$root/usr/local/bin/vigil-runc"
+# The lean binary of container starts (src/cli/runc_main.cc); a link to vigil without it.
+if [ -f "$lean" ]; then
+  install -m 0755 "$lean" "$root/usr/local/bin/vigil-runc"
+else
+  ln -s vigil "$root/usr/local/bin/vigil-runc"
+fi
 # The libraries at the paths the loader looks in, the loader itself included.
 for lib in $(ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u); do
   mkdir -p "$root$(dirname "$lib")"

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "src/cli/container_commands.h"
 #include "src/cli/daemon_command.h"
 #include "src/cli/install_command.h"
 #include "src/cli/rules_command.h"
@@ -58,7 +59,10 @@ Run 'vigil COMMAND --help' (rules, daemon, hook, runtime, status, install) for d
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const std::string self = argc > 0 ? argv[0] : "";
-  if (self.size() >= 10 && self.compare(self.size() - 10, 10, "vigil-runc") == 0) {
+  // As vigil-runc (a link to this binary where the lean one is not installed): the shim,
+  // or the hooks it injected. A runtime's first argument is never "hook".
+  if (self.size() >= 10 && self.compare(self.size() - 10, 10, "vigil-runc") == 0 &&
+      (args.empty() || args[0] != "hook")) {
     return vigil::cli::runc_name_command(args);
   }
   if (args.empty()) {

@@ -143,6 +143,27 @@ bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ost
     }
     if (!files.write(p.bin, s.str(), "the vigil binary", 0755)) return false;
   }
+  // The lean binary of container starts (the shim and the hooks), from beside this one;
+  // where there is none (an older build), a link to vigil does the same, more slowly.
+  const std::string lean = (fs::path(o.self).parent_path() / "vigil-runc").string();
+  std::error_code lean_ec;
+  if (fs::is_regular_file(fs::symlink_status(lean, lean_ec)) &&
+      !fs::equivalent(lean, files.host(p.runc), lean_ec)) {
+    std::ifstream in(lean, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) {
+      out << "vigil install: cannot read " << lean << "\n";
+      return false;
+    }
+    if (fs::is_symlink(files.host(p.runc), lean_ec)) fs::remove(files.host(p.runc), lean_ec);
+    return files.write(p.runc, s.str(),
+                       "the runtime shim and hooks for containerd, CRI-O, Docker and Podman", 0755);
+  }
+  if (fs::is_regular_file(fs::symlink_status(files.host(p.runc), lean_ec))) {
+    out << "  unchanged  " << p.runc << "\n";
+    return true;
+  }
   return files.symlink(p.runc, "vigil", "the runtime shim for containerd, CRI-O and Docker");
 }
 
@@ -342,12 +363,14 @@ int run_install(const Options& o, std::ostream& out) {
     // The binary brings its libraries (the node may be another distribution) and must
     // run there: the runtimes exec it as their shim and hooks.
     ok = install_libraries(files, plan.paths, out);
-    if (const std::string e = check_runs_in(o.root, plan.paths.bin); !e.empty()) {
-      out << "vigil install: " << plan.paths.bin << " does not run on this node (" << e
-          << "); it needs glibc 2.36 or later\n";
-      ok = false;
-    } else {
-      out << "  checked    " << plan.paths.bin << " runs on this node\n";
+    for (const std::string& bin : {plan.paths.bin, plan.paths.runc}) {
+      if (const std::string e = check_runs_in(o.root, bin); !e.empty()) {
+        out << "vigil install: " << bin << " does not run on this node (" << e
+            << "); it needs glibc 2.36 or later\n";
+        ok = false;
+      } else {
+        out << "  checked    " << bin << " runs on this node\n";
+      }
     }
   }
   ok = ok && !files.failed();
@@ -407,6 +430,8 @@ int run_uninstall(const Options& o, std::ostream& out) {
     if (fs::is_symlink(files.host(p.runc), ec)) {
       out << (o.dry_run ? "  would remove " : "  remove ") << p.runc << "\n";
       if (!o.dry_run) fs::remove(files.host(p.runc), ec);
+    } else {
+      files.revert(p.runc, keep_nothing);  // the lean binary
     }
     files.revert(p.bin, keep_nothing);
     for (const auto& e : fs::directory_iterator(files.host(library_dir(p)), ec)) {

@@ -93,8 +93,8 @@ std::string check_runs_in(const std::string& root, const std::string& bin) {
           _exit(126);
         }
       },
-      {bin, "version"}, output);
-  if (rc == 0 && output.rfind("vigil ", 0) == 0) return "";
+      {bin, "hook", "--help"}, output);
+  if (rc == 0 && output.rfind("usage: vigil hook", 0) == 0) return "";
   return "exit status " + std::to_string(rc) + ": " + trimmed(output);
 }
 

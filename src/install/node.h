@@ -15,8 +15,9 @@ namespace vigil::install {
 // the ones the binary's RUNPATH ($ORIGIN/../lib/vigil) finds beside it.
 std::vector<std::string> bundled_libraries();
 
-// Runs `bin version` with `root` as its root directory. "" if it ran and said so; else
-// what went wrong (the loader's message, say "GLIBC_2.34 not found").
+// Runs `bin hook --help` (both vigil and vigil-runc have it) with `root` as its root
+// directory. "" if it ran and said so; else what went wrong (the loader's message, say
+// "GLIBC_2.34 not found").
 std::string check_runs_in(const std::string& root, const std::string& bin);
 
 // Restarts systemd unit `unit` of the node whose root is `root`, as the node's own

@@ -149,7 +149,7 @@ std::vector<std::string> hooks_dirs(const std::vector<std::string>& texts) {
 std::string hook_json(const std::string& stage, const Paths& p) {
   nlohmann::ordered_json j = {
       {"version", "1.0.0"},
-      {"hook", {{"path", p.bin}, {"args", {"vigil", "hook", stage, "-c", p.config}}}},
+      {"hook", {{"path", p.runc}, {"args", {"vigil-runc", "hook", stage, "-c", p.config}}}},
       {"when", {{"always", true}}},
       {"stages", {stage}}};
   return j.dump(2) + "\n";

@@ -40,7 +40,8 @@ int containerd_config_version(const std::string& text);
 // the containers.conf files given in the order they are read, else Podman's default.
 std::vector<std::string> hooks_dirs(const std::vector<std::string>& containers_conf_texts);
 
-// An OCI hook file (hooks.d) running `vigil hook STAGE -c CONFIG`.
+// An OCI hook file (hooks.d) running `vigil-runc hook STAGE -c CONFIG` (the lean binary
+// of container starts).
 std::string hook_json(const std::string& stage, const Paths& p);
 
 // CRI-O's crio.conf.d drop-in: a runtime handler "vigil" running vigil-runc.

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 bash tests/setup.sh
 what="${1:-all}"
 bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench \
-  //tests/bench:fanotify_bench //:vigil //tests/integration:probe_bin >&2
+  //tests/bench:fanotify_bench //:vigil //:vigil-runc //tests/integration:probe_bin >&2
 if [ "$what" = container ] || [ "$what" = all ]; then
   echo "== read-only opens in a container"
   bash tests/bench/container_opens.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 5

@@ -11,6 +11,6 @@ def container_test(name, args = [], data = []):
         size = "large",
         srcs = [name + ".sh"],
         args = ["$(location //:vigil)", "$(location :probe)"] + args,
-        data = ["lib.sh", ":probe", "//:vigil"] + data,
+        data = ["lib.sh", ":probe", "//:vigil", "//:vigil-runc"] + data,
         tags = ["exclusive", "local"],
     )

@@ -41,9 +41,9 @@ vigil install >"$it_dir/install.out" 2>&1
 it_expect_eq "vigil install exits 0" "$?" "0"
 cat "$it_dir/install.out"
 it_expect_in "it says the package owns the binary" "packaged   /usr/bin/vigil" "$(cat "$it_dir/install.out")"
-it_expect_eq "the hook runs /usr/bin/vigil" \
+it_expect_eq "the hook runs /usr/bin/vigil-runc (the lean binary)" \
   "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hook"]["path"])' "$hooks/vigil-precreate.json")" \
-  "/usr/bin/vigil"
+  "/usr/bin/vigil-runc"
 [ ! -e /usr/local/bin/vigil ] && it_ok "nothing copied to /usr/local/bin" || it_fail "/usr/local/bin/vigil was made"
 grep -q '/usr/bin/vigil-runc' /etc/containerd/config.toml &&
   it_ok "containerd's handler runs the packaged shim" || it_fail "containerd config not registered"

@@ -111,9 +111,9 @@ TEST(Podman, HooksDirAsContainersConfResolvesIt) {
 
 TEST(Hooks, FilesRunTheInstalledBinaryWithTheInstalledConfig) {
   auto j = nlohmann::json::parse(hook_json("precreate", kPaths));
-  EXPECT_EQ(j["hook"]["path"], "/usr/local/bin/vigil");
+  EXPECT_EQ(j["hook"]["path"], "/usr/local/bin/vigil-runc");
   EXPECT_EQ(j["hook"]["args"],
-            nlohmann::json({"vigil", "hook", "precreate", "-c", "/etc/vigil/vigil.yaml"}));
+            nlohmann::json({"vigil-runc", "hook", "precreate", "-c", "/etc/vigil/vigil.yaml"}));
   EXPECT_EQ(j["stages"], nlohmann::json({"precreate"}));
   EXPECT_NE(crio_dropin(kPaths).find("[crio.runtime.runtimes.vigil]"), std::string::npos);
 }
