@@ -21,7 +21,9 @@ precreate  OCI config.json on stdin, the config to use on stdout (Podman's precr
            daemon's listener socket. Refuses a config that already has a listenerPath.
            If the daemon is not reachable, on_daemon_unavailable decides: allow passes the
            config through unchanged (the container runs unmonitored; a warning says so),
-           deny fails. Also adds the createRuntime and poststop hooks below.
+           deny fails. Also adds the createRuntime hook below, and the poststop hook
+           for a container without a pid namespace of its own (one that has it ends
+           with its first process, which the daemon watches).
 createRuntime  OCI state on stdin: registers the container with the daemon (control
            socket). With the daemon down: allow (warning, noted for the daemon) or deny.
 poststop   OCI state on stdin: tells the daemon the container is gone, so it frees the
