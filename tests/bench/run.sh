@@ -11,7 +11,11 @@
 #     bare), and with every openat notified (what the default rules cost before the filter).
 #  5. a container's start and stop: `runc run` of `sh -c :` bare and through vigil's shim
 #     and hooks (target: at most +4 ms).
-# Usage: tests/bench/run.sh [rules|seccomp|fanotify|container|start]   (all by default)
+#  6. fork+exec and cat's work over 200 files in a runc container: bare, under the default
+#     rules and under Falco's stable rules (../shared/compat/falco_rules.yaml).
+#  7. the peer: the same file workload under fapolicyd from Debian (installed, measured in a
+#     private mount namespace and purged by the benchmark; only with `peer` or `all`).
+# Usage: tests/bench/run.sh [rules|seccomp|fanotify|container|start|exec|peer]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/setup.sh
@@ -26,6 +30,17 @@ fi
 if [ "$what" = start ] || [ "$what" = all ]; then
   echo "== container start"
   bash tests/bench/container_start.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 30
+  echo
+fi
+if [ "$what" = exec ] || [ "$what" = all ]; then
+  echo "== fork+exec and files in a container"
+  bash tests/bench/container_exec.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe \
+    ../shared/compat/falco_rules.yaml 3
+  echo
+fi
+if [ "$what" = peer ] || [ "$what" = all ]; then
+  echo "== the peer: fapolicyd"
+  bash tests/bench/fapolicyd_peer.sh bazel-bin/tests/integration/probe 3
   echo
 fi
 if [ "$what" = fanotify ] || [ "$what" = all ]; then

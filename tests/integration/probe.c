@@ -28,10 +28,16 @@
  *   open-loop N PATH   N open(PATH, O_RDONLY) + close, timed; prints microseconds per open
  *   latency N          N intercepted mkdir()s (each followed by rmdir), each timed;
  *                      prints the median, 99th percentile and worst in microseconds
+ *   exec-loop N PATH   N times: fork, execve(PATH) (no arguments), wait; timed; prints
+ *                      microseconds per fork+exec
+ *   read-dir PASSES DIR  PASSES passes of open+read+close over every file of DIR, timed
+ *                      after the first; prints microseconds per file (cat's work)
+ *   noop               exits 0 at once (what exec-loop runs)
  *   run PATH ARGS...   forks, execve()s PATH with argv PATH ARGS... and waits. busybox sh
  *                      runs many applets (grep, nc) without any execve; this makes the
  *                      exec real, as a full shell would */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -163,6 +169,63 @@ int main(int argc, char** argv) {
     clock_gettime(CLOCK_MONOTONIC, &b);
     printf("open-loop: %.3f us per open\n",
            ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "noop") == 0) return 0;
+  if (argc > 3 && strcmp(argv[1], "exec-loop") == 0) {
+    int n = atoi(argv[2]);
+    if (n <= 0 || n > 1000000) return report("exec-loop", -1);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < n; ++i) {
+      pid_t c = fork();
+      if (c < 0) return report("exec-loop", -1);
+      if (c == 0) {
+        execl(argv[3], argv[3], "noop", (char*)0);
+        _exit(127);
+      }
+      int st = 0;
+      waitpid(c, &st, 0);
+      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        printf("exec-loop: the child failed (status %d)\n", st);
+        return 1;
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("exec-loop: %.3f us per fork+exec\n",
+           ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n);
+    return 0;
+  }
+  if (argc > 3 && strcmp(argv[1], "read-dir") == 0) {
+    int passes = atoi(argv[2]);
+    if (passes < 2 || passes > 10000) return report("read-dir", -1);
+    char names[1024][64];
+    int files = 0;
+    DIR* d = opendir(argv[3]);
+    if (!d) return report("read-dir", -1);
+    for (struct dirent* e; (e = readdir(d)) && files < 1024;) {
+      if (e->d_type == DT_REG && strlen(e->d_name) < 40) {
+        snprintf(names[files++], 64, "%s/%s", argv[3], e->d_name);
+      }
+    }
+    closedir(d);
+    struct timespec a, b;
+    char buf[4096];
+    for (int p = 0; p < passes; ++p) {
+      if (p == 1) clock_gettime(CLOCK_MONOTONIC, &a);
+      for (int i = 0; i < files; ++i) {
+        int fd = open(names[i], O_RDONLY);
+        if (fd < 0) return report("read-dir", fd);
+        while (read(fd, buf, sizeof(buf)) > 0) {
+        }
+        close(fd);
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("read-dir: %.3f us per file (%d files)\n",
+           ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 /
+               ((double)files * (passes - 1)),
+           files);
     return 0;
   }
   if (argc > 2 && strcmp(argv[1], "latency") == 0) {
