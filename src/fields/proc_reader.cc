@@ -19,13 +19,17 @@
 
 namespace vigil::fields {
 
-std::optional<std::string> read_small_file(const std::string& path, size_t max) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) return std::nullopt;
+namespace {
+
+// Up to `max` bytes of `fd`: read from its position, or (`from_start`) pread from offset
+// 0, which re-reads a kept /proc file as it is now.
+std::optional<std::string> read_up_to(int fd, size_t max, bool from_start) {
   std::string out;
   char buf[4096];
   while (out.size() < max) {
-    ssize_t n = ::read(fd.get(), buf, std::min(sizeof(buf), max - out.size()));
+    const size_t want = std::min(sizeof(buf), max - out.size());
+    const ssize_t n =
+        from_start ? ::pread(fd, buf, want, off_t(out.size())) : ::read(fd, buf, want);
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;
@@ -34,6 +38,14 @@ std::optional<std::string> read_small_file(const std::string& path, size_t max) 
     out.append(buf, size_t(n));
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<std::string> read_small_file(const std::string& path, size_t max) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return std::nullopt;
+  return read_up_to(fd.get(), max, /*from_start=*/false);
 }
 
 std::optional<std::string> read_link(const std::string& path) {
@@ -107,19 +119,7 @@ class KeptProcFiles {
   };
 
   static std::optional<std::string> pread_all(int fd, size_t max) {
-    std::string out;
-    char buf[4096];
-    while (out.size() < max) {
-      const ssize_t n =
-          ::pread(fd, buf, std::min(sizeof(buf), max - out.size()), off_t(out.size()));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return std::nullopt;
-      }
-      if (n == 0) break;
-      out.append(buf, size_t(n));
-    }
-    return out;
+    return read_up_to(fd, max, /*from_start=*/true);
   }
 
   void evict() {  // the least recently read
