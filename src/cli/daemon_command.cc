@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,6 +58,24 @@ ENOSYS; a Critical alert says so). A second SIGTERM stops at once.
 Default config: /etc/vigil/vigil.yaml.
 )";
 
+// The keeper holds about 8.5 fds per container and the engine as many, plus its kept /proc
+// files: a shell's soft limit of 1024 would stop a node at about a hundred containers.
+// The soft limit goes up to the hard one (systemd's unit sets both high; a pod inherits
+// its runtime's); a hard limit that is low is said.
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) ::getrlimit(RLIMIT_NOFILE, &r);
+  }
+  if (r.rlim_cur < 4096) {
+    std::cerr << "vigil daemon: WARNING: at most " << r.rlim_cur
+              << " open files (RLIMIT_NOFILE): each container takes about 17 of them; raise "
+                 "the hard limit (systemd: LimitNOFILE)\n";
+  }
+}
+
 }  // namespace
 
 int daemon_command(const std::vector<std::string>& args) {
@@ -102,6 +121,7 @@ int daemon_command(const std::vector<std::string>& args) {
       std::cerr << "vigil daemon: the rules have errors; not started\n";
       return 1;
     }
+    raise_fd_limit();  // the engine inherits it
   }
   if (!engine_mode && !no_keeper) {
     char exe[4096];

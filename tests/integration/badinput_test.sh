@@ -39,6 +39,20 @@ still_served() {
   it_expect_in "$1: a fanotify block still works" "cat-rc=1" "$out"
 }
 
+echo "== a low soft limit of open files (a shell's 1024) is raised to the hard one"
+it_stop_daemon
+it_write_config enforce "$it_dir/rules.yaml"
+rm -f "$it_dir/seccomp.sock" "$it_dir/control.sock"
+prlimit --nofile=1024:3000 "$VIGIL" daemon -c "$it_dir/vigil.yaml" 2>>"$it_dir/daemon.log" &
+it_daemon_pid=$!
+for _ in $(seq 50); do [ -S "$it_dir/control.sock" ] && break; sleep 0.1; done
+engine=$(pgrep -P "$it_daemon_pid" | head -1)
+it_expect_eq "the keeper's soft limit is the hard one" \
+  "$(awk '/Max open files/ {print $4, $5}' "/proc/$it_daemon_pid/limits")" "3000 3000"
+it_expect_eq "and its engine's" "$(awk '/Max open files/ {print $4}' "/proc/$engine/limits")" "3000"
+it_expect_in "a hard limit that low is said" "at most 3000 open files" "$(cat "$it_dir/daemon.log")"
+it_start_daemon enforce "$it_dir/rules.yaml" || exit 1  # the daemon the rest of the test uses
+
 echo "== garbage on the control socket"
 python3 - "$it_dir/control.sock" >"$it_dir/replies" <<'PY'
 import json, socket, sys
