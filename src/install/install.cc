@@ -294,7 +294,7 @@ std::vector<Restart> restart_runtimes(const Options& o, const FileEdits& files,
   std::vector<Restart> still;
   for (const auto& r : owed) {
     std::string why;
-    if (o.restart && restart_unit(o.root, r.unit, why)) {
+    if (o.restart && restart_unit(o.root, r.verb, r.unit, why)) {
       out << "  restarted  " << r.runtime << " (" << r.command() << ")\n";
       fs::remove(pending_marker(files, r.runtime), ec);
       continue;

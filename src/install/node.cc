@@ -98,7 +98,8 @@ std::string check_runs_in(const std::string& root, const std::string& bin) {
   return "exit status " + std::to_string(rc) + ": " + trimmed(output);
 }
 
-bool restart_unit(const std::string& root, const std::string& unit, std::string& why) {
+bool restart_unit(const std::string& root, const std::string& verb, const std::string& unit,
+                  std::string& why) {
   std::error_code ec;
   if (!fs::is_directory(fs::path(root) / "run/systemd/system", ec)) {
     why = "the node has no systemd (no /run/systemd/system)";
@@ -122,10 +123,10 @@ bool restart_unit(const std::string& root, const std::string& unit, std::string&
       [&] {
         if (::setns(mnt, CLONE_NEWNS) != 0 || ::chdir("/") != 0) _exit(126);
       },
-      {"systemctl", "restart", unit}, output);
+      {"systemctl", verb, unit}, output);
   ::close(mnt);
   if (rc != 0) {
-    why = "systemctl restart " + unit + ": exit status " + std::to_string(rc) + ": " +
+    why = "systemctl " + verb + " " + unit + ": exit status " + std::to_string(rc) + ": " +
           trimmed(output);
     return false;
   }

@@ -20,10 +20,11 @@ std::vector<std::string> bundled_libraries();
 // "GLIBC_2.34 not found").
 std::string check_runs_in(const std::string& root, const std::string& bin);
 
-// Restarts systemd unit `unit` of the node whose root is `root`, as the node's own
-// `systemctl restart` (in the mount namespace of the node's PID 1, which must be that
-// node's init: a pod needs hostPID). False with `why` when the node has no systemd or
-// the restart failed.
-bool restart_unit(const std::string& root, const std::string& unit, std::string& why);
+// Runs `systemctl VERB UNIT` (restart, or reload for dockerd) on the node whose root is
+// `root`, as the node's own systemctl (in the mount namespace of the node's PID 1, which
+// must be that node's init: a pod needs hostPID). False with `why` when the node has no
+// systemd or systemctl failed.
+bool restart_unit(const std::string& root, const std::string& verb, const std::string& unit,
+                  std::string& why);
 
 }  // namespace vigil::install

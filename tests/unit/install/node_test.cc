@@ -51,12 +51,12 @@ TEST(Node, ChecksTheBinaryRunsThere) {
 TEST(Node, RestartsOnlyThroughTheNodesOwnSystemd) {
   const std::string dir = temp_dir();
   std::string why;
-  EXPECT_FALSE(restart_unit(dir, "containerd", why));
+  EXPECT_FALSE(restart_unit(dir, "restart", "containerd", why));
   EXPECT_NE(why.find("no systemd"), std::string::npos) << why;
   // A root that has systemd but is not PID 1's: never a systemctl of another machine.
   fs::create_directories(dir + "/run/systemd/system");
   why.clear();
-  EXPECT_FALSE(restart_unit(dir, "containerd", why));
+  EXPECT_FALSE(restart_unit(dir, "reload", "docker", why));
   EXPECT_NE(why.find("not the node's init"), std::string::npos) << why;
   fs::remove_all(dir);
 }
