@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -34,30 +33,36 @@ std::vector<std::string> containers_conf_texts(const FileEdits& files) {
     if (auto t = files.read(p)) out.push_back(*t);
   }
   std::error_code ec;
+  const std::string dir = "/etc/containers/containers.conf.d";
   std::vector<std::string> dropins;
-  for (const auto& e :
-       fs::directory_iterator(files.host("/etc/containers/containers.conf.d"), ec)) {
-    if (e.path().extension() == ".conf") dropins.push_back(e.path().string());
+  for (const auto& e : fs::directory_iterator(files.host(dir), ec)) {
+    if (e.path().extension() == ".conf") dropins.push_back(e.path().filename().string());
   }
   std::sort(dropins.begin(), dropins.end());
   for (const auto& d : dropins) {
-    std::ifstream f(d);
-    std::ostringstream s;
-    s << f.rdbuf();
-    out.push_back(s.str());
+    if (auto t = files.read(dir + "/" + d)) out.push_back(*t);
   }
   return out;
+}
+
+// A file of this process's own (the binary, its libraries), not of the node's root; said
+// when it cannot be read.
+std::optional<std::string> read_own(const std::string& path, std::ostream& out) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (!in) {
+    out << "vigil install: cannot read " << path << "\n";
+    return std::nullopt;
+  }
+  return s.str();
 }
 
 // containerd 2.x reads config version 3; 1.x version 2. Asked of the binary when there.
 int containerd_default_version(const std::string& root) {
   if (root != "/") return 2;
-  FILE* p = ::popen("containerd --version 2>/dev/null", "r");
-  if (!p) return 2;
-  char buf[256] = {};
-  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, p);
-  ::pclose(p);
-  const std::string v(buf, n);  // "containerd github.com/containerd/containerd 1.6.20~ds1 "
+  std::string v;  // "containerd github.com/containerd/containerd 1.6.20~ds1 "
+  if (run_captured({"containerd", "--version"}, v) != 0) return 2;
   return v.find(" 2.") != std::string::npos || v.find(" v2.") != std::string::npos ? 3 : 2;
 }
 
@@ -84,11 +89,15 @@ struct Restart {
   std::string command() const { return "systemctl " + verb + " " + unit; }
 };
 
+const std::vector<Restart>& restarts() {
+  static const std::vector<Restart> k = {{"docker", "reload", "docker"},  // rereads on SIGHUP
+                                         {"containerd", "restart", "containerd"},
+                                         {"crio", "restart", "crio"}};
+  return k;
+}
+
 const Restart* known_restart(const std::string& runtime) {
-  static const Restart k[] = {{"docker", "reload", "docker"},  // dockerd rereads on SIGHUP
-                              {"containerd", "restart", "containerd"},
-                              {"crio", "restart", "crio"}};
-  for (const auto& r : k) {
+  for (const auto& r : restarts()) {
     if (r.runtime == runtime) return &r;
   }
   return nullptr;
@@ -114,16 +123,10 @@ std::string library_dir(const Paths& p) {
 bool install_libraries(FileEdits& files, const Paths& p, std::ostream& out) {
   bool ok = true;
   for (const auto& lib : bundled_libraries()) {
-    std::ifstream in(lib, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in) {
-      out << "vigil install: cannot read " << lib << "\n";
-      ok = false;
-      continue;
-    }
+    const auto text = read_own(lib, out);
     const std::string name = fs::path(lib).filename().string();
-    ok = files.write(library_dir(p) + "/" + name, s.str(), "a library the binary runs with") && ok;
+    ok = text &&
+         files.write(library_dir(p) + "/" + name, *text, "a library the binary runs with") && ok;
   }
   return ok;
 }
@@ -134,14 +137,8 @@ bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ost
   if (fs::exists(target, ec) && fs::equivalent(o.self, target, ec)) {
     out << "  unchanged  " << p.bin << "  (this binary)\n";
   } else {
-    std::ifstream in(o.self, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in) {
-      out << "vigil install: cannot read " << o.self << "\n";
-      return false;
-    }
-    if (!files.write(p.bin, s.str(), "the vigil binary", 0755)) return false;
+    const auto text = read_own(o.self, out);
+    if (!text || !files.write(p.bin, *text, "the vigil binary", 0755)) return false;
   }
   // The lean binary of container starts (the shim and the hooks), from beside this one;
   // where there is none (an older build), a link to vigil does the same, more slowly.
@@ -149,15 +146,10 @@ bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ost
   std::error_code lean_ec;
   if (fs::is_regular_file(fs::symlink_status(lean, lean_ec)) &&
       !fs::equivalent(lean, files.host(p.runc), lean_ec)) {
-    std::ifstream in(lean, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in) {
-      out << "vigil install: cannot read " << lean << "\n";
-      return false;
-    }
+    const auto text = read_own(lean, out);
+    if (!text) return false;
     if (fs::is_symlink(files.host(p.runc), lean_ec)) fs::remove(files.host(p.runc), lean_ec);
-    return files.write(p.runc, s.str(),
+    return files.write(p.runc, *text,
                        "the runtime shim and hooks for containerd, CRI-O, Docker and Podman", 0755);
   }
   if (fs::is_regular_file(fs::symlink_status(files.host(p.runc), lean_ec))) {
@@ -283,12 +275,11 @@ std::vector<Restart> restart_runtimes(const Options& o, const FileEdits& files,
                                       std::ostream& out) {
   if (o.dry_run) return owed;
   std::error_code ec;
-  for (const auto& rt : known_runtimes()) {
-    const Restart* r = known_restart(rt);
-    const bool listed =
-        std::any_of(owed.begin(), owed.end(), [&](const Restart& x) { return x.runtime == rt; });
-    if (keep_owed && o.restart && r && !listed && fs::exists(pending_marker(files, rt), ec)) {
-      owed.push_back(*r);
+  for (const auto& r : restarts()) {
+    const bool listed = std::any_of(owed.begin(), owed.end(),
+                                    [&](const Restart& x) { return x.runtime == r.runtime; });
+    if (keep_owed && o.restart && !listed && fs::exists(pending_marker(files, r.runtime), ec)) {
+      owed.push_back(r);
     }
   }
   std::vector<Restart> still;

@@ -38,9 +38,15 @@ int add_library(dl_phdr_info* info, size_t, void* data) {
   return 0;
 }
 
-// Runs argv with stdout and stderr captured; the exit status (-1: could not run).
-int run_captured(const std::function<void()>& in_child, const std::vector<std::string>& argv,
-                 std::string& output) {
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int run_captured(const std::vector<std::string>& argv, std::string& output,
+                 const std::function<void()>& in_child) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;
   const pid_t pid = ::fork();
@@ -48,7 +54,7 @@ int run_captured(const std::function<void()>& in_child, const std::vector<std::s
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
     ::dup2(pipefd[1], 2);
-    in_child();
+    if (in_child) in_child();
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -70,13 +76,6 @@ int run_captured(const std::function<void()>& in_child, const std::vector<std::s
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-}  // namespace
-
 std::vector<std::string> bundled_libraries() {
   std::vector<std::string> out;
   ::dl_iterate_phdr(add_library, &out);
@@ -85,15 +84,13 @@ std::vector<std::string> bundled_libraries() {
 
 std::string check_runs_in(const std::string& root, const std::string& bin) {
   std::string output;
-  const int rc = run_captured(
-      [&] {
-        if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) {
-          const std::string msg = "cannot chroot to " + root + ": " + std::strerror(errno) + "\n";
-          (void)!::write(2, msg.data(), msg.size());
-          _exit(126);
-        }
-      },
-      {bin, "hook", "--help"}, output);
+  const int rc = run_captured({bin, "hook", "--help"}, output, [&] {
+    if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) {
+      const std::string msg = "cannot chroot to " + root + ": " + std::strerror(errno) + "\n";
+      (void)!::write(2, msg.data(), msg.size());
+      _exit(126);
+    }
+  });
   if (rc == 0 && output.rfind("usage: vigil hook", 0) == 0) return "";
   return "exit status " + std::to_string(rc) + ": " + trimmed(output);
 }
@@ -119,11 +116,9 @@ bool restart_unit(const std::string& root, const std::string& verb, const std::s
     return false;
   }
   std::string output;
-  const int rc = run_captured(
-      [&] {
-        if (::setns(mnt, CLONE_NEWNS) != 0 || ::chdir("/") != 0) _exit(126);
-      },
-      {"systemctl", verb, unit}, output);
+  const int rc = run_captured({"systemctl", verb, unit}, output, [&] {
+    if (::setns(mnt, CLONE_NEWNS) != 0 || ::chdir("/") != 0) _exit(126);
+  });
   ::close(mnt);
   if (rc != 0) {
     why = "systemctl " + verb + " " + unit + ": exit status " + std::to_string(rc) + ": " +

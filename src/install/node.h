@@ -4,11 +4,18 @@
 // changed, through the node's own systemd.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace vigil::install {
+
+// Runs argv (found on PATH) with its stdout and stderr captured into `output` (at most
+// 64 KiB), `in_child` first run in the child (a chroot, a setns); its exit status, 128+N
+// for signal N, -1 if it could not be started.
+int run_captured(const std::vector<std::string>& argv, std::string& output,
+                 const std::function<void()>& in_child = {});
 
 // The shared libraries this process runs with (as the loader found them), except the C
 // library's own (libc, libm, the loader, ...), which must come from the node: those are
