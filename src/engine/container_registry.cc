@@ -14,6 +14,10 @@ std::map<std::string, std::string> annotations_of(const nlohmann::json& state) {
   return out;
 }
 
+std::string creating_root(const std::string& status, int pid) {
+  return status == "creating" && pid > 0 ? "/proc/" + std::to_string(pid) + "/root" : "";
+}
+
 Container& ContainerRegistry::get(const std::string& id, const std::string& bundle,
                                   const std::map<std::string, std::string>& annotations,
                                   const std::string& through) {

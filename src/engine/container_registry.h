@@ -37,6 +37,11 @@ struct Container {
   bool empty() const { return !registered && sessions.empty() && !watch; }
 };
 
+// The root to read a container's host files through: "/proc/<pid>/root" of its first
+// process while it is being created (status "creating": not pivoted yet, none of its own
+// code run, so the host's tree as the runtime sees it), else "" (read by path).
+std::string creating_root(const std::string& status, int pid);
+
 // The annotations of an OCI state (string values only; anything else is ignored).
 std::map<std::string, std::string> annotations_of(const nlohmann::json& state);
 

@@ -316,14 +316,10 @@ nlohmann::json Engine::status() {
                                 "containers' intercepted syscalls fail with ENOSYS"}};
 }
 
-static std::string root_of(int creating) {
-  return creating > 0 ? "/proc/" + std::to_string(creating) + "/root" : "";
-}
-
 Container& Engine::container(const std::string& id, const std::string& bundle,
                              const std::map<std::string, std::string>& annotations,
-                             const ContainerMeta* known, int creating) {
-  Container& c = containers_.get(id, bundle, annotations, root_of(creating));
+                             const ContainerMeta* known, const std::string& through) {
+  Container& c = containers_.get(id, bundle, annotations, through);
   if (known && known->known() && !c.metadata_asked) {
     c.metadata_asked = true;
     on_metadata(*known);
@@ -462,7 +458,7 @@ nlohmann::json Engine::container_created(const nlohmann::json& state) {
   }
   Container& c =
       container(id, state.value("bundle", std::string()), annotations_of(state), &known,
-                state.value("status", std::string()) == "creating" ? state.value("pid", 0) : 0);
+                creating_root(state.value("status", std::string()), state.value("pid", 0)));
   c.registered = true;
   c.state = state;
   log::info("container " + id.substr(0, 12) + ": registered by its createRuntime hook");

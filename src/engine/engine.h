@@ -75,12 +75,11 @@ class Engine final : public ControlTarget {
   void start_webserver();
   // The registry's container `id`, its runtime metadata asked for once (engine.cc).
   // `known`: what the createRuntime hook already read from the runtime's files.
-  // `creating`: the pid of the container's first process while it is being created (not
-  // yet pivoted into its root, no code of its own run): the host's files are read through
-  // its root, which a daemon in a pod needs. 0 for a running container (adopted).
+  // `through`: creating_root() of a container being created (its host files are read
+  // through it, which a daemon in a pod needs); "" for a running one (adopted).
   Container& container(const std::string& id, const std::string& bundle,
                        const std::map<std::string, std::string>& annotations,
-                       const ContainerMeta* known = nullptr, int creating = 0);
+                       const ContainerMeta* known = nullptr, const std::string& through = "");
   void on_metadata(const ContainerMeta& m);
   WebResponse web_request(const std::string& path);
   EngineMetrics::Snapshot metrics_snapshot() const;

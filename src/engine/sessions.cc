@@ -15,7 +15,7 @@ void Engine::on_runtime_container(UniqueFd fd, const seccomp::ContainerProcessSt
                          {"status", st.status},
                          {"pid", st.pid}};
   Container& c = container(st.container_id, st.bundle, st.annotations, nullptr,
-                           st.status == "creating" ? int(st.pid) : 0);
+                           creating_root(st.status, int(st.pid)));
   start_session(c, std::move(fd), meta, seccomp::NotifyJournal::create(), "");
 }
 

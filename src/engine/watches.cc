@@ -10,17 +10,13 @@ namespace vigil::engine {
 namespace {
 
 // A watched container's passwd and group, read once before its mounts are marked,
-// through its first process's root (it has not pivoted yet: the host's tree, which a
-// daemon in a pod does not see itself), else the host path: from now on the io thread
-// must not open its files, they would wait on its own group. Kept in the watch's meta, so
-// a successor has them without reading anything.
-void read_identity_files(fields::ContainerInfo& info, int pid) {
-  const std::string through = pid > 0 ? "/proc/" + std::to_string(pid) + "/root" : "";
-  for (const char* name : {"/etc/passwd", "/etc/group"}) {
-    auto text = pid > 0 ? fields::read_small_file(through + info.rootfs + name) : std::nullopt;
-    if (!text) text = fields::read_small_file(info.rootfs + name);
-    (std::string(name) == "/etc/passwd" ? info.passwd : info.group) = text.value_or("");
-  }
+// through `through` (creating_root: the host's tree, which a daemon in a pod does not see
+// itself), else the host path: from now on the io thread must not open its files, they
+// would wait on its own group. Kept in the watch's meta, so a successor has them without
+// reading anything.
+void read_identity_files(fields::ContainerInfo& info, const std::string& through) {
+  info.passwd = fields::read_host_file(through, info.rootfs + "/etc/passwd").value_or("");
+  info.group = fields::read_host_file(through, info.rootfs + "/etc/group").value_or("");
   info.files_watched = true;
 }
 
@@ -48,7 +44,7 @@ std::string Engine::watch(Container& c) {
   const int pid = c.state.value("pid", 0);
   if (c.info.bundle.empty() || pid <= 0) return "state has no bundle or pid";
   if (c.info.rootfs.empty()) return "cannot read the bundle's config";
-  read_identity_files(c.info, pid);
+  read_identity_files(c.info, creating_root(c.state.value("status", std::string()), pid));
   std::vector<std::string> warnings;
   std::string error;
   auto w = fanotify::ContainerWatch::create(io_, file_handler(c), pid, c.info.rootfs, channels,
@@ -84,7 +80,7 @@ void Engine::adopt_watch(KeptItem& item) {
     c.info.group = meta.value("group", std::string());
     c.info.files_watched = true;
   } else {
-    read_identity_files(c.info, 0);
+    read_identity_files(c.info, "");
   }
   c.info.start_ns = meta.value("start_ns", int64_t(0));
   std::string error;

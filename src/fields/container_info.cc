@@ -1,10 +1,11 @@
 // Annotation names used by CRI (containerd, CRI-O), Podman and nerdctl.
 #include "src/fields/container_info.h"
 
+#include "src/fields/proc_reader.h"
+
 #include <time.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace vigil::fields {
@@ -63,12 +64,9 @@ void ContainerInfo::set_image(const std::string& ref_with_digest) {
 
 void ContainerInfo::read_bundle_config(const std::string& through) {
   if (bundle.empty()) return;
-  nlohmann::json c;
-  for (const std::string& prefix : {through, std::string()}) {
-    std::ifstream in(prefix + bundle + "/config.json");
-    c = nlohmann::json::parse(in, nullptr, false);
-    if (in && !c.is_discarded()) break;
-  }
+  const auto text = read_host_file(through, bundle + "/config.json", 16 << 20);
+  if (!text) return;
+  const nlohmann::json c = nlohmann::json::parse(*text, nullptr, false);
   if (c.is_discarded() || !c.is_object()) return;
   if (c.contains("root") && c["root"].is_object()) {
     const auto path = c["root"].value("path", std::string("rootfs"));

@@ -48,6 +48,14 @@ std::optional<std::string> read_small_file(const std::string& path, size_t max) 
   return read_up_to(fd.get(), max, /*from_start=*/false);
 }
 
+std::optional<std::string> read_host_file(const std::string& through, const std::string& path,
+                                          size_t max) {
+  if (!through.empty()) {
+    if (auto text = read_small_file(through + path, max)) return text;
+  }
+  return read_small_file(path, max);
+}
+
 std::optional<std::string> read_link(const std::string& path) {
   char buf[4096];
   ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));

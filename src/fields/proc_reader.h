@@ -15,6 +15,11 @@ namespace vigil::fields {
 inline constexpr size_t kMaxProcFile = 64 * 1024;
 
 std::optional<std::string> read_small_file(const std::string& path, size_t max = kMaxProcFile);
+// A host file as a container's runtime sees it: through `through` first (the root of a
+// container being created, "/proc/<pid>/root", where a daemon in a pod sees the host's
+// tree), then by its own path. `through` empty: the path only.
+std::optional<std::string> read_host_file(const std::string& through, const std::string& path,
+                                          size_t max = kMaxProcFile);
 std::optional<std::string> read_link(const std::string& path);
 
 struct ProcStatus {
