@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "src/common/unique_fd.h"
+#include "src/config/compile_options.h"
 #include "src/fields/container_info.h"
 #include "src/rules/compiler.h"
 #include "src/runtime/control_client.h"
@@ -120,10 +121,9 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
   }
   std::optional<ContainerPlan> container_plan = plan_from_daemon(cfg);
   if (!container_plan) {
-    // The daemon could not say (an older daemon, a timeout): the rules of our own config.
-    rules::CompileOptions opts;
-    opts.matching = cfg.rule_matching;
-    auto result = rules::load_and_compile(cfg.rules_files, opts);
+    // The daemon could not say (an older daemon, a timeout): the rules of our own config,
+    // compiled as the daemon compiles them (its rules: selectors and priority included).
+    auto result = rules::load_and_compile(cfg.rules_files, config::compile_options(cfg));
     if (result.diagnostics.has_errors()) {
       out.error = "the rules have errors:";
       for (const auto& d : result.diagnostics.sorted()) {
