@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and golden tests, the CLI against real rule files, the
 # container integration tests, the README's demo (run as the README runs it), the image
-# build of docs/install.md (run as written, its image loaded and its config used), the fuzzers
-# for a bounded time each, the whole suite again under ASan+UBSan (VIGIL_SKIP_ASAN=1
-# leaves that out), and the format check. Installs what it needs first.
+# build of docs/install.md (run as written, its image loaded, its config used and its
+# vigil-runc run), the fuzzers for a bounded time each, the whole suite again under
+# ASan+UBSan (VIGIL_SKIP_ASAN=1 leaves that out), and the format check. Installs what it
+# needs first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh || exit 1
@@ -58,7 +59,10 @@ had_image=$(podman image exists localhost/vigil:dev && echo yes || echo no)
 if bash deploy/image/build.sh >"$log" 2>&1 && podman load -i bazel-bin/vigil-image.tar >>"$log" 2>&1 &&
   podman --runtime runc run --rm --network none --ulimit nofile=20000:20000 \
     --ulimit nproc=32768:32768 localhost/vigil:dev rules list -c /etc/vigil/vigil.yaml \
-    >>"$log" 2>&1 && grep -q "0 error(s)" "$log"; then
+    >>"$log" 2>&1 && grep -q "0 error(s)" "$log" &&
+  podman --runtime runc run --rm --network none --ulimit nofile=20000:20000 \
+    --ulimit nproc=32768:32768 --entrypoint /usr/local/bin/vigil-runc localhost/vigil:dev \
+    hook --help 2>&1 | grep -q "^usage: vigil hook"; then
   echo "image: $(tail -n 1 "$log" | sed 's/^ *//'); $(grep -c '^  compiled' "$log") rules in force"
   passed=$((passed + 1))
 else
