@@ -62,7 +62,7 @@ echo '$ echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload && cat /etc/ld
 """]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
-"$vigil" hook precreate -c "$dir/vigil.yaml" <"$b/config.json" >"$b/config.vigil.json"
+(cd "$b" && "$vigil" hook precreate -c "$dir/vigil.yaml" <config.json >config.vigil.json)
 mv "$b/config.vigil.json" "$b/config.json"
 
 echo

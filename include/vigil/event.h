@@ -18,6 +18,9 @@ class Event {
   virtual Channel channel() const = 0;
   // Never throws. A value the source cannot read (dead process, unmapped memory) is none().
   virtual Value field(const FieldRef& ref) = 0;
+  // A field of the file, as it holds for every file of the event's directory: what the
+  // decision cache's directory analysis may rely on. Unknown unless the source knows.
+  virtual Value directory_field(const FieldRef&) { return Value::unknown(); }
 };
 
 }  // namespace vigil

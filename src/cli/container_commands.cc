@@ -23,7 +23,10 @@ precreate  OCI config.json on stdin, the config to use on stdout (Podman's precr
            config through unchanged (the container runs unmonitored; a warning says so),
            deny fails. Also adds the createRuntime hook below, and the poststop hook
            for a container without a pid namespace of its own (one that has it ends
-           with its first process, which the daemon watches).
+           with its first process, which the daemon watches). In enforce mode, makes
+           readonly_paths read-only and seals sealed_files (/etc/ld.so.preload: the
+           image's own made read-only, else /dev/null bound read-only there), looked up
+           in root.path (relative: from the working directory, as runc takes it).
 createRuntime  OCI state on stdin: registers the container with the daemon (control
            socket). With the daemon down: allow (warning, noted for the daemon) or deny.
 poststop   OCI state on stdin: tells the daemon the container is gone, so it frees the

@@ -124,17 +124,19 @@ std::optional<Config> load_config(const std::string& path, rules::Diagnostics& d
         c.permission_fallback_allow = false;
       else if (s)
         r.error(v, "'permission_fallback' must be allow or deny");
-    } else if (key == "readonly_paths") {
-      c.readonly_paths.clear();
+    } else if (key == "readonly_paths" || key == "sealed_files") {
+      auto& into = key == "readonly_paths" ? c.readonly_paths : c.sealed_files;
+      into.clear();
       if (!v.IsSequence()) {
-        r.error(v, "'readonly_paths' must be a list of absolute paths");
+        r.error(v, "'" + key + "' must be a list of absolute paths");
       } else {
         for (const auto& f : v) {
           auto s = r.str(f, key);
-          if (s && (s->empty() || (*s)[0] != '/')) {
-            r.error(f, "'readonly_paths' entries must be absolute paths");
+          if (s && (s->size() < 2 || (*s)[0] != '/' || s->back() == '/' ||
+                    (*s + "/").find("/../") != std::string::npos)) {
+            r.error(f, "'" + key + "' entries must be absolute paths of files");
           } else if (s) {
-            c.readonly_paths.push_back(*s);
+            into.push_back(*s);
           }
         }
       }

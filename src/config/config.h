@@ -120,6 +120,11 @@ struct Config {
   // runtime bind-mounts them read-only; "Mount in container" keeps them so). For files
   // no event source of vigil's can judge soundly: procfs refuses fanotify permission marks.
   std::vector<std::string> readonly_paths = {"/proc/sys/kernel/core_pattern"};
+  // Enforce mode: files of the container's root file system that no process in it may
+  // create, replace or change. The image's own file is made read-only; where the image has
+  // none, /dev/null is bound read-only in its place (read as empty). The dynamic loader
+  // reads /etc/ld.so.preload through symlinks, which no open rule sees (rules/README.md).
+  std::vector<std::string> sealed_files = {"/etc/ld.so.preload"};
 };
 
 // Reads `path`. Relative rules_files are resolved against the config file's folder.

@@ -100,9 +100,11 @@ seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req
   const rules::CompiledRuleSet& rules = *rules_;
   fields::SyscallEvent event(req, s.fd(), c.info, ++events_);
   if (!event.known()) return seccomp::Response::Continue();
+  const std::string_view syscall = fields::event_type(event.type()).name;
+  // Before the link goes on: from now the directory analysis cannot assume one link.
+  if (syscall == "link" || syscall == "linkat") c.info.links_made.value = true;
   if (c.watch && cfg_.decision_cache != config::DecisionCache::kOff &&
-      barrier_.before_answer(c.id, c.watch->group_ptr(), req,
-                             fields::event_type(event.type()).name)) {
+      barrier_.before_answer(c.id, c.watch->group_ptr(), req, syscall)) {
     // Before any answer: a rename or link let go on must not meet a cached decision.
     log::warn("container " + c.info.id +
               ": set up io_uring, which renames without system calls vigil sees: its file "

@@ -83,6 +83,8 @@ void Engine::adopt_watch(KeptItem& item) {
     read_identity_files(c.info, "");
   }
   c.info.start_ns = meta.value("start_ns", int64_t(0));
+  // What links it made under the previous engine is not known: assume it did.
+  c.info.links_made.value = true;
   std::string error;
   UniqueFd group = item.take("group"), journal = item.take("journal"), root = item.take("root");
   auto w = fanotify::ContainerWatch::adopt(io_, file_handler(c), std::move(group),

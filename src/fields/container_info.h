@@ -1,6 +1,7 @@
 // What vigil knows about a container from the runtime's state message and its annotations.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -32,7 +33,21 @@ struct ContainerInfo {
     std::string source, destination, propagation;
     bool rw = true;
   };
-  std::vector<Mount> mounts;   // the bundle's config.json's, in order
+  std::vector<Mount> mounts;  // the bundle's config.json's, in order
+  // Whether the container has made a hard link since vigil watched it (or may have: a
+  // watch taken over from another engine). Until then, no file of the container has a
+  // link it made itself: the decision cache's directory analysis relies on it (fd.nlink).
+  // Set by the io thread, read by the file event threads.
+  struct Flag {
+    std::atomic<bool> value{false};
+    Flag() = default;
+    Flag(const Flag& o) : value(o.value.load()) {}
+    Flag& operator=(const Flag& o) {
+      value = o.value.load();
+      return *this;
+    }
+  };
+  Flag links_made;
   bool files_watched = false;  // fanotify marks its mounts: never open its files from the
                                // io thread (they would wait on vigil's own group)
 

@@ -52,6 +52,8 @@ enum class F : FieldId {
   kProcIsExeUpperLayer,               // proc.is_exe_upper_layer
   kProcIsExeFromMemfd,                // proc.is_exe_from_memfd
   kFdIsUpperLayer,                    // fd.is_upper_layer
+  kFdNlink,                           // fd.nlink
+  kFdLinkedBelow,                     // fd.linked_below
   kProcExeIno,                        // proc.exe_ino
   kProcExeInoCtime,                   // proc.exe_ino.ctime
   kProcExeInoMtime,                   // proc.exe_ino.mtime

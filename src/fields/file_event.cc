@@ -7,8 +7,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "src/common/unique_fd.h"
 #include "src/fanotify/channels.h"
 #include "src/fields/event_types.h"
+#include "src/fields/link_search.h"
 #include "src/fields/proc_reader.h"
 #include "src/fields/registry.h"
 
@@ -106,6 +108,13 @@ const FileEvent::Image& FileEvent::image(ImagePart need) {
     }
   }
   return img;
+}
+
+Value FileEvent::directory_field(const FieldRef& ref) {
+  if (field_of(ref.id) == F::kFdNlink && !container_.links_made.value.load()) {
+    return Value::of_int(1);
+  }
+  return Value::unknown();
 }
 
 std::atomic<uint64_t> FileEvent::unknown_intents_{0};
@@ -212,6 +221,27 @@ Value FileEvent::extract(const FieldRef& ref) {
       struct stat st;
       if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
       return changed_after(st, container_.start_ns);
+    }
+    case F::kFdNlink: {
+      struct stat st;
+      if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+      return Value::of_int(int64_t(st.st_nlink));
+    }
+    case F::kFdLinkedBelow: {
+      // Another name of this file below the directory, in the opener's root. Only a file
+      // with more than one link is looked for (a link made from /etc into /tmp gives the
+      // inode a second name and a new ctime). A walk that cannot finish counts as found:
+      // the rules that use it block, and fail closed.
+      struct stat st;
+      if (fd_ < 0 || ::fstat(fd_, &st) != 0 || ref.key.empty() || ref.key[0] != '/') {
+        return Value::none();
+      }
+      if (st.st_nlink <= 1 || !S_ISREG(st.st_mode)) return Value::of_bool(false);
+      UniqueFd root(::open(("/proc/" + std::to_string(pid_) + "/root").c_str(),
+                           O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!root) return Value::none();
+      return Value::of_bool(find_link_below(root.get(), ref.key, st.st_dev, st.st_ino) !=
+                            LinkSearch::kNotFound);
     }
     case F::kProcIsExeUpperLayer:
     case F::kProcExeIno:

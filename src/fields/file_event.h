@@ -31,6 +31,10 @@ class FileEvent final : public ProcessEvent {
   // an opener that never slept in reach): each counted as read and write (fail closed).
   static uint64_t unknown_intents() { return unknown_intents_.load(std::memory_order_relaxed); }
 
+  // fd.nlink for every file of the event's directory: 1 while the container has made no
+  // hard link (what the decision cache's directory analysis may assume).
+  Value directory_field(const FieldRef& ref) override;
+
   // The file's path as the container sees it.
   const std::optional<std::string>& path();
 

@@ -523,6 +523,9 @@ std::vector<std::string> parse_container_mounts(const std::string& mountinfo,
     if (fstype == "proc" || fstype == "sysfs" || fstype == "devpts" || fstype == "mqueue") {
       continue;
     }
+    // /dev/null bound over a file (a sealed file, a masked path): nothing to read, write
+    // or run there, and every dynamic program opens a sealed /etc/ld.so.preload.
+    if (fstype == "devtmpfs" && root == "/null") continue;
     // Octal escapes (\040 for a space) are how mountinfo writes special characters.
     std::string mp;
     for (size_t i = 0; i < mountpoint.size(); ++i) {

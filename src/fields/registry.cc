@@ -151,6 +151,15 @@ const std::vector<FieldInfo>& table() {
       {F::kFdIsUpperLayer, "fd.is_upper_layer", T::kBool, A::kNone,
        FO | FM | channel_bit(Channel::kFileExec), R::kNever, C::kPath, false,
        "file written or changed after the container started"},
+      // The event's file's link count. The decision cache may rely on it: a hard link is a
+      // cache barrier call (engine/cache_barrier.h), so no cached decision outlives a new
+      // link.
+      {F::kFdNlink, "fd.nlink", T::kInt, A::kNone, FO | FM, R::kNever, C::kPath, true,
+       "number of hard links of the file"},
+      // fd.linked_below[/etc]: the file has more than one link and one of them is below the
+      // directory in the opener's root (the directory is walked, only for such files).
+      {F::kFdLinkedBelow, "fd.linked_below", T::kBool, A::kRequiredKeyOrIndex, FO | FM, R::kNever,
+       C::kOpenIntent, false, "the file has another hard link below the directory given as key"},
       {F::kProcExeIno, "proc.exe_ino", T::kInt, A::kNone, channel_bit(Channel::kFileExec),
        R::kNever, C::kProc, false, "executable inode"},
       {F::kProcExeInoCtime, "proc.exe_ino.ctime", T::kInt, A::kNone,

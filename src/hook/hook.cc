@@ -1,5 +1,7 @@
 #include "src/hook/hook.h"
 
+#include <unistd.h>
+
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -39,7 +41,10 @@ int run_precreate(const config::Config& cfg, const std::string& input, std::ostr
     return 1;
   }
   const std::string hint = oci.value("hostname", std::string());
-  auto outcome = runtime::inject_config(oci, cfg, "precreate hook", hint);
+  // A relative root.path is the working directory's, as runc (run in the bundle) takes it.
+  char cwd[4096];
+  const std::string bundle = ::getcwd(cwd, sizeof(cwd)) ? cwd : "";
+  auto outcome = runtime::inject_config(oci, cfg, "precreate hook", hint, bundle);
   for (const auto& w : outcome.warnings) err << "vigil hook precreate: " << w << "\n";
   if (!outcome.ok) {
     err << "vigil hook precreate: " << outcome.error << "\n";

@@ -55,9 +55,10 @@ class DirectoryView final : public Event {
     const auto& info = fields::field_info(ref.id);
     if (info.id == fields::F::kFdName) return Value::unknown_child_of(dir_slash_);
     if (info.id == fields::F::kFdDirectory) return Value::of(dir_);
-    // Other fd.* fields describe the file, which is any file of the directory here.
-    return info.cache_known && info.cls != fields::FieldClass::kFd ? e_.field(ref)
-                                                                   : Value::unknown();
+    // Other fd.* fields describe the file, which is any file of the directory here: only
+    // the event's source can say what holds for all of them.
+    if (info.cls == fields::FieldClass::kFd) return e_.directory_field(ref);
+    return info.cache_known ? e_.field(ref) : Value::unknown();
   }
 
  private:

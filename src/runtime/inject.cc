@@ -2,11 +2,15 @@
 #include "src/runtime/inject.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -100,8 +104,65 @@ void add_readonly_paths(nlohmann::json& oci, const std::vector<std::string>& pat
   }
 }
 
+namespace {
+
+// What is at `path` inside the root file system `root_fd` (resolved in it, the last
+// component not followed): -1 nothing, 0 a folder, 1 anything else.
+int entry_kind(int root_fd, const std::string& path) {
+  open_how how{};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const std::string rel = path.substr(path.find_first_not_of('/'));
+  UniqueFd fd(int(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof(how))));
+  struct stat st;
+  if (!fd || ::fstat(fd.get(), &st) != 0) return -1;
+  return S_ISDIR(st.st_mode) ? 0 : 1;
+}
+
+}  // namespace
+
+void add_sealed_files(nlohmann::json& oci, const std::vector<std::string>& files,
+                      const std::string& rootfs, std::vector<std::string>& warnings) {
+  if (files.empty()) return;
+  UniqueFd root(rootfs.empty() ? -1 : ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  nlohmann::json& mounts = oci["mounts"];
+  if (!mounts.is_array()) mounts = nlohmann::json::array();
+  for (const auto& file : files) {
+    const std::string folder = file.substr(0, std::max<size_t>(file.rfind('/'), 1));
+    // A mount of the config at the file's folder or above it (a volume on /etc): the root
+    // file system does not say what is there, and a bind would make a file in the volume.
+    std::string held_by;
+    for (const auto& m : mounts) {
+      const std::string d = m.is_object() ? m.value("destination", std::string()) : "";
+      if (d.empty()) continue;
+      if (d == file) held_by = d;  // already a mount of its own: left as it is
+      if (folder == d || (folder.size() > d.size() && folder.compare(0, d.size(), d) == 0 &&
+                          (d == "/" || folder[d.size()] == '/'))) {
+        held_by = d;
+      }
+    }
+    if (!root || !held_by.empty()) {
+      if (held_by != file) add_readonly_paths(oci, {file});
+      warnings.push_back("WARNING: " + file + " is sealed only if it exists: " +
+                         (root ? "a mount of the config holds " + held_by
+                               : "the root file system " + rootfs + " cannot be opened"));
+      continue;
+    }
+    const int kind = entry_kind(root.get(), file);
+    if (kind >= 0) {
+      add_readonly_paths(oci, {file});  // the image's own (a folder there is left alone)
+      continue;
+    }
+    if (entry_kind(root.get(), folder) != 0) continue;  // no folder: nothing reads it there
+    mounts.push_back({{"destination", file},
+                      {"type", "bind"},
+                      {"source", "/dev/null"},
+                      {"options", {"bind", "ro"}}});
+  }
+}
+
 InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, const std::string& via,
-                            const std::string& container) {
+                            const std::string& container, const std::string& bundle) {
   InjectOutcome out;
   if (!oci.is_object()) {
     out.error = "the OCI config is not a JSON object";
@@ -136,6 +197,14 @@ InjectOutcome inject_config(nlohmann::json& oci, const config::Config& cfg, cons
     container_plan = plan_for(*result.rules, cfg);
   }
   add_readonly_paths(oci, container_plan->readonly_paths);
+  if (!container_plan->sealed_files.empty()) {
+    std::string rootfs;
+    if (const auto r = oci.find("root"); r != oci.end() && r->is_object()) {
+      rootfs = r->value("path", std::string());
+    }
+    if (!rootfs.empty() && rootfs[0] != '/') rootfs = bundle.empty() ? "" : bundle + "/" + rootfs;
+    add_sealed_files(oci, container_plan->sealed_files, rootfs, out.warnings);
+  }
   seccomp::InjectionPlan plan = container_plan->seccomp;
   plan.listener_path = cfg.listener_socket;
   seccomp::InjectionReport report;

@@ -22,7 +22,10 @@ ContainerPlan plan_for(const rules::CompiledRuleSet& rules, const config::Config
   for (const auto& s : rules.write_only_syscalls()) {
     plan.filters[s] = {s == "open" ? 1u : 2u, uint64_t(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)};
   }
-  if (cfg.mode == config::Mode::kEnforce) out.readonly_paths = cfg.readonly_paths;
+  if (cfg.mode == config::Mode::kEnforce) {
+    out.readonly_paths = cfg.readonly_paths;
+    out.sealed_files = cfg.sealed_files;
+  }
   return out;
 }
 
@@ -32,7 +35,8 @@ nlohmann::json to_json(const ContainerPlan& plan) {
   return {{"syscalls", plan.seccomp.syscalls},
           {"filters", filters},
           {"enosys", plan.seccomp.enosys},
-          {"readonly_paths", plan.readonly_paths}};
+          {"readonly_paths", plan.readonly_paths},
+          {"sealed_files", plan.sealed_files}};
 }
 
 std::optional<ContainerPlan> plan_from_json(const nlohmann::json& j, std::string& error) {
@@ -49,6 +53,11 @@ std::optional<ContainerPlan> plan_from_json(const nlohmann::json& j, std::string
   if (!j.is_object() || !names("syscalls", out.seccomp.syscalls) ||
       !names("enosys", out.seccomp.enosys) || !names("readonly_paths", out.readonly_paths)) {
     error = "an injection plan needs syscalls, enosys and readonly_paths (lists of names)";
+    return std::nullopt;
+  }
+  // Optional: a daemon from before sealed files sends none.
+  if (j.contains("sealed_files") && !names("sealed_files", out.sealed_files)) {
+    error = "an injection plan's sealed_files must be a list of names";
     return std::nullopt;
   }
   const auto f = j.find("filters");

@@ -21,6 +21,7 @@ namespace vigil::runtime {
 struct ContainerPlan {
   seccomp::InjectionPlan seccomp;           // listener_path is left to the caller
   std::vector<std::string> readonly_paths;  // enforce mode only
+  std::vector<std::string> sealed_files;    // enforce mode only (config.h)
 };
 
 ContainerPlan plan_for(const rules::CompiledRuleSet& rules, const config::Config& cfg);

@@ -72,7 +72,8 @@ int run_shim(const std::string& runtime, const std::string& config_path,
       std::cerr << "vigil runtime: cannot read " << path << " as JSON\n";
       return 1;
     }
-    auto outcome = inject_config(oci, *cfg, "runtime shim", args.empty() ? "" : args.back());
+    auto outcome =
+        inject_config(oci, *cfg, "runtime shim", args.empty() ? "" : args.back(), call->bundle);
     for (const auto& w : outcome.warnings) std::cerr << "vigil runtime: " << w << "\n";
     if (!outcome.ok) {
       std::cerr << "vigil runtime: " << outcome.error << "\n";

@@ -8,7 +8,12 @@ attack() {  # NAME SCRIPT [CONTAINER-ID] -> container output
   local b
   b=$(it_bundle "bundle-${3:-$1}" sh -c "$2")
   echo 'root:$6$x:19000:0:99999:7:::' >"$b/rootfs/etc/shadow"
-  for a in mount ln cp cat mv nc grep shred dd; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  for a in mount ln cp cat mv nc grep shred dd rm wc; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  # glibc's dynamic loader and a dynamic program of the image (the loader moves).
+  mkdir -p "$b/rootfs/lib64" "$b/rootfs/lib/x86_64-linux-gnu"
+  cp -L /lib64/ld-linux-x86-64.so.2 "$b/rootfs/lib64/"
+  cp -L /lib/x86_64-linux-gnu/libc.so.6 "$b/rootfs/lib/x86_64-linux-gnu/"
+  cp /usr/bin/true "$b/rootfs/usr/bin/dyn-true"
   # A "server" of the image (a copy of the probe, in place before the start): what it
   # execs has nginx as its parent.
   mkdir -p "$b/rootfs/usr/sbin" "$b/rootfs/var/log"
@@ -27,7 +32,7 @@ PY
 
 # Each move by name, in the order the suite runs them.
 attack_move_names=(module mount mountapi iouring ns bpf ptrace packet shm shadow write plant drop memfd
-  logclear revshell netcat keysearch destroy webshell memfdpath)
+  logclear revshell netcat keysearch destroy webshell memfdpath hardlink loader)
 declare -A attack_moves
 attack_moves[module]='/usr/bin/probe init-module; /usr/bin/probe finit-module'
 attack_moves[mount]='mount -t tmpfs none /mnt; echo mount-rc=$?'
@@ -40,12 +45,12 @@ attack_moves[ptrace]='sleep 5 & /usr/bin/probe ptrace-attach $!; /usr/bin/probe 
 attack_moves[packet]='/usr/bin/probe packet-socket'
 attack_moves[shm]='cp /usr/bin/probe /dev/shm/p && /dev/shm/p dropped; echo shm-rc=$?'
 attack_moves[shadow]='cat /etc/shadow >/dev/null; echo read-rc=$?; ln -s /etc/shadow /tmp/s; echo ln-rc=$?'
-attack_moves[write]='/usr/bin/probe open-write /etc/ld.so.preload; /usr/bin/probe open-write /usr/bin/evil;
+attack_moves[write]='/usr/bin/probe open-write /etc/ld.so.conf; /usr/bin/probe open-write /usr/bin/evil;
 /usr/bin/probe open-write /bin/evil; /usr/bin/probe open-write /etc/passwd; /usr/bin/probe open-read /etc/passwd;
 mkdir -p /var/lib/app; /usr/bin/probe open-write /var/lib/app/state; grep -c root:x /etc/passwd'
-attack_moves[plant]='echo /tmp/evil.so >/tmp/preload; cat /tmp/preload /tmp/preload >/dev/null; sleep 0.2;
-mv /tmp/preload /etc/ld.so.preload; echo mv-rc=$?;
-cat /etc/ld.so.preload; echo preload-rc=$?; echo "* * * * * root /tmp/x" >/tmp/job; ln /tmp/job /etc/crontab;
+attack_moves[plant]='echo "PATH=/tmp:\$PATH" >/tmp/profile; cat /tmp/profile /tmp/profile >/dev/null; sleep 0.2;
+mv /tmp/profile /etc/profile; echo mv-rc=$?;
+cat /etc/profile; echo profile-rc=$?; echo "* * * * * root /tmp/x" >/tmp/job; ln /tmp/job /etc/crontab;
 echo ln-rc=$?; cat /etc/crontab; echo crontab-rc=$?; ln -s /tmp/job /etc/job-link; echo symlink-rc=$?;
 cd /etc && ln -s ../tmp/job rel-link; cd /;
 cat /etc/passwd >/dev/null; echo passwd-rc=$?'
@@ -59,3 +64,12 @@ attack_moves[destroy]='echo secret >/tmp/db; /usr/bin/probe run /bin/shred -u /t
 attack_moves[webshell]='/usr/sbin/nginx run /bin/sh -c "echo webshell-ran"'
 attack_moves[memfd]='/usr/bin/probe memfd-exec'
 attack_moves[memfdpath]='/usr/bin/probe memfd-exec-path; /usr/bin/probe mkfifo /etc/evil-fifo'
+# A system file written through another name: a hard link made from /etc into /tmp.
+# truncate(2) empties a file by path without opening it (a limit: alerted).
+attack_moves[hardlink]='ln /etc/passwd /tmp/p; echo ln-rc=$?; echo "evil::0:0::/:/bin/sh" >>/tmp/p;
+echo append-rc=$?; /usr/bin/probe truncate /etc/group'
+# The loader run as a program runs what it is given without an exec of it (a limit: alerted).
+attack_moves[loader]='/lib64/ld-linux-x86-64.so.2 /usr/bin/dyn-true && echo loader-ran-image;
+cp /usr/bin/dyn-true /tmp/tool; /tmp/tool; echo dropped-rc=$?;
+/lib64/ld-linux-x86-64.so.2 /tmp/tool && echo loader-ran-dropped;
+LD_PRELOAD=/tmp/lib.so /usr/bin/dyn-true 2>/dev/null && echo preloaded'

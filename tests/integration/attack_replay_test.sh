@@ -79,7 +79,7 @@ cat "$it_dir/compare.txt"
 it_expect_eq "every move: the replay's first block and all of enforce mode's blocks match" \
   "$(grep -c DIFFERENT "$it_dir/compare.txt")" "0"
 it_expect_eq "and the suite's blocks are all there (moves enforce mode blocked)" \
-  "$(grep -vc 'enforced: -' "$it_dir/compare.txt")" "13"
+  "$(grep -vc 'enforced: -' "$it_dir/compare.txt")" "15"
 
 [ "$it_failures" -eq 0 ] || exit 1
 echo "attack_replay_test: all passed"

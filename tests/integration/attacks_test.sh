@@ -75,14 +75,14 @@ it_expect_eq "sensitive file alert" "$(it_alert 'Sensitive file opened in contai
 it_expect_eq "symlink alert" "$(it_alert 'Create Symlink Over Sensitive Files' evt.arg.target)" "/etc/shadow"
 
 out=$(attack write "${attack_moves[write]}")
-it_expect_in "creating /etc/ld.so.preload is blocked" "open-write: Operation not permitted" "$out"
+it_expect_in "creating /etc/ld.so.conf is blocked" "open-write: Operation not permitted" "$out"
 it_expect_eq "every write below a system directory failed" "$(echo "$out" | grep -c 'open-write: Operation not permitted')" "4"
 it_expect_in "reading /etc/passwd is allowed" "open-read: ok" "$out"
 it_expect_in "writing below /var is allowed" "open-write: the open succeeded, then write: ok" "$out"
 it_expect_in "/etc/passwd is unchanged" "1" "$(echo "$out" | tail -1)"
 # fanotify judges an open after O_CREAT made the file: the denied create leaves it empty.
-it_expect_eq "nothing was written to the denied new file" "$(wc -c <"$it_dir/bundle-write/rootfs/etc/ld.so.preload")" "0"
-it_expect_eq "write alert names the file" "$(it_alert 'Write below system directories in container' fd.name | head -1)" "/etc/ld.so.preload"
+it_expect_eq "nothing was written to the denied new file" "$(wc -c <"$it_dir/bundle-write/rootfs/etc/ld.so.conf")" "0"
+it_expect_eq "write alert names the file" "$(it_alert 'Write below system directories in container' fd.name | head -1)" "/etc/ld.so.conf"
 it_expect_eq "write alert action" "$(it_alert 'Write below system directories in container' action | head -1)" "block"
 it_expect_eq "write alert process" "$(it_alert 'Write below system directories in container' proc.name | head -1)" "probe"
 
@@ -92,20 +92,20 @@ it_expect_eq "write alert process" "$(it_alert 'Write below system directories i
 # carry that decision below /etc (engine/cache_barrier.h).
 out=$(attack plant "${attack_moves[plant]}")
 it_expect_in "the rename itself succeeds" "mv-rc=0" "$out"
-it_expect_in "reading the renamed-in file is blocked" "cat: can't open '/etc/ld.so.preload': Operation not permitted" "$out"
+it_expect_in "reading the renamed-in file is blocked" "cat: can't open '/etc/profile': Operation not permitted" "$out"
 it_expect_in "the hard link itself succeeds" "ln-rc=0" "$out"
 it_expect_in "reading the linked-in file is blocked" "cat: can't open '/etc/crontab': Operation not permitted" "$out"
 it_expect_in "an image file below /etc is read" "passwd-rc=0" "$out"
 it_expect_eq "planted file alerts" "$(it_alerts 'Read of a planted file below /etc in container' fd.name 2 | sort | tr '\n' ' ')" \
-  "/etc/crontab /etc/ld.so.preload "
+  "/etc/crontab /etc/profile "
 it_expect_eq "planted file alert action" "$(it_alert_last 'Read of a planted file below /etc in container' action)" "block"
 it_expect_in "the symlink is made" "symlink-rc=0" "$out"
 it_expect_eq "rename and link alerts name the new names" \
   "$(it_alerts 'Rename or link into system directories in container' fs.path.target 4 | sort | tr '\n' ' ')" \
-  "/etc/crontab /etc/job-link /etc/ld.so.preload /etc/rel-link "
+  "/etc/crontab /etc/job-link /etc/profile /etc/rel-link "
 it_expect_eq "rename and link alerts name the sources (a relative symlink's from its directory)" \
   "$(it_alerts 'Rename or link into system directories in container' fs.path.source 4 | sort | tr '\n' ' ')" \
-  "/tmp/job /tmp/job /tmp/job /tmp/preload "
+  "/tmp/job /tmp/job /tmp/job /tmp/profile "
 
 out=$(attack drop "${attack_moves[drop]}")
 it_expect_in "executing a file written after the start is denied" "drop-rc=126" "$out"
@@ -147,6 +147,61 @@ out=$(attack webshell "${attack_moves[webshell]}")
 it_expect_in "the server's shell ran" "webshell-ran" "$out"
 it_expect_eq "web shell alert names the server" \
   "$(it_alert 'Shell spawned by a server process in container' proc.pname)" "nginx"
+
+# A hard link from /etc into /tmp gives /etc/passwd a second name outside /etc: the write
+# through it is judged by the file (fd.linked_below), not the name.
+passwd_before=$(cat "$it_dir/bundle-hardlink/rootfs/etc/passwd" 2>/dev/null)
+out=$(attack hardlink "${attack_moves[hardlink]}")
+it_expect_in "the hard link itself is made" "ln-rc=0" "$out"
+it_expect_in "writing through it is blocked" "can't create /tmp/p: Operation not permitted" "$out"
+it_expect_eq "/etc/passwd is unchanged" "$(cat "$it_dir/bundle-hardlink/rootfs/etc/passwd")" \
+  "root:x:0:0:root:/root:/bin/sh"
+it_expect_eq "hard link write alert" \
+  "$(it_alert 'Write through a hard link to a system file in container' fd.name) $(it_alert 'Write through a hard link to a system file in container' action)" \
+  "/tmp/p block"
+# truncate(2) by path: a limit, alerted; the emptied file is then refused to readers.
+it_expect_in "truncate of /etc/group goes through (a limit)" "truncate: ok" "$out"
+it_expect_eq "and is alerted" "$(it_alert 'System file truncated by path in container' fd.name)" "/etc/group"
+
+# The loader run as a program: a limit, alerted (rules/README.md).
+out=$(attack loader "${attack_moves[loader]}")
+it_expect_in "the loader runs an image program" "loader-ran-image" "$out"
+it_expect_in "the dropped copy is not executed" "dropped-rc=126" "$out"
+it_expect_in "the loader runs the dropped copy (a limit)" "loader-ran-dropped" "$out"
+it_expect_eq "each loader run is alerted" \
+  "$(it_alerts 'Dynamic loader run as a program in container' proc.cmdline 2 | tr '\n' ' ')" \
+  "ld-linux-x86-64 /usr/bin/dyn-true ld-linux-x86-64 /tmp/tool "
+it_expect_in "a program run with LD_PRELOAD from /tmp" "preloaded" "$out"
+it_expect_eq "is alerted" "$(it_alert 'Library preloaded from a drop location in container' proc.exepath)" \
+  "/usr/bin/dyn-true"
+
+echo "== /etc/ld.so.preload is sealed in enforce mode"
+# The image has no /etc/ld.so.preload: /dev/null is bound read-only in its place, so no
+# list can be put there, renamed there or linked there (the loader would follow a symlink
+# to /tmp, where no rule judges its read).
+renames_before=$(it_alerts 'Rename or link into system directories in container' evt.type 0 | grep -c .)
+out=$(attack preload 'echo /tmp/evil.so >/tmp/list; ln -sf /tmp/list /etc/ld.so.preload; echo symlink-rc=$?;
+mv /tmp/list /etc/ld.so.preload; echo mv-rc=$?; rm -f /etc/ld.so.preload; echo rm-rc=$?;
+echo /tmp/evil.so >/etc/ld.so.preload; wc -c </etc/ld.so.preload; /usr/bin/dyn-true && echo dynamic-ran')
+it_expect_in "injection bound /dev/null read-only there" \
+  '{"destination": "/etc/ld.so.preload", "options": ["bind", "ro"], "source": "/dev/null", "type": "bind"}' \
+  "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["mounts"][-1], sort_keys=True))' "$it_dir/bundle-preload/config.json")"
+it_expect_in "a symlink cannot replace it" "symlink-rc=1" "$out"
+it_expect_in "a rename cannot replace it" "mv-rc=1" "$out"
+it_expect_in "it cannot be removed" "rm-rc=1" "$out"
+it_expect_in "what is written to it goes nowhere" "$(printf '0\ndynamic-ran')" "$out"
+it_expect_eq "the symlink and the rename were alerted" \
+  "$(it_alerts 'Rename or link into system directories in container' evt.type $((renames_before + 2)) |
+    tail -n +$((renames_before + 1)) | sort | tr '\n' ' ')" \
+  "rename symlink "
+
+echo "== the other system call ABIs of x86_64 are refused whole"
+# vigil's filter knows the x86_64 numbers; a call through the i386 entry point (int 0x80)
+# or the x32 ABI would reach the kernel under numbers it does not judge. The merged profile
+# kills the thread instead (SIGSYS, status 159), before the kernel runs the call.
+out=$(attack abi '/usr/bin/probe i386-mount; echo i386-rc=$?; /usr/bin/probe x32-mount; echo x32-rc=$?')
+it_expect_in "an i386 mount is killed before it runs" "i386-rc=159" "$out"
+it_expect_in "an x32 mount is killed before it runs" "x32-rc=159" "$out"
 
 echo "== core_pattern in a container without a read-only /proc/sys (as privileged ones run)"
 b=$(it_bundle bundle-core sh -c '/usr/bin/probe open-write /proc/sys/kernel/core_pattern')
@@ -201,7 +256,9 @@ printf "#!/bin/sh\necho script-ran\n" >/tmp/s.sh; sh /tmp/s.sh; /usr/bin/probe h
 for i in $(seq 300); do cat /etc/passwd /var/lib/pkg/status; done | wc -l;
 mkdir -p /var/log; echo line >>/var/log/app.log; echo line >>/var/log/app.log;
 /usr/bin/probe run /bin/grep -c root /etc/passwd; /usr/bin/probe run /bin/sh -c true;
-/usr/bin/probe run /bin/dd if=/dev/zero of=/tmp/zero bs=1k count=1; echo benign-done')
+/usr/bin/probe run /bin/dd if=/dev/zero of=/tmp/zero bs=1k count=1;
+echo a >/tmp/h1; ln /tmp/h1 /tmp/h2; echo b >>/tmp/h2; /usr/bin/probe truncate /tmp/h1;
+LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 /usr/bin/dyn-true; echo benign-done')
 it_expect_in "the workload ran" "benign-done" "$out"
 it_expect_in "its script ran" "script-ran" "$out"
 it_expect_in "600 read-only opens read" "600" "$out"

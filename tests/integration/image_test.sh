@@ -35,7 +35,7 @@ it_expect_in "podman loads it" "Loaded image" "$(podman load -i "$it_dir/vigil.t
 it_start_containerd
 ctr --address "$it_dir/c.sock" images import "$it_dir/vigil.tar" >/dev/null 2>&1
 it_expect_in "ctr imports it" "$tag" "$(ctr --address "$it_dir/c.sock" images ls -q 2>&1)"
-it_expect_in "the image's vigil loads its rules" "26 compiled, 0 unsupported" \
+it_expect_in "the image's vigil loads its rules" "30 compiled, 0 unsupported" \
   "$(podman_run --rm --network none "$tag" rules validate /etc/vigil/rules.d 2>&1)"
 
 echo "== the image as shipped: its own config (monitor mode, /healthz on 8765)"

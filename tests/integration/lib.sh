@@ -207,8 +207,8 @@ it_run() {
 }
 
 # it_inject BUNDLE: runs vigil's precreate hook over the bundle's config.json.
-it_inject() {
-  "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <"$1/config.json" >"$1/config.json.new" &&
+it_inject() {  # BUNDLE: in the bundle, where runc (and the hook) take root.path from
+  (cd "$1" && "$VIGIL" hook precreate -c "$it_dir/vigil.yaml" <config.json >config.json.new) &&
     mv "$1/config.json.new" "$1/config.json"
 }
 

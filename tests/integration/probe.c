@@ -256,6 +256,24 @@ int main(int argc, char** argv) {
     waitpid(child, &status, 0);
     return 0;
   }
+  if (argc > 1 && strcmp(argv[1], "i386-mount") == 0) {
+    // mount(2) through the i386 entry point (int 0x80, i386 number 21): a filter that only
+    // knew x86_64 numbers would let it reach the kernel (which says EFAULT to these args).
+    long r;
+    __asm__ volatile("int $0x80"
+                     : "=a"(r)
+                     : "a"(21L), "b"(0L), "c"(0L), "d"(0L), "S"(0L), "D"(0L)
+                     : "memory");
+    printf("i386-mount: returned %ld\n", r);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "x32-mount") == 0) {
+    // mount(2) through the x32 ABI (x86_64 number 165 with __X32_SYSCALL_BIT).
+    return report("x32-mount", syscall(165 | 0x40000000L, 0, 0, 0, 0, 0));
+  }
+  if (argc > 2 && strcmp(argv[1], "truncate") == 0) {
+    return report("truncate", syscall(SYS_truncate, argv[2], 0));
+  }
   if (argc > 2 && strcmp(argv[1], "mkfifo") == 0) {
     return report("mkfifo", syscall(SYS_mknodat, AT_FDCWD, argv[2], S_IFIFO | 0600, 0));
   }

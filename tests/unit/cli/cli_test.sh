@@ -26,7 +26,7 @@ expect_in() {  # expect_in NAME TEXT FILE
 }
 
 check "validate default rules" 0 "$vigil" rules validate rules/
-expect_in "default rules compiled" "26 compiled, 0 unsupported, 0 disabled, 0 with errors" "$TEST_TMPDIR/out"
+expect_in "default rules compiled" "30 compiled, 0 unsupported, 0 disabled, 0 with errors" "$TEST_TMPDIR/out"
 expect_in "soundness shown" "[block, sound, Critical]" "$TEST_TMPDIR/out"
 
 check "validate falco rules" 0 "$vigil" rules validate "$falco"
@@ -36,7 +36,7 @@ check "validate broken file exits 1" 1 "$vigil" rules validate tests/golden/unkn
 expect_in "error position" "tests/golden/unknown_macro.yaml:8:9: error: undefined macro 'shell_procs'" "$TEST_TMPDIR/out"
 
 check "validate several files, errors from each" 1 "$vigil" rules validate rules/ tests/golden/bad_operator.yaml tests/golden/non_utf8.yaml
-expect_in "first file ok" "rules/vigil_rules.yaml: 34 items" "$TEST_TMPDIR/out"
+expect_in "first file ok" "rules/vigil_rules.yaml: 39 items" "$TEST_TMPDIR/out"
 expect_in "second file" "bad_operator.yaml:3:44: error" "$TEST_TMPDIR/out"
 expect_in "third file" "non_utf8.yaml:2:12: error: file is not valid UTF-8" "$TEST_TMPDIR/out"
 
@@ -73,7 +73,7 @@ PY
 check "list with config" 0 "$vigil" rules list -c etc/vigil.yaml
 expect_in "list shows rules in force" "compiled    Kernel module load in container" "$TEST_TMPDIR/out"
 check "list json" 0 "$vigil" rules list --json -c etc/vigil.yaml
-python3 -c "import json,sys; j=json.load(open('$TEST_TMPDIR/out')); assert len(j['rules'])==26, j['rules']; print('ok   list json')" || failures=$((failures + 1))
+python3 -c "import json,sys; j=json.load(open('$TEST_TMPDIR/out')); assert len(j['rules'])==30, j['rules']; print('ok   list json')" || failures=$((failures + 1))
 
 # Falco's priority and rules: selectors leave rules out; a block rule left out is listed as
 # not enforced, in text and JSON, never silently dropped.
@@ -82,7 +82,7 @@ check "list with priority and selectors" 0 "$vigil" rules list -c "$TEST_TMPDIR/
 expect_in "a notice block rule below priority: warning" "left out    Packet socket in container  [block, sound, Notice]" "$TEST_TMPDIR/out"
 expect_in "says why and that it is not enforced" "-- priority Notice is below the config's priority: Warning  -- NOT ENFORCED: this block rule is left out by the config" "$TEST_TMPDIR/out"
 expect_in "a rule a selector disables" "-- the config's rules: disable by rule name  -- NOT ENFORCED" "$TEST_TMPDIR/out"
-expect_in "the rest compile" "24 compiled, 0 unsupported, 2 disabled" "$TEST_TMPDIR/out"
+expect_in "the rest compile" "28 compiled, 0 unsupported, 2 disabled" "$TEST_TMPDIR/out"
 check "list json with selectors" 0 "$vigil" rules list --json -c "$TEST_TMPDIR/selected.yaml"
 python3 -c "import json; j=json.load(open('$TEST_TMPDIR/out')); names=sorted(r['name'] for r in j['left_out_by_config']); assert names==['Mount in container','Packet socket in container'], names; print('ok   list json left out')" || failures=$((failures + 1))
 

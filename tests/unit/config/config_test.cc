@@ -30,6 +30,7 @@ permission_deadline_ms: 50
 permission_fallback: deny
 decision_cache: file
 readonly_paths: [/proc/sys/kernel/core_pattern, /proc/sysrq-trigger]
+sealed_files: [/etc/ld.so.preload, /etc/security/pam_env.conf]
 successor_wait_s: 5
 log_level: warning
 log_stderr: false
@@ -57,6 +58,8 @@ record: {enabled: true, path: rec/events.jsonl, max_size: 100000}
   EXPECT_EQ(c->decision_cache, DecisionCache::kFile);
   EXPECT_EQ(c->readonly_paths,
             (std::vector<std::string>{"/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"}));
+  EXPECT_EQ(c->sealed_files,
+            (std::vector<std::string>{"/etc/ld.so.preload", "/etc/security/pam_env.conf"}));
   EXPECT_EQ(c->successor_wait_s, 5);
   EXPECT_EQ(c->log_level, "warning");
   EXPECT_FALSE(c->log_stderr);
@@ -115,7 +118,7 @@ TEST(Config, ReadonlyPathsMustBeAbsoluteAndDecisionCacheKnown) {
   EXPECT_FALSE(load_config(path, d));
   ASSERT_EQ(d.all().size(), 2u);
   EXPECT_EQ(rules::format_diagnostic(d.all()[0]),
-            path + ":1:18: error: 'readonly_paths' entries must be absolute paths");
+            path + ":1:18: error: 'readonly_paths' entries must be absolute paths of files");
   EXPECT_EQ(rules::format_diagnostic(d.all()[1]),
             path + ":2:17: error: 'decision_cache' must be directory, file or off");
 }
@@ -236,6 +239,22 @@ TEST(Config, OutputMistakesArePositionedErrors) {
   ASSERT_TRUE(c);
   ASSERT_EQ(d.sorted().size(), 1u);
   EXPECT_NE(d.sorted().front().message.find("unknown key 'http_output.proxy'"), std::string::npos);
+}
+
+TEST(Config, SealedFilesMustBeFilesAndDefaultToThePreloadList) {
+  rules::Diagnostics none;
+  auto defaults = load_config(write("empty.yaml", "mode: enforce\n"), none);
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->sealed_files, std::vector<std::string>{"/etc/ld.so.preload"});
+  auto path = write("sealed.yaml", "sealed_files: [/etc/, /etc/../x, /, etc/a, /ok]\n");
+  rules::Diagnostics d;
+  EXPECT_FALSE(load_config(path, d));
+  ASSERT_EQ(d.all().size(), 4u);
+  EXPECT_EQ(rules::format_diagnostic(d.all()[0]),
+            path + ":1:16: error: 'sealed_files' entries must be absolute paths of files");
+  auto empty = load_config(write("unsealed.yaml", "sealed_files: []\n"), none);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->sealed_files.empty());
 }
 
 }  // namespace

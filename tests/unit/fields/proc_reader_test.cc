@@ -71,10 +71,13 @@ TEST(ProcReader, MountinfoEscapesAndWhatIsMarked) {
       "25 22 0:24 / /run/rootfs/sys/fs/cgroup rw - cgroup cgroup rw,pids\n"
       "26 22 0:25 / /run/rootfs/odd\\9zz rw - tmpfs tmpfs rw\n"
       "27 1 0:26 / /elsewhere rw - tmpfs tmpfs rw\n"
+      "28 22 0:5 /null /run/rootfs/etc/ld.so.preload ro - devtmpfs udev rw\n"
+      "29 22 0:5 /sda1 /run/rootfs/dev/sda1 ro - devtmpfs udev rw\n"
       "garbage line\n";
   EXPECT_EQ(parse_container_mounts(mi, "/run/rootfs"),
             (std::vector<std::string>{"/run/rootfs/data dir", "/run/rootfs/sys/fs/cgroup",
-                                      "/run/rootfs/odd\\9zz"}));
+                                      "/run/rootfs/odd\\9zz", "/run/rootfs/dev/sda1"}))
+      << "/dev/null bound over a file is not marked";
 }
 
 size_t open_fds() {

@@ -51,8 +51,10 @@ TEST(Plan, ComesFromTheRulesAndTheConfig) {
   EXPECT_EQ(monitor.seccomp.filters.at("clone").index, 0u);
   EXPECT_TRUE(monitor.seccomp.filters.at("clone").bits & 0x10000000) << "CLONE_NEWUSER";
   EXPECT_TRUE(monitor.readonly_paths.empty()) << "read-only paths only in enforce mode";
+  EXPECT_TRUE(monitor.sealed_files.empty()) << "sealed files only in enforce mode";
   cfg.mode = config::Mode::kEnforce;
   EXPECT_EQ(plan_for(*rules, cfg).readonly_paths, cfg.readonly_paths);
+  EXPECT_EQ(plan_for(*rules, cfg).sealed_files, std::vector<std::string>{"/etc/ld.so.preload"});
 }
 
 TEST(Plan, SurvivesTheControlSocket) {
@@ -67,6 +69,7 @@ TEST(Plan, SurvivesTheControlSocket) {
   EXPECT_EQ(back->seccomp.syscalls, plan.seccomp.syscalls);
   EXPECT_EQ(back->seccomp.enosys, plan.seccomp.enosys);
   EXPECT_EQ(back->readonly_paths, plan.readonly_paths);
+  EXPECT_EQ(back->sealed_files, plan.sealed_files);
   ASSERT_EQ(back->seccomp.filters.size(), plan.seccomp.filters.size());
   for (const auto& [name, f] : plan.seccomp.filters) {
     EXPECT_EQ(back->seccomp.filters.at(name).index, f.index) << name;
@@ -80,13 +83,14 @@ TEST(Plan, GarbageFromTheSocketIsRefused) {
                                {"enosys", nlohmann::json::array()},
                                {"readonly_paths", nlohmann::json::array()}};
   std::string error;
-  EXPECT_TRUE(plan_from_json(good, error)) << error;
+  EXPECT_TRUE(plan_from_json(good, error)) << error << " (sealed_files is optional: older daemons)";
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, nlohmann::json>>{{"syscalls", 7},
                                                            {"syscalls", {""}},
                                                            {"syscalls", {1}},
                                                            {"enosys", nullptr},
                                                            {"readonly_paths", "x"},
+                                                           {"sealed_files", {3}},
                                                            {"filters", {{"openat", {9, 1}}}},
                                                            {"filters", {{"openat", {2}}}},
                                                            {"filters", {{"openat", {2, -1}}}},
