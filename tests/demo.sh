@@ -57,8 +57,10 @@ echo '$ cp /bin/busybox /dev/shm/x && /dev/shm/x echo dropped'; cp /bin/busybox 
 echo '$ cp /bin/busybox /tmp/tool && /tmp/tool echo dropped'; cp /bin/busybox /tmp/tool && /tmp/tool echo dropped || true
 echo '$ echo evil::0:0::/:/bin/sh >>/etc/passwd'; (echo evil::0:0::/:/bin/sh >>/etc/passwd) 2>&1 && echo written || true
 echo '$ cat /etc/passwd'; cat /etc/passwd
-echo '$ echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload && cat /etc/ld.so.preload'
-(echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload && cat /etc/ld.so.preload) 2>&1 || true
+echo '$ echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload'
+(echo /tmp/evil.so >/tmp/p && mv /tmp/p /etc/ld.so.preload) 2>&1 || true
+echo '$ echo "* * * * * root /tmp/x" >/tmp/job && ln /tmp/job /etc/crontab && cat /etc/crontab'
+(echo "* * * * * root /tmp/x" >/tmp/job && ln /tmp/job /etc/crontab && cat /etc/crontab) 2>&1 || true
 """]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY

@@ -42,7 +42,7 @@ run_tests
 
 # The README's first command, run literally: the demo must show its blocks and alerts.
 echo "== demo (bash tests/demo.sh)"
-if bash tests/demo.sh >"$log" 2>&1 && grep -q "3 alert, 5 blocked" "$log"; then
+if bash tests/demo.sh >"$log" 2>&1 && grep -q "4 alert, 5 blocked" "$log"; then
   echo "demo: $(grep -E "blocked;" "$log" | sed 's/^ *//')"
   passed=$((passed + 1))
 else

@@ -75,6 +75,7 @@ enum class F : FieldId {
   kFdDirectory,                       // fd.directory
   kFdFilename,                        // fd.filename
   kFdNameraw,                         // fd.nameraw
+  kFdNameResolved,                    // fd.name_resolved
   kFsPathName,                        // fs.path.name
   kFsPathNameraw,                     // fs.path.nameraw
   kFsPathSource,                      // fs.path.source

@@ -3,6 +3,7 @@
 #include "src/fields/proc_reader.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -564,6 +565,30 @@ std::string normalize_path(const std::string& path) {
   std::string out;
   for (const auto& p : parts) out += "/" + p;
   return out.empty() ? "/" : out;
+}
+
+std::optional<std::string> resolve_in_root(pid_t pid, const std::string& path) {
+  if (path.empty() || path[0] != '/') return std::nullopt;
+  UniqueFd root(
+      ::open(("/proc/" + std::to_string(pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return std::nullopt;
+  // The opened file's name, as the kernel gives it: the mounts walked are the process's,
+  // so the name ends at its root (Linux prints a path that the reader cannot reach from its
+  // own root up to the root of the mount namespace it is in).
+  auto opened = [&](const std::string& p) -> std::optional<std::string> {
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT;
+    const std::string rel = p.size() > 1 ? p.substr(1) : ".";
+    UniqueFd fd(int(::syscall(SYS_openat2, root.get(), rel.c_str(), &how, sizeof(how))));
+    if (!fd) return std::nullopt;
+    return read_link("/proc/self/fd/" + std::to_string(fd.get()));
+  };
+  if (auto whole = opened(path)) return whole;
+  const size_t slash = path.rfind('/');
+  auto folder = opened(slash == 0 ? "/" : path.substr(0, slash));
+  if (!folder) return std::nullopt;
+  return (*folder == "/" ? "" : *folder) + path.substr(slash);
 }
 
 }  // namespace vigil::fields

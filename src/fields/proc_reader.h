@@ -120,4 +120,9 @@ std::vector<std::string> parse_container_mounts(const std::string& mountinfo,
 // Lexically normalises an absolute path ("/a/./b/../c" -> "/a/c").
 std::string normalize_path(const std::string& path);
 
+// `path` (absolute, as process `pid` sees it) with its symlinks followed inside the
+// process's root, as that process sees the result. A last component that does not exist
+// (a file about to be created) is kept as it is. nullopt if its folder cannot be reached.
+std::optional<std::string> resolve_in_root(pid_t pid, const std::string& path);
+
 }  // namespace vigil::fields

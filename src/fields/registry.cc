@@ -206,6 +206,11 @@ const std::vector<FieldInfo>& table() {
        "last component of fd.name"},
       {F::kFdNameraw, "fd.nameraw", T::kString, A::kNone, S, R::kSyscallMemory, C::kPath, true,
        "path exactly as passed"},
+      // The path of a path-taking call with its symlinks followed inside the caller's root
+      // (what a write through /tmp/cp -> /proc/sys/kernel/core_pattern reaches). Caller
+      // memory, resolved when read: for alerts.
+      {F::kFdNameResolved, "fd.name_resolved", T::kString, A::kNone, S, R::kSyscallMemory, C::kProc,
+       false, "the path with its symlinks followed, in the caller's root"},
       // fs.path.*: seccomp only (a rename, link or symlink is no open).
       {F::kFsPathName, "fs.path.name", T::kString, A::kNone, S, R::kSyscallMemory, C::kFree, false,
        "path a one-path file syscall works on (mkdir, unlink, ...), resolved"},

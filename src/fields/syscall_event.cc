@@ -349,6 +349,12 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kFdNameraw:
       if (auto r = raw_path_arg()) return str(*r);
       return Value::none();
+    case F::kFdNameResolved: {
+      auto p = path_arg();
+      if (!p) return Value::none();
+      auto r = resolve_in_root(pid_, *p);
+      return r ? str(std::move(*r)) : Value::none();
+    }
     case F::kProcEnv: {
       // An execve's proc.env is the new program's: its envp, from the caller's memory.
       if (!known_ || !event_type(type_).exec) return common_field(ref);

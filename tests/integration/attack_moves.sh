@@ -52,7 +52,7 @@ attack_moves[plant]='echo "PATH=/tmp:\$PATH" >/tmp/profile; cat /tmp/profile /tm
 mv /tmp/profile /etc/profile; echo mv-rc=$?;
 cat /etc/profile; echo profile-rc=$?; echo "* * * * * root /tmp/x" >/tmp/job; ln /tmp/job /etc/crontab;
 echo ln-rc=$?; cat /etc/crontab; echo crontab-rc=$?; ln -s /tmp/job /etc/job-link; echo symlink-rc=$?;
-cd /etc && ln -s ../tmp/job rel-link; cd /;
+cd /etc && ln -s ../tmp/job rel-link; cd /; ln -s /tmp/job /etc/./alias-link;
 cat /etc/passwd >/dev/null; echo passwd-rc=$?'
 attack_moves[drop]='cp /usr/bin/probe /tmp/tool; /tmp/tool dropped; echo drop-rc=$?; /usr/bin/probe image; echo image-rc=$?'
 # Detected, not blocked: execs are real (probe run), as busybox sh runs applets without one.

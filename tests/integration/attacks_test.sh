@@ -100,12 +100,12 @@ it_expect_eq "planted file alerts" "$(it_alerts 'Read of a planted file below /e
   "/etc/crontab /etc/profile "
 it_expect_eq "planted file alert action" "$(it_alert_last 'Read of a planted file below /etc in container' action)" "block"
 it_expect_in "the symlink is made" "symlink-rc=0" "$out"
-it_expect_eq "rename and link alerts name the new names" \
-  "$(it_alerts 'Rename or link into system directories in container' fs.path.target 4 | sort | tr '\n' ' ')" \
-  "/etc/crontab /etc/job-link /etc/profile /etc/rel-link "
+it_expect_eq "rename and link alerts name the new names (an alias such as /etc/. too)" \
+  "$(it_alerts 'Rename or link into system directories in container' fs.path.target 5 | sort | tr '\n' ' ')" \
+  "/etc/alias-link /etc/crontab /etc/job-link /etc/profile /etc/rel-link "
 it_expect_eq "rename and link alerts name the sources (a relative symlink's from its directory)" \
-  "$(it_alerts 'Rename or link into system directories in container' fs.path.source 4 | sort | tr '\n' ' ')" \
-  "/tmp/job /tmp/job /tmp/job /tmp/profile "
+  "$(it_alerts 'Rename or link into system directories in container' fs.path.source 5 | sort | tr '\n' ' ')" \
+  "/tmp/job /tmp/job /tmp/job /tmp/job /tmp/profile "
 
 out=$(attack drop "${attack_moves[drop]}")
 it_expect_in "executing a file written after the start is denied" "drop-rc=126" "$out"
@@ -204,7 +204,9 @@ it_expect_in "an i386 mount is killed before it runs" "i386-rc=159" "$out"
 it_expect_in "an x32 mount is killed before it runs" "x32-rc=159" "$out"
 
 echo "== core_pattern in a container without a read-only /proc/sys (as privileged ones run)"
-b=$(it_bundle bundle-core sh -c '/usr/bin/probe open-write /proc/sys/kernel/core_pattern')
+b=$(it_bundle bundle-core sh -c '/usr/bin/probe open-write /proc/sys/kernel/core_pattern;
+ln -s /proc/sys/kernel/core_pattern /tmp/cp; /usr/bin/probe open-write /tmp/cp')
+ln -sf busybox "$b/rootfs/bin/ln"
 python3 - "$b/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -216,9 +218,11 @@ it_inject "$b"
 it_expect_in "injection made core_pattern read-only" "/proc/sys/kernel/core_pattern" \
   "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["linux"]["readonlyPaths"])' "$b/config.json")"
 out=$(it_run runc "vigil-a-$$-core" "$b")
-it_expect_in "writing core_pattern fails with EROFS" "open-write: Read-only file system" "$out"
+it_expect_eq "writing core_pattern fails with EROFS, directly and through a symlink" \
+  "$(echo "$out" | grep -c 'open-write: Read-only file system')" "2"
 it_expect_eq "the host's core_pattern is unchanged" "$(cat /proc/sys/kernel/core_pattern)" "$before"
-it_expect_eq "core_pattern alert" "$(it_alert 'Write to core_pattern in container' fd.name)" "/proc/sys/kernel/core_pattern"
+it_expect_eq "core_pattern alerts, the symlink's too" \
+  "$(it_alerts 'Write to core_pattern in container' fd.name 2 | tr '\n' ' ')" "/proc/sys/kernel/core_pattern /tmp/cp "
 
 echo "== release_agent on a writable cgroup v1 root"
 # A named hierarchy of its own (no controller): its release_agent is real and harmless.

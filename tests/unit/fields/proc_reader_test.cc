@@ -1,9 +1,11 @@
 // /proc parsing helpers, on this test's own process and on synthetic files.
 #include "src/fields/proc_reader.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -122,6 +124,29 @@ TEST(ProcReader, KeptFilesFollowTheProcessAndLetGo) {
   forget_gone_processes();
   EXPECT_EQ(open_fds(), before) << "its kept fds are closed";
   ::close(go[1]);
+}
+
+TEST(ProcReader, PathsResolvedInAProcesssRoot) {
+  // This process's root is "/": the links below are followed as the kernel follows them.
+  char tmpl[] = "/tmp/resolve_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string d = tmpl;
+  ASSERT_EQ(::mkdir((d + "/real").c_str(), 0755), 0);
+  ASSERT_EQ(::close(::open((d + "/real/target").c_str(), O_CREAT | O_WRONLY, 0644)), 0);
+  ASSERT_EQ(::symlink((d + "/real/target").c_str(), (d + "/link").c_str()), 0);
+  ASSERT_EQ(::symlink("real", (d + "/dirlink").c_str()), 0);
+  const pid_t me = ::getpid();
+  EXPECT_EQ(resolve_in_root(me, d + "/link"), d + "/real/target");
+  EXPECT_EQ(resolve_in_root(me, d + "/dirlink/target"), d + "/real/target");
+  EXPECT_EQ(resolve_in_root(me, d + "/dirlink/new"), d + "/real/new") << "a file to create";
+  EXPECT_EQ(resolve_in_root(me, d + "/none/new"), std::nullopt);
+  EXPECT_EQ(resolve_in_root(me, "relative/path"), std::nullopt);
+  EXPECT_EQ(resolve_in_root(me, "/"), "/");
+  ::unlink((d + "/link").c_str());
+  ::unlink((d + "/dirlink").c_str());
+  ::unlink((d + "/real/target").c_str());
+  ::rmdir((d + "/real").c_str());
+  ::rmdir(d.c_str());
 }
 
 TEST(ProcReader, DeadProcessesAreMissingNotErrors) {
