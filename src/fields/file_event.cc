@@ -148,7 +148,7 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
   // read "running": await it (open_intent_test).
   OpenIntent in;
   bool known = true;
-  if (auto sc = await_blocked_syscall(pid_)) {
+  if (const auto& sc = blocked_call()) {
     auto flags = [&](uint64_t f) {
       in.read = (f & O_ACCMODE) != O_WRONLY;
       in.write = (f & O_ACCMODE) != O_RDONLY || (f & (O_CREAT | O_TRUNC)) != 0;
@@ -178,6 +178,14 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
   if (!known) unknown_intents_.fetch_add(1, std::memory_order_relaxed);
   intent_ = in;
   return *intent_;
+}
+
+const std::optional<BlockedSyscall>& FileEvent::blocked_call() {
+  if (!blocked_read_) {
+    blocked_read_ = true;
+    blocked_ = await_blocked_syscall(pid_);
+  }
+  return blocked_;
 }
 
 Value FileEvent::extract(const FieldRef& ref) {
@@ -221,6 +229,16 @@ Value FileEvent::extract(const FieldRef& ref) {
       struct stat st;
       if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
       return changed_after(st, container_.start_ns);
+    }
+    case F::kFdNameraw: {
+      // The name the opener passed, from the open call it is blocked in (caller memory,
+      // as on the seccomp channel): Falco's directory traversal rule reads it, and served
+      // here it needs no seccomp notification of every read-only open.
+      if (channel_ != Channel::kFileOpen) return Value::none();
+      const auto& sc = blocked_call();
+      if (!sc) return Value::none();
+      auto raw = read_open_path_arg(pid_, *sc);
+      return raw ? str(std::move(*raw)) : Value::none();
     }
     case F::kFdNlink: {
       struct stat st;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "src/fields/proc_reader.h"
 #include "src/fields/process_event.h"
 
 namespace vigil::fields {
@@ -48,6 +49,8 @@ class FileEvent final : public ProcessEvent {
     bool write = true;
   };
   const OpenIntent& open_intent();
+  // The system call the opener is blocked in (awaited once: see open_intent()).
+  const std::optional<BlockedSyscall>& blocked_call();
   // Falco's exe flags of the program being executed: EXE_WRITABLE (by the caller's
   // effective user), EXE_UPPER_LAYER / EXE_LOWER_LAYER (written since the container
   // started, or not), EXE_FROM_MEMFD.
@@ -56,6 +59,8 @@ class FileEvent final : public ProcessEvent {
   static std::atomic<uint64_t> unknown_intents_;
   int fd_;
   std::optional<OpenIntent> intent_;
+  std::optional<BlockedSyscall> blocked_;
+  bool blocked_read_ = false;
   Channel channel_;
   EventTypeId type_;
   std::optional<std::optional<std::string>> path_;

@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -355,40 +356,74 @@ std::optional<BlockedExec> read_blocked_exec(pid_t tid, size_t max_args, size_t 
   return out;
 }
 
-std::optional<std::string> read_blocked_open_path(pid_t tid) {
-  const auto sc = await_blocked_syscall(tid);
-  if (!sc) return std::nullopt;
-  int path_arg = -1, dirfd = AT_FDCWD;
-  switch (sc->nr) {
+namespace {
+
+// Which argument of an open call is its path, and which its directory fd (-1: none).
+bool open_path_args(const BlockedSyscall& sc, int& path_arg, int& dirfd_arg) {
+  switch (sc.nr) {
     case SYS_open:
     case SYS_creat:
       path_arg = 0;
-      break;
+      dirfd_arg = -1;
+      return true;
     case SYS_openat:
     case SYS_openat2:
       path_arg = 1;
-      dirfd = int(int32_t(sc->args[0]));
-      break;
+      dirfd_arg = 0;
+      return true;
     default:
-      return std::nullopt;
+      return false;
   }
-  const std::string proc = "/proc/" + std::to_string(tid);
-  UniqueFd mem(::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!mem) return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> read_open_path_arg(pid_t tid, const BlockedSyscall& sc) {
+  int path_arg = -1, dirfd_arg = -1;
+  if (!open_path_args(sc, path_arg, dirfd_arg) || sc.args[path_arg] == 0) return std::nullopt;
+  // One call per 256 bytes, no fd: process_vm_readv reads what is mapped (/proc/<tid>/mem
+  // where a kernel or an LSM refuses it).
   std::string path;
-  if (!read_c_string(mem.get(), sc->args[path_arg], 4096, path) || path.empty()) {
-    return std::nullopt;
+  char buf[256];
+  UniqueFd mem;
+  while (path.size() < kMaxPath) {
+    const uint64_t at = sc.args[path_arg] + path.size();
+    iovec local{buf, sizeof(buf)};
+    iovec remote{reinterpret_cast<void*>(at), sizeof(buf)};
+    ssize_t n = mem ? -1 : ::process_vm_readv(tid, &local, 1, &remote, 1, 0);
+    if (n < 0 && (mem || errno == EPERM || errno == ENOSYS)) {
+      if (!mem)
+        mem.reset(::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+      n = mem ? ::pread(mem.get(), buf, sizeof(buf), off_t(at)) : -1;
+    }
+    if (n <= 0) return std::nullopt;
+    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
+    path.append(buf, nul ? size_t(nul - buf) : size_t(n));
+    if (nul) break;
   }
-  if (path[0] != '/') {
+  if (path.empty() || path.size() >= kMaxPath) return std::nullopt;
+  // Still blocked in the same call: the thread (and its memory) were the right ones.
+  const auto again = read_blocked_syscall(tid);
+  if (!again || !same_call(*again, sc)) return std::nullopt;
+  return path;
+}
+
+std::optional<std::string> read_blocked_open_path(pid_t tid) {
+  const auto sc = await_blocked_syscall(tid);
+  if (!sc) return std::nullopt;
+  int path_arg = -1, dirfd_arg = -1;
+  if (!open_path_args(*sc, path_arg, dirfd_arg)) return std::nullopt;
+  auto path = read_open_path_arg(tid, *sc);
+  if (!path) return std::nullopt;
+  if ((*path)[0] != '/') {
+    const int dirfd = dirfd_arg < 0 ? AT_FDCWD : int(int32_t(sc->args[dirfd_arg]));
+    const std::string proc = "/proc/" + std::to_string(tid);
     auto base =
         read_link(dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd));
     if (!base || base->empty() || (*base)[0] != '/') return std::nullopt;
-    path = *base + "/" + path;
+    *path = *base + "/" + *path;
   }
-  // Still blocked in the same call: the thread (and its memory) were the right ones.
-  const auto again = read_blocked_syscall(tid);
-  if (!again || !same_call(*again, *sc)) return std::nullopt;
-  return normalize_path(path);
+  return normalize_path(*path);
 }
 
 std::optional<ProcStat> read_stat(pid_t pid) {

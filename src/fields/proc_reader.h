@@ -80,6 +80,10 @@ std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text);
 // reading). Caller memory: another thread can rewrite it, so this is a last resort (a
 // fanotify event whose journaled path was lost), never a basis for a sound decision.
 std::optional<std::string> read_blocked_open_path(pid_t tid);
+// The path argument of `sc`, an open, openat, openat2 or creat that thread `tid` is blocked
+// in, exactly as passed, from the thread's memory; nullopt for another call, unreadable
+// memory, or a thread no longer in that call once read. Caller memory: for alerts.
+std::optional<std::string> read_open_path_arg(pid_t tid, const BlockedSyscall& sc);
 
 inline constexpr size_t kMaxPath = 4096;        // PATH_MAX: longer is truncated, <NA>
 inline constexpr size_t kMaxArgv = 256;         // execve arguments read

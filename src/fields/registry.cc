@@ -204,8 +204,10 @@ const std::vector<FieldInfo>& table() {
        true, "directory of fd.name"},
       {F::kFdFilename, "fd.filename", T::kString, A::kNone, ALL, R::kSyscallMemory, C::kPath, true,
        "last component of fd.name"},
-      {F::kFdNameraw, "fd.nameraw", T::kString, A::kNone, S, R::kSyscallMemory, C::kPath, true,
-       "path exactly as passed"},
+      // On opens (fanotify) from the open call the opener is blocked in. Not the same for
+      // every open of a file: the name an opener used is its own.
+      {F::kFdNameraw, "fd.nameraw", T::kString, A::kNone, S | FO, R::kSyscallMemory, C::kOpenIntent,
+       false, "path exactly as passed"},
       // The path of a path-taking call with its symlinks followed inside the caller's root
       // (what a write through /tmp/cp -> /proc/sys/kernel/core_pattern reaches). Caller
       // memory, resolved when read: for alerts.

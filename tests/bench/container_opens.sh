@@ -20,8 +20,8 @@ mkdir -p "$it_dir/extra"
 cat >"$it_dir/extra/every_openat.yaml" <<'YAML'
 - rule: Any openat of a missing file
   desc: a rule that may match a read-only openat, so every openat is notified
-  condition: evt.type = openat and fd.nameraw = /nonexistent/x
-  output: openat %fd.nameraw
+  condition: evt.type = openat and fd.name_resolved = /nonexistent/x
+  output: openat %fd.name_resolved
   priority: NOTICE
 YAML
 opens=20000
