@@ -133,7 +133,8 @@ void Engine::unwatch(Container& c) {
   log::info("container " + c.info.id + ": file watch ended after " + std::to_string(g.events()) +
             " events; cached " + std::to_string(g.cached()) + " files and " +
             std::to_string(g.cached_dirs()) + " directories (" + std::to_string(g.settled_dirs()) +
-            " more settled into their files)");
+            " more settled into their files); " + std::to_string(g.execs_on_open()) +
+            " programs judged at their opens");
   c.watch->group().stop();
   barrier_.forget(c.id);
   c.watch.reset();
@@ -150,6 +151,7 @@ nlohmann::json Engine::watches_json() const {
                    {"cached_directories", g.cached_dirs()},
                    {"settled_directories", g.settled_dirs()},
                    {"cache_held", g.cache_held()},
+                   {"execs_on_open", g.execs_on_open()},
                    {"overflows", g.overflows()}});
   }
   return out;
@@ -184,7 +186,44 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
   auto event = std::make_shared<fields::FileEvent>(m, c.info, ++events_, in.path, in.orphan);
   Verdict v = pipeline_.decide(*rules, *event, c.info);
   record(*event, c, v);
+  // The open of an exec, of a file whose exec events are in the ignore mask (or maybe so:
+  // an orphan): the exec rules judge it here (docs/fanotify.md, "Execs judged at the open").
+  if ((in.exec_moved || in.orphan) && event->channel() == Channel::kFileOpen &&
+      event->opened_by_exec()) {
+    fanotify_event_metadata as_exec = m;
+    as_exec.mask = FAN_OPEN_EXEC_PERM;
+    fields::FileEvent exec(as_exec, c.info, ++events_, in.path, in.orphan);
+    Verdict ev = pipeline_.decide(*rules, exec, c.info);
+    record(exec, c, ev);
+    if (ev.matched()) {
+      v.action = std::max(v.action, ev.action);
+      v.decided = std::max(v.decided, ev.decided);
+      for (auto& a : ev.alerts) v.alerts.push_back(std::move(a));
+    }
+  }
   fanotify::FanotifyGroup::Decision d;
+  if (!v.matched() && event->channel() == Channel::kFileExec && !in.orphan) {
+    // Whether no open of this file can ever be cached (by the file's analysis or its
+    // directory's): then every exec's open event reaches the engine, and the exec event,
+    // a second round trip per exec, can go into the ignore mask.
+    std::optional<std::string> raw;
+    if (in.path) raw = *in.path;
+    d.exec_on_open = [event, rules, scope = cfg_.decision_cache, info = &c.info, raw] {
+      if (scope == config::DecisionCache::kOff) return true;
+      fanotify_event_metadata as_open = {};
+      as_open.vers = FANOTIFY_METADATA_VERSION;
+      as_open.mask = FAN_OPEN_PERM;
+      as_open.fd = event->fd();
+      as_open.pid = event->pid();
+      fields::FileEvent open(as_open, *info, 0, raw ? &*raw : nullptr, false);
+      const auto& path = open.path();
+      if (!path || path->empty() || (*path)[0] != '/') return false;
+      if (rules->provably_no_match(open)) return false;
+      const size_t slash = path->rfind('/');
+      return scope != config::DecisionCache::kDirectory ||
+             !rules->provably_no_match_in(open, slash == 0 ? "/" : path->substr(0, slash));
+    };
+  }
   if (!v.matched()) {
     const auto scope = cfg_.decision_cache;
     if (event->channel() == Channel::kFileOpen && scope != config::DecisionCache::kOff) {

@@ -44,7 +44,12 @@ std::shared_ptr<FanotifyGroup> FanotifyGroup::adopt(boost::asio::io_context& io,
     error = std::string("fcntl: ") + std::strerror(errno);
     return nullptr;
   }
-  return std::shared_ptr<FanotifyGroup>(new FanotifyGroup(io, std::move(fd), std::move(handler)));
+  auto group =
+      std::shared_ptr<FanotifyGroup>(new FanotifyGroup(io, std::move(fd), std::move(handler)));
+  // The predecessor's exec events it moved to opens are not known here: its inode marks
+  // go (cached decisions are made again), so every exec raises its exec event again.
+  group->clear_cache();
+  return group;
 }
 
 FanotifyGroup::FanotifyGroup(boost::asio::io_context& io, UniqueFd fd, Handler handler)
@@ -82,6 +87,7 @@ void FanotifyGroup::clear_cache() {
   settled_dirs_ = 0;
   to_settle_.clear();
   settled_.clear();
+  exec_moved_.clear();
 }
 
 void FanotifyGroup::hold_cache(bool held) {
@@ -123,6 +129,25 @@ void FanotifyGroup::cache(int event_fd, const Decision& d) {
                       nullptr) == 0) {
     ++cached_files_;
   }
+}
+
+void FanotifyGroup::move_exec_to_open(int event_fd) {
+  // One name only: a second name in a cacheable directory would hide its opens. A new
+  // link or a rename holds the cache first, which forgets this too (clear_cache).
+  struct stat st;
+  if (cache_held_ || ::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+    return;
+  }
+  if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, event_fd,
+                      nullptr) == 0) {
+    exec_moved_.insert({st.st_dev, st.st_ino});
+  }
+}
+
+bool FanotifyGroup::exec_moved(int event_fd) const {
+  if (exec_moved_.empty()) return false;
+  struct stat st;
+  return ::fstat(event_fd, &st) == 0 && exec_moved_.count({st.st_dev, st.st_ino}) > 0;
 }
 
 bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
@@ -323,7 +348,8 @@ void FanotifyGroup::on_ready() {
       if (m->pid != self_pid_) {  // the daemon's own accesses are always allowed
         const std::optional<std::string>& path = paths_[k];
         try {
-          d = handler_(Input{*m, path ? &*path : nullptr, /*orphan=*/false});
+          const bool moved = (m->mask & FAN_OPEN_PERM) && exec_moved(m->fd);
+          d = handler_(Input{*m, path ? &*path : nullptr, /*orphan=*/false, moved});
         } catch (...) {
           d = Decision{};  // the stated fallback: allow; the event path should not throw
         }
@@ -338,6 +364,10 @@ void FanotifyGroup::on_ready() {
         in_flight_->event_fd = -1;
       }
       if (d.allow && (m->mask & FAN_OPEN_PERM)) cache(m->fd, d);
+      if (d.allow && d.exec_on_open && (m->mask & FAN_OPEN_EXEC_PERM) && !cache_held_ &&
+          d.exec_on_open()) {
+        move_exec_to_open(m->fd);
+      }
       if (d.after) d.after();
     }
     // Room for another event was left: the queue was empty when the kernel copied. Events

@@ -40,6 +40,12 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
     // directory goes into the ignore mask and later opens never leave the kernel (the
     // decision cache).
     std::function<CacheRequest()> cacheable;
+    // For an allowed exec event: this file's opens can never be cached (no rule set and
+    // no state of the container lets its file or directory analysis prove them
+    // irrelevant), so its execs are judged on the open event every exec also raises, and
+    // its exec events are put in the ignore mask (one event per exec instead of two).
+    // Asked after the answer, as `cacheable` is.
+    std::function<bool()> exec_on_open;
     std::function<void()> after;
   };
   // What the handler gets. For a live event, m.fd is the file being opened or executed and
@@ -50,6 +56,10 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
     const fanotify_event_metadata& m;
     const std::string* path;
     bool orphan;
+    // An open event of a file whose exec events are in the ignore mask (exec_on_open): if
+    // the opener is in an execve, the exec rules must judge this event too. Unknown for an
+    // orphan (judge it so if the opener is in an execve).
+    bool exec_moved = false;
   };
   // Runs on the io thread and must not open files on watched mounts.
   using Handler = std::function<Decision(const Input& event)>;
@@ -91,6 +101,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   // Whether cached directories settle into their files' own ignore masks (see settle()).
   void set_settle(bool on) { settle_ = on; }
   uint64_t cached() const { return cached_files_; }
+  uint64_t execs_on_open() const { return exec_moved_.size(); }
   uint64_t cached_dirs() const { return cached_dirs_; }
   uint64_t settled_dirs() const { return settled_dirs_; }
   uint64_t events() const { return events_; }
@@ -102,6 +113,8 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   void on_ready();
   void respond(int event_fd, bool allow);
   void cache(int event_fd, const Decision& d);
+  void move_exec_to_open(int event_fd);
+  bool exec_moved(int event_fd) const;
   bool cache_directory(int event_fd, const std::string& path);
   // A directory in the ignore mask costs every open of its files a walk to the parent.
   // Once the io thread is free, settle() gives the files of a cached directory ignore
@@ -116,6 +129,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   uint64_t events_ = 0;
   uint64_t overflows_ = 0;
   std::shared_ptr<InFlight> in_flight_;
+  std::set<std::pair<dev_t, ino_t>> exec_moved_;  // files judged on exec at their opens
   uint64_t cached_files_ = 0;
   uint64_t cached_dirs_ = 0;
   bool directory_marks_work_ = true;  // false once the kernel refused FAN_MARK_IGNORE

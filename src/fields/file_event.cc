@@ -188,6 +188,11 @@ const std::optional<BlockedSyscall>& FileEvent::blocked_call() {
   return blocked_;
 }
 
+bool FileEvent::opened_by_exec() {
+  const auto& sc = blocked_call();
+  return sc && (sc->nr == SYS_execve || sc->nr == SYS_execveat);
+}
+
 Value FileEvent::extract(const FieldRef& ref) {
   const F field = field_of(ref.id);
   switch (field) {

@@ -36,6 +36,11 @@ class FileEvent final : public ProcessEvent {
   // hard link (what the decision cache's directory analysis may assume).
   Value directory_field(const FieldRef& ref) override;
 
+  int fd() const { return fd_; }
+  // Whether the opener is blocked in an execve or execveat: an open event that is an exec
+  // (the kernel reports an exec's open as an exec event and as an open event).
+  bool opened_by_exec();
+
   // The file's path as the container sees it.
   const std::optional<std::string>& path();
 

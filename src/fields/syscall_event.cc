@@ -118,17 +118,51 @@ size_t SyscallEvent::read_mem(uint64_t addr, void* out, size_t n) {
 bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& out) {
   size_t total = 0;
   uint64_t ptrs[64];
+  // The strings' first kHead bytes, all in one process_vm_readv (an iovec each): most
+  // arguments and environment variables are shorter, so an execve's argv and envp cost
+  // two or three system calls instead of one per string.
+  constexpr size_t kHead = 128;
+  static thread_local char heads[64 * kHead];
   for (size_t base = 0; base < kMaxArgv && addr;) {
     const size_t want = std::min<size_t>(64, kMaxArgv - base);
     const size_t got = read_mem(addr + base * 8, ptrs, want * 8) / 8;
     if (got == 0) return !out.empty() || base > 0;
-    for (size_t i = 0; i < got; ++i) {
-      if (!ptrs[i]) return true;  // the array's end
+    size_t count = 0;
+    while (count < got && ptrs[count]) ++count;
+    // How many bytes of each head were read. A head that runs into unmapped memory (the
+    // last strings sit at the top of the stack) ends the transfer inside it; the next
+    // transfer starts after it.
+    size_t have[64] = {};
+    for (size_t start = 0; !vm_refused_ && start < count;) {
+      iovec local[64], remote[64];
+      for (size_t i = start; i < count; ++i) {
+        local[i - start] = {heads + i * kHead, kHead};
+        remote[i - start] = {reinterpret_cast<void*>(ptrs[i]), kHead};
+      }
+      const ssize_t n = ::process_vm_readv(pid_, local, count - start, remote, count - start, 0);
+      if (n <= 0) {
+        ++start;  // read on its own below
+        continue;
+      }
+      const size_t whole = size_t(n) / kHead;
+      for (size_t i = start; i < start + whole; ++i) have[i] = kHead;
+      if (start + whole < count) have[start + whole] = size_t(n) % kHead;
+      start += whole + 1;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      const size_t room = kMaxArgvBytes - std::min(total, kMaxArgvBytes);
       std::string s;
-      if (!read_string(ptrs[i], kMaxArgvBytes - std::min(total, kMaxArgvBytes), s)) return true;
+      const char* head = heads + i * kHead;
+      const char* nul = static_cast<const char*>(std::memchr(head, 0, have[i]));
+      if (nul && size_t(nul - head) < room) {
+        s.assign(head, size_t(nul - head));
+      } else if (!read_string(ptrs[i], room, s)) {
+        return true;
+      }
       total += s.size() + 1;
       out.push_back(std::move(s));
     }
+    if (count < got) return true;  // the array's end
     base += got;
     if (got < want) return true;
   }

@@ -78,6 +78,41 @@ settled=$(echo "$summary" | awk '{print $13}' | tr -d '(')
   it_ok "the cached directory settled into its files ($settled directories, $files files)" \
   || it_fail "no directory settled: '$summary'"
 
+echo "== execs judged at their opens: one event per exec, and still judged"
+# /usr/bin's opens are never cached (a rule needs every open's flags there), so after its
+# first exec a program's exec events go into the ignore mask and its execs are judged on
+# the open event each exec also raises. A program changed since (chmod moves its ctime)
+# is refused all the same.
+cat >"$it_dir/rules3.yaml" <<'YAML'
+- rule: Write below usr bin
+  desc: test rule
+  condition: evt.type in (open, openat, openat2) and fd.name startswith /usr/bin/ and evt.is_open_write = true
+  output: write below /usr/bin (file=%fd.name)
+  priority: WARNING
+  action: block
+- rule: Exec of a changed program
+  desc: test rule
+  condition: evt.type = execve and proc.is_exe_upper_layer = true
+  output: changed program run (file=%proc.exepath)
+  priority: WARNING
+  action: block
+YAML
+it_start_daemon enforce "$it_dir/rules3.yaml" || exit 1
+b=$(it_bundle bundle-execopen sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /usr/bin/probe hello >/dev/null; done;
+echo runs-done; chmod 755 /usr/bin/probe; /usr/bin/probe changed; echo changed-rc=$?')
+ln -sf busybox "$b/rootfs/bin/chmod"
+it_inject "$b"
+out=$(it_run runc "vigil-f-$$-execopen" "$b")
+it_expect_in "the program ran ten times" "runs-done" "$out"
+it_expect_in "changed after its execs moved to its opens, it is refused" "changed-rc=126" "$out"
+it_expect_eq "and alerted" "$(it_alert 'Exec of a changed program' proc.exepath)" "/usr/bin/probe"
+summary=$(grep -o 'file watch ended after [0-9]* events.*programs judged at their opens' "$it_dir/daemon.log" | tail -1)
+events=$(echo "$summary" | awk '{print $5}')
+moved=$(echo "$summary" | sed -E 's/.*; ([0-9]+) programs judged.*/\1/')
+# Each exec raised two events before (its exec and its open): 22 and more for eleven.
+[ -n "$events" ] && [ "$events" -lt 20 ] && [ "${moved:-0}" -ge 1 ] &&
+  it_ok "one event per exec once moved ($summary)" || it_fail "execs not moved to opens: '$summary'"
+
 echo "== a bind-mounted volume and /dev/shm"
 mkdir -p "$it_dir/volume"
 echo secret >"$it_dir/volume/shadow"

@@ -32,5 +32,36 @@ TEST(ExecFields, ProcEnvOfAnExecveIsTheNewEnvironment) {
             std::vector<std::string>{"env=GLIBC_TUNABLES=glibc.malloc.x=1 FOO=bar name=true"});
 }
 
+TEST(ExecFields, ManyAndLongArgumentsAndVariablesAreReadWhole) {
+  // More strings than one batch read (64), strings longer than a batch's head (128 bytes),
+  // and the last ones at the very top of the caller's stack, where a head runs into
+  // unmapped memory.
+  auto r = testing::load_yaml(R"(
+- rule: All
+  desc: every execve of true
+  condition: evt.type = execve and proc.name = true
+  output: "env=%proc.env cmd=%proc.cmdline"
+  priority: warning
+)");
+  ASSERT_EQ(testing::errors(r), "");
+  std::string vars, args, want_env, want_args;
+  for (int i = 0; i < 70; ++i) {
+    vars += " V" + std::to_string(i) + "=" + std::to_string(i * 7);
+    args += " a" + std::to_string(i);
+  }
+  const std::string long_value(300, 'x');
+  vars += " LONG=" + long_value;
+  args += " " + long_value;
+  auto real = testing::capture_syscalls({"execve"}, r.rules->fields_read(),
+                                        "/usr/bin/env -i" + vars + " /bin/true" + args);
+  ASSERT_EQ(real.error, "");
+  std::vector<std::string> lines;
+  for (auto& e : real.events) {
+    uint32_t out[2];
+    if (r.rules->evaluate(e, out, 2)) lines.push_back(r.rules->format_output(out[0], e));
+  }
+  EXPECT_EQ(lines, std::vector<std::string>{"env=" + vars.substr(1) + " cmd=true" + args});
+}
+
 }  // namespace
 }  // namespace vigil::rules
