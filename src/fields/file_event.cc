@@ -90,15 +90,19 @@ const FileEvent::Image& FileEvent::image(ImagePart need) {
   // The program being executed is the event's file. The registry does not offer its name
   // and arguments on this channel: the caller has not become it yet.
   Image& img = image_;
-  if (!img.parts) {
-    img.parts = kName | kArgs | kExePath;
+  if (!(img.parts & kExePath)) {
+    img.parts |= kExePath;
     if (const auto& p = path()) {
       img.exepath = *p;
       img.exe = *p;
       img.ok_exepath = true;
     }
-    // The name and arguments the caller gave execve: still in its memory, as it is blocked
-    // until the answer (<NA> if it cannot be read: an exec from io_uring, a dead caller).
+  }
+  // The name and arguments the caller gave execve: still in its memory, as it is blocked
+  // until the answer (<NA> if it cannot be read: an exec from io_uring, a dead caller).
+  // Read only for a rule or an output that asks: the exec rules that block read the file.
+  if ((need & (kName | kArgs)) && !(img.parts & kName)) {
+    img.parts |= kName | kArgs;
     if (auto x = read_blocked_exec(pid_, kMaxArgv, kMaxArgvBytes)) {
       img.name = x->comm();
       if (!x->argv.empty()) img.exe = x->argv[0];
@@ -120,8 +124,9 @@ Value FileEvent::directory_field(const FieldRef& ref) {
 std::atomic<uint64_t> FileEvent::unknown_intents_{0};
 
 Value FileEvent::exe_flags() {
-  struct stat st;
-  if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+  const struct stat* file = stat_of_file();
+  if (!file) return Value::none();
+  const struct stat& st = *file;
   std::string flags;
   auto add = [&](const char* f) { flags += (flags.empty() ? "" : "|") + std::string(f); };
   if (auto s = read_status(pid_)) {
@@ -188,6 +193,14 @@ const std::optional<BlockedSyscall>& FileEvent::blocked_call() {
   return blocked_;
 }
 
+const struct stat* FileEvent::stat_of_file() {
+  if (!stat_read_) {
+    stat_read_ = true;
+    stat_ok_ = fd_ >= 0 && ::fstat(fd_, &stat_) == 0;
+  }
+  return stat_ok_ ? &stat_ : nullptr;
+}
+
 bool FileEvent::opened_by_exec() {
   const auto& sc = blocked_call();
   return sc && (sc->nr == SYS_execve || sc->nr == SYS_execveat);
@@ -220,8 +233,9 @@ Value FileEvent::extract(const FieldRef& ref) {
     case F::kFdType:
     case F::kFdIno:
     case F::kFdDev: {
-      struct stat st;
-      if (::fstat(fd_, &st) != 0) return Value::none();
+      const struct stat* file = stat_of_file();
+      if (!file) return Value::none();
+      const struct stat& st = *file;
       const bool dir = S_ISDIR(st.st_mode);
       if (field == F::kFdTypechar) return Value::of(dir ? "d" : "f");
       if (field == F::kFdType) return Value::of(dir ? "directory" : "file");
@@ -231,8 +245,9 @@ Value FileEvent::extract(const FieldRef& ref) {
     case F::kFdIsUpperLayer: {
       // The event's own file changed after the container started (as for
       // proc.is_exe_upper_layer below): a file renamed or hard-linked into place is one.
-      struct stat st;
-      if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+      const struct stat* file = stat_of_file();
+      if (!file) return Value::none();
+      const struct stat& st = *file;
       return changed_after(st, container_.start_ns);
     }
     case F::kFdNameraw: {
@@ -246,8 +261,9 @@ Value FileEvent::extract(const FieldRef& ref) {
       return raw ? str(std::move(*raw)) : Value::none();
     }
     case F::kFdNlink: {
-      struct stat st;
-      if (fd_ < 0 || ::fstat(fd_, &st) != 0) return Value::none();
+      const struct stat* file = stat_of_file();
+      if (!file) return Value::none();
+      const struct stat& st = *file;
       return Value::of_int(int64_t(st.st_nlink));
     }
     case F::kFdLinkedBelow: {
@@ -255,10 +271,9 @@ Value FileEvent::extract(const FieldRef& ref) {
       // with more than one link is looked for (a link made from /etc into /tmp gives the
       // inode a second name and a new ctime). A walk that cannot finish counts as found:
       // the rules that use it block, and fail closed.
-      struct stat st;
-      if (fd_ < 0 || ::fstat(fd_, &st) != 0 || ref.key.empty() || ref.key[0] != '/') {
-        return Value::none();
-      }
+      const struct stat* file = stat_of_file();
+      if (!file || ref.key.empty() || ref.key[0] != '/') return Value::none();
+      const struct stat& st = *file;
       if (st.st_nlink <= 1 || !S_ISREG(st.st_mode)) return Value::of_bool(false);
       UniqueFd root(::open(("/proc/" + std::to_string(pid_) + "/root").c_str(),
                            O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -277,8 +292,9 @@ Value FileEvent::extract(const FieldRef& ref) {
       // the coarse real-time clock that stamps inodes): no system call can set a ctime,
       // and copying, creating, renaming over or chmod-ing a file after the start all move
       // it past. Files of the image keep older ctimes.
-      struct stat st;
-      if (::fstat(fd_, &st) != 0) return Value::none();
+      const struct stat* file = stat_of_file();
+      if (!file) return Value::none();
+      const struct stat& st = *file;
       switch (field) {
         case F::kProcExeIno:
           return Value::of_int(int64_t(st.st_ino));

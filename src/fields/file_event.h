@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <optional>
@@ -54,6 +55,8 @@ class FileEvent final : public ProcessEvent {
     bool write = true;
   };
   const OpenIntent& open_intent();
+  // The event's file's fstat, once per event (nullptr if it cannot be read).
+  const struct stat* stat_of_file();
   // The system call the opener is blocked in (awaited once: see open_intent()).
   const std::optional<BlockedSyscall>& blocked_call();
   // Falco's exe flags of the program being executed: EXE_WRITABLE (by the caller's
@@ -64,6 +67,8 @@ class FileEvent final : public ProcessEvent {
   static std::atomic<uint64_t> unknown_intents_;
   int fd_;
   std::optional<OpenIntent> intent_;
+  struct stat stat_ {};
+  bool stat_read_ = false, stat_ok_ = false;
   std::optional<BlockedSyscall> blocked_;
   bool blocked_read_ = false;
   Channel channel_;

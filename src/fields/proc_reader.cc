@@ -150,6 +150,7 @@ constexpr const char kStatusFile[] = "status";
 constexpr const char kStatFile[] = "stat";
 constexpr const char kCommFile[] = "comm";
 constexpr const char kCmdlineFile[] = "cmdline";
+constexpr const char kSyscallFile[] = "syscall";
 
 KeptProcFiles& kept_proc_files() {
   thread_local KeptProcFiles kept;
@@ -251,7 +252,10 @@ std::optional<BlockedSyscall> parse_blocked_syscall(const std::string& text) {
 
 SyscallState read_syscall_state(pid_t tid) {
   SyscallState st;
-  auto text = read_small_file("/proc/" + std::to_string(tid) + "/syscall", 512);
+  // Kept, as the other /proc files: a file event's opener is looked at up to three times
+  // (its open flags, the name it passed, an exec's arguments), and an exec's events come
+  // from a pid the daemon has not seen before.
+  auto text = read_proc_file(tid, kSyscallFile, 512);
   if (!text) return st;
   if (text->rfind("running", 0) == 0) {
     st.kind = SyscallState::Kind::kRunning;

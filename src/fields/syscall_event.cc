@@ -129,25 +129,30 @@ bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& ou
     if (got == 0) return !out.empty() || base > 0;
     size_t count = 0;
     while (count < got && ptrs[count]) ++count;
-    // How many bytes of each head were read. A head that runs into unmapped memory (the
-    // last strings sit at the top of the stack) ends the transfer inside it; the next
-    // transfer starts after it.
+    // How many bytes of each head were read. A head that runs into unmapped memory ends the
+    // transfer inside it; the next transfer starts after it.
     size_t have[64] = {};
     for (size_t start = 0; !vm_refused_ && start < count;) {
       iovec local[64], remote[64];
       for (size_t i = start; i < count; ++i) {
-        local[i - start] = {heads + i * kHead, kHead};
-        remote[i - start] = {reinterpret_cast<void*>(ptrs[i]), kHead};
+        // Not past the string's page: that page is mapped, the next may not be (the last
+        // strings sit at the top of the stack). A head cut there is read whole below.
+        const size_t len = std::min<size_t>(kHead, 4096 - (ptrs[i] & 4095));
+        local[i - start] = {heads + i * kHead, len};
+        remote[i - start] = {reinterpret_cast<void*>(ptrs[i]), len};
       }
       const ssize_t n = ::process_vm_readv(pid_, local, count - start, remote, count - start, 0);
       if (n <= 0) {
         ++start;  // read on its own below
         continue;
       }
-      const size_t whole = size_t(n) / kHead;
-      for (size_t i = start; i < start + whole; ++i) have[i] = kHead;
-      if (start + whole < count) have[start + whole] = size_t(n) % kHead;
-      start += whole + 1;
+      size_t left = size_t(n), i = start;
+      for (; i < count && left >= local[i - start].iov_len; ++i) {
+        have[i] = local[i - start].iov_len;
+        left -= have[i];
+      }
+      if (i < count) have[i] = left;  // where the transfer stopped
+      start = i + 1;
     }
     for (size_t i = 0; i < count; ++i) {
       const size_t room = kMaxArgvBytes - std::min(total, kMaxArgvBytes);
