@@ -67,6 +67,7 @@ bool FanotifyGroup::mark_mount(const std::string& path, uint64_t mask, std::stri
     error = "fanotify_mark " + path + ": " + std::strerror(errno);
     return false;
   }
+  opens_marked_ = (marked_mounts_++ == 0 || opens_marked_) && (mask & FAN_OPEN_PERM);
   return true;
 }
 
@@ -134,8 +135,11 @@ void FanotifyGroup::cache(int event_fd, const Decision& d) {
 void FanotifyGroup::move_exec_to_open(int event_fd) {
   // One name only: a second name in a cacheable directory would hide its opens. A new
   // link or a rename holds the cache first, which forgets this too (clear_cache).
+  // Every mount marked for opens by this group, or the open event an exec also raises would
+  // never come (an adopted group's marks are its predecessor's: not known, not moved).
   struct stat st;
-  if (cache_held_ || ::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+  if (!opens_marked_ || cache_held_ || ::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_nlink != 1) {
     return;
   }
   if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, event_fd,

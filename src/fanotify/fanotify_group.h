@@ -130,6 +130,8 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   uint64_t overflows_ = 0;
   std::shared_ptr<InFlight> in_flight_;
   std::set<std::pair<dev_t, ino_t>> exec_moved_;  // files judged on exec at their opens
+  size_t marked_mounts_ = 0;
+  bool opens_marked_ = false;  // every mount this group marked has FAN_OPEN_PERM
   uint64_t cached_files_ = 0;
   uint64_t cached_dirs_ = 0;
   bool directory_marks_work_ = true;  // false once the kernel refused FAN_MARK_IGNORE

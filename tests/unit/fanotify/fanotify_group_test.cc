@@ -156,6 +156,46 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
   io.poll();
 }
 
+// An exec's open is reported twice (FAN_OPEN_EXEC_PERM, then FAN_OPEN_PERM). A file whose
+// exec events the handler lets move goes into the exec ignore mask, and only its open
+// events come; a group whose mounts are not marked for opens keeps its exec events.
+TEST_F(Mounted, ExecEventsMoveToOpensOnlyWhereOpensAreMarked) {
+  ASSERT_EQ(::mount(nullptr, dir_.c_str(), nullptr, MS_REMOUNT, "size=4m"), 0);
+  std::filesystem::copy_file("/bin/true", dir_ + "/prog");
+  for (const uint64_t mask :
+       {uint64_t(FAN_OPEN_EXEC_PERM), uint64_t(FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM)}) {
+    boost::asio::io_context io;
+    std::string error;
+    int execs = 0, opens = 0;
+    auto g = FanotifyGroup::create(
+        io,
+        [&](const FanotifyGroup::Input& in) {
+          (in.m.mask & FAN_OPEN_EXEC_PERM ? execs : opens)++;
+          FanotifyGroup::Decision d;
+          d.exec_on_open = [] { return true; };
+          return d;
+        },
+        error);
+    ASSERT_TRUE(g) << error;
+    ASSERT_TRUE(g->mark_mount(dir_, mask, error)) << error;
+    g->start();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(run_while_running(io, dir_ + "/prog"), 0);
+    if (mask & FAN_OPEN_PERM) {
+      EXPECT_EQ(g->execs_on_open(), 1u);
+      EXPECT_EQ(execs, 1) << "after the first exec, only its open events come";
+      EXPECT_GE(opens, 3);
+      g->clear_cache();
+      EXPECT_EQ(run_while_running(io, dir_ + "/prog"), 0);
+      EXPECT_EQ(execs, 2) << "a flush moves it back";
+    } else {
+      EXPECT_EQ(g->execs_on_open(), 0u) << "no open events would come";
+      EXPECT_EQ(execs, 3);
+    }
+    g->stop();
+    io.poll();
+  }
+}
+
 // The container path of an event's file: the mount is the container's root here.
 std::string container_path(int fd, const std::string& root) {
   char buf[4096];
