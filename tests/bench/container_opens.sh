@@ -53,18 +53,9 @@ for f in json.load(sys.stdin)["files"]:
             print("- rule: " + r["name"] + "\n  enabled: false")
 ' >"$it_dir/nofile/zz_no_file_rules.yaml"
 # Podman's own profile: a runtime in its place that keeps the config it is handed.
-cat >"$it_dir/capture" <<SH
-#!/bin/sh
-prev=""
-for a in "\$@"; do
-  if [ "\$prev" = "--bundle" ] || [ "\$prev" = "-b" ]; then cp "\$a/config.json" "$it_dir/podman.json"; fi
-  prev="\$a"
-done
-exec runc "\$@"
-SH
-chmod +x "$it_dir/capture"
+it_capture_runtime podman
 capture_root=$(it_bundle b-capture true)/rootfs
-timeout 120 podman --runtime "$it_dir/capture" run --rm --name "vigil-bench-$$-capture" \
+timeout 120 podman --runtime "$it_dir/capture-podman" run --rm --name "vigil-bench-$$-capture" \
   --network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
   --rootfs "$capture_root" /bin/sh -c true >/dev/null 2>&1
 profile=""

@@ -108,6 +108,22 @@ PY
   echo "$b"
 }
 
+# it_capture_runtime NAME: an OCI runtime, $it_dir/capture-NAME, that saves the config.json
+# it is handed to $it_dir/NAME.json and then runs runc (containerd and Podman do not pass
+# their caller's environment to the runtime): the config a real runtime front end makes.
+it_capture_runtime() {
+  cat >"$it_dir/capture-$1" <<SH
+#!/bin/sh
+prev=""
+for a in "\$@"; do
+  if [ "\$prev" = "--bundle" ] || [ "\$prev" = "-b" ]; then cp "\$a/config.json" "$it_dir/$1.json"; fi
+  prev="\$a"
+done
+exec runc "\$@"
+SH
+  chmod +x "$it_dir/capture-$1"
+}
+
 # it_write_config MODE RULES [EXTRA-CONFIG-LINES]: the test's config, $it_dir/vigil.yaml
 # (its sockets and alert file in $it_dir), and an empty alert file.
 it_write_config() {

@@ -35,22 +35,8 @@ cat >"$it_dir/block.yaml" <<'YAML'
   action: block
 YAML
 
-# A runtime that saves the config it is handed to $2's file, then runs runc (containerd
-# and Podman do not pass their caller's environment to the runtime).
-make_capture() {  # NAME
-  cat >"$it_dir/capture-$1" <<SH
-#!/bin/sh
-prev=""
-for a in "\$@"; do
-  if [ "\$prev" = "--bundle" ] || [ "\$prev" = "-b" ]; then cp "\$a/config.json" "$it_dir/$1.json"; fi
-  prev="\$a"
-done
-exec runc "\$@"
-SH
-  chmod +x "$it_dir/capture-$1"
-}
-make_capture containerd
-make_capture podman
+it_capture_runtime containerd
+it_capture_runtime podman
 b=$(it_bundle bundle-merge true)
 rootfs="$b/rootfs"
 
