@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "src/common/kill.h"
+#include "src/common/open_in_root.h"
 
 namespace vigil::fanotify {
 
@@ -163,10 +164,8 @@ bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
   // on the way (a swapped-in symlink cannot redirect the mark), and marked through that
   // very fd. It must hold the event's file under that name: the path was read after the
   // open, and a rename in between would make it name some other directory.
-  open_how how{};
-  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  UniqueFd dir_fd(int(::syscall(SYS_openat2, root_.get(), dir.c_str(), &how, sizeof(how))));
+  UniqueFd dir_fd(open_in_root(root_.get(), dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                               RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
   if (!dir_fd) return false;
   struct stat opened, named, dir_st;
   // A settled directory's files are cached one by one: this one is new since.

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,26 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "src/common/open_in_root.h"
 #include "src/common/unique_fd.h"
 
 namespace vigil::fields {
-namespace {
-
-int open_in_root(int root_fd, std::string_view dir) {
-  std::string rel(dir);
-  while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
-  if (rel.empty()) rel = ".";
-  open_how how{};
-  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return int(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof(how)));
-}
-
-}  // namespace
-
 LinkSearch find_link_below(int root_fd, std::string_view dir, dev_t dev, ino_t ino,
                            size_t max_entries) {
-  UniqueFd top(open_in_root(root_fd, dir));
+  UniqueFd top(
+      open_in_root(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS));
   if (!top)
     return errno == ENOENT || errno == ENOTDIR ? LinkSearch::kNotFound : LinkSearch::kUnknown;
   struct Level {

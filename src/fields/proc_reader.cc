@@ -3,7 +3,6 @@
 #include "src/fields/proc_reader.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -17,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/common/open_in_root.h"
 #include "src/common/unique_fd.h"
 
 namespace vigil::fields {
@@ -615,11 +615,7 @@ std::optional<std::string> resolve_in_root(pid_t pid, const std::string& path) {
   // so the name ends at its root (Linux prints a path that the reader cannot reach from its
   // own root up to the root of the mount namespace it is in).
   auto opened = [&](const std::string& p) -> std::optional<std::string> {
-    open_how how{};
-    how.flags = O_PATH | O_CLOEXEC;
-    how.resolve = RESOLVE_IN_ROOT;
-    const std::string rel = p.size() > 1 ? p.substr(1) : ".";
-    UniqueFd fd(int(::syscall(SYS_openat2, root.get(), rel.c_str(), &how, sizeof(how))));
+    UniqueFd fd(open_in_root(root.get(), p, O_PATH | O_CLOEXEC));
     if (!fd) return std::nullopt;
     return read_link("/proc/self/fd/" + std::to_string(fd.get()));
   };

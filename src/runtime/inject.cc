@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "src/common/open_in_root.h"
 #include "src/common/unique_fd.h"
 #include "src/config/compile_options.h"
 #include "src/fields/container_info.h"
@@ -109,11 +110,7 @@ namespace {
 // What is at `path` inside the root file system `root_fd` (resolved in it, the last
 // component not followed): -1 nothing, 0 a folder, 1 anything else.
 int entry_kind(int root_fd, const std::string& path) {
-  open_how how{};
-  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const std::string rel = path.substr(path.find_first_not_of('/'));
-  UniqueFd fd(int(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof(how))));
+  UniqueFd fd(open_in_root(root_fd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_NO_MAGICLINKS));
   struct stat st;
   if (!fd || ::fstat(fd.get(), &st) != 0) return -1;
   return S_ISDIR(st.st_mode) ? 0 : 1;
