@@ -300,20 +300,41 @@ std::optional<BlockedSyscall> await_blocked_syscall(pid_t tid, std::chrono::micr
 
 namespace {
 
-// A NUL-terminated string of a thread's memory (its /proc/<tid>/mem), at most `max` bytes;
-// false if unreadable or longer.
-bool read_c_string(int mem, uint64_t addr, size_t max, std::string& out) {
-  char buf[256];
-  out.clear();
-  while (out.size() < max) {
-    const ssize_t n = ::pread(mem, buf, sizeof(buf), off_t(addr + out.size()));
-    if (n <= 0) return false;
-    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
-    out.append(buf, nul ? size_t(nul - buf) : size_t(n));
-    if (nul) return true;
+// A blocked thread's memory: process_vm_readv (one call, no fd), or /proc/<tid>/mem where a
+// kernel or an LSM refuses it.
+class TaskMemory {
+ public:
+  explicit TaskMemory(pid_t tid) : tid_(tid) {}
+
+  ssize_t read(uint64_t addr, void* out, size_t n) {
+    if (!mem_) {
+      iovec local{out, n}, remote{reinterpret_cast<void*>(addr), n};
+      const ssize_t got = ::process_vm_readv(tid_, &local, 1, &remote, 1, 0);
+      if (got >= 0 || (errno != EPERM && errno != ENOSYS)) return got;
+      mem_.reset(::open(("/proc/" + std::to_string(tid_) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+      if (!mem_) return -1;
+    }
+    return ::pread(mem_.get(), out, n, off_t(addr));
   }
-  return false;
-}
+
+  // A NUL-terminated string at `addr`, at most `max` bytes; false if unreadable or longer.
+  bool read_string(uint64_t addr, size_t max, std::string& out) {
+    char buf[256];
+    out.clear();
+    while (out.size() < max) {
+      const ssize_t n = read(addr + out.size(), buf, sizeof(buf));
+      if (n <= 0) return false;
+      const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
+      out.append(buf, nul ? size_t(nul - buf) : size_t(n));
+      if (nul) return true;
+    }
+    return false;
+  }
+
+ private:
+  pid_t tid_;
+  UniqueFd mem_;
+};
 
 }  // namespace
 
@@ -341,16 +362,15 @@ std::optional<BlockedExec> read_blocked_exec(pid_t tid, size_t max_args, size_t 
     default:
       return std::nullopt;
   }
-  UniqueFd mem(::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!mem) return std::nullopt;
-  if (!read_c_string(mem.get(), filename, 4096, out.filename)) return std::nullopt;
+  TaskMemory mem(tid);
+  if (!mem.read_string(filename, 4096, out.filename)) return std::nullopt;
   if (!out.filename.empty()) out.empty_path = false;
   size_t total = 0;
   for (size_t i = 0; i < max_args && argv; ++i) {
     uint64_t p = 0;
-    if (::pread(mem.get(), &p, sizeof(p), off_t(argv + i * 8)) != sizeof(p) || !p) break;
+    if (mem.read(argv + i * 8, &p, sizeof(p)) != sizeof(p) || !p) break;
     std::string a;
-    if (!read_c_string(mem.get(), p, max_bytes - std::min(total, max_bytes), a)) break;
+    if (!mem.read_string(p, max_bytes - std::min(total, max_bytes), a)) break;
     total += a.size() + 1;
     out.argv.push_back(std::move(a));
   }
@@ -385,26 +405,8 @@ bool open_path_args(const BlockedSyscall& sc, int& path_arg, int& dirfd_arg) {
 std::optional<std::string> read_open_path_arg(pid_t tid, const BlockedSyscall& sc) {
   int path_arg = -1, dirfd_arg = -1;
   if (!open_path_args(sc, path_arg, dirfd_arg) || sc.args[path_arg] == 0) return std::nullopt;
-  // One call per 256 bytes, no fd: process_vm_readv reads what is mapped (/proc/<tid>/mem
-  // where a kernel or an LSM refuses it).
   std::string path;
-  char buf[256];
-  UniqueFd mem;
-  while (path.size() < kMaxPath) {
-    const uint64_t at = sc.args[path_arg] + path.size();
-    iovec local{buf, sizeof(buf)};
-    iovec remote{reinterpret_cast<void*>(at), sizeof(buf)};
-    ssize_t n = mem ? -1 : ::process_vm_readv(tid, &local, 1, &remote, 1, 0);
-    if (n < 0 && (mem || errno == EPERM || errno == ENOSYS)) {
-      if (!mem)
-        mem.reset(::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
-      n = mem ? ::pread(mem.get(), buf, sizeof(buf), off_t(at)) : -1;
-    }
-    if (n <= 0) return std::nullopt;
-    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
-    path.append(buf, nul ? size_t(nul - buf) : size_t(n));
-    if (nul) break;
-  }
+  if (!TaskMemory(tid).read_string(sc.args[path_arg], kMaxPath, path)) return std::nullopt;
   if (path.empty() || path.size() >= kMaxPath) return std::nullopt;
   // Still blocked in the same call: the thread (and its memory) were the right ones.
   const auto again = read_blocked_syscall(tid);
