@@ -99,10 +99,24 @@ cat >"$it_dir/rules3.yaml" <<'YAML'
 YAML
 it_start_daemon enforce "$it_dir/rules3.yaml" || exit 1
 b=$(it_bundle bundle-execopen sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /usr/bin/probe hello >/dev/null; done;
-echo runs-done; chmod 755 /usr/bin/probe; /usr/bin/probe changed; echo changed-rc=$?')
+echo runs-done; sleep 2; chmod 755 /usr/bin/probe; /usr/bin/probe changed; echo changed-rc=$?')
 ln -sf busybox "$b/rootfs/bin/chmod"
 it_inject "$b"
-out=$(it_run runc "vigil-f-$$-execopen" "$b")
+it_containers+=("vigil-f-$$-execopen")  # run in the background: cleaned up by name here
+it_run runc "vigil-f-$$-execopen" "$b" >"$it_dir/execopen.out" &
+run_pid=$!
+# While it sleeps: `vigil status --json` shows the move per watch (docs/fanotify.md).
+shown=0
+for _ in $(seq 40); do
+  shown=$("$VIGIL" status --json -c "$it_dir/vigil.yaml" | python3 -c '
+import json, sys
+print(max([w.get("execs_on_open", 0) for w in json.load(sys.stdin)["file_watches"]] or [0]))')
+  [ "${shown:-0}" -ge 1 ] && break
+  sleep 0.1
+done
+wait "$run_pid"
+out=$(cat "$it_dir/execopen.out")
+it_expect_eq "vigil status --json shows the program judged at its opens" "$shown" "1"
 it_expect_in "the program ran ten times" "runs-done" "$out"
 it_expect_in "changed after its execs moved to its opens, it is refused" "changed-rc=126" "$out"
 it_expect_eq "and alerted" "$(it_alert 'Exec of a changed program' proc.exepath)" "/usr/bin/probe"
