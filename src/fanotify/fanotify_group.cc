@@ -133,14 +133,15 @@ void FanotifyGroup::cache(int event_fd, const Decision& d) {
   }
 }
 
-void FanotifyGroup::move_exec_to_open(int event_fd) {
+void FanotifyGroup::move_exec_to_open(int event_fd, const std::function<bool()>& rules_allow) {
   // One name only: a second name in a cacheable directory would hide its opens. A new
   // link or a rename holds the cache first, which forgets this too (clear_cache).
   // Every mount marked for opens by this group, or the open event an exec also raises would
   // never come (an adopted group's marks are its predecessor's: not known, not moved).
   struct stat st;
+  // The rules' analysis last: it is the costly part.
   if (!opens_marked_ || cache_held_ || ::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_nlink != 1) {
+      st.st_nlink != 1 || !rules_allow()) {
     return;
   }
   if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, event_fd,
@@ -367,9 +368,8 @@ void FanotifyGroup::on_ready() {
         in_flight_->event_fd = -1;
       }
       if (d.allow && (m->mask & FAN_OPEN_PERM)) cache(m->fd, d);
-      if (d.allow && d.exec_on_open && (m->mask & FAN_OPEN_EXEC_PERM) && !cache_held_ &&
-          d.exec_on_open()) {
-        move_exec_to_open(m->fd);
+      if (d.allow && d.exec_on_open && (m->mask & FAN_OPEN_EXEC_PERM)) {
+        move_exec_to_open(m->fd, d.exec_on_open);
       }
       if (d.after) d.after();
     }

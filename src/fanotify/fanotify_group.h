@@ -113,7 +113,7 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   void on_ready();
   void respond(int event_fd, bool allow);
   void cache(int event_fd, const Decision& d);
-  void move_exec_to_open(int event_fd);
+  void move_exec_to_open(int event_fd, const std::function<bool()>& rules_allow);
   bool exec_moved(int event_fd) const;
   bool cache_directory(int event_fd, const std::string& path);
   // A directory in the ignore mask costs every open of its files a walk to the parent.
