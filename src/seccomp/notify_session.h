@@ -90,12 +90,15 @@ class NotifySession : public std::enable_shared_from_this<NotifySession> {
  private:
   void wait();
   void on_ready();
+  void receive_one();  // one RECV, decide and SEND
   void close();
   // Sends the answer; false if the target is gone (ENOENT: normal, the process died or the
   // call was interrupted).
   bool apply(const seccomp_notif& req, const Response& r);
   void decide(const seccomp_notif& req);
 
+  // Notifications answered per wakeup at most, before the reactor runs other work.
+  static constexpr int kBurst = 32;
   boost::asio::posix::stream_descriptor stream_;
   int fd_;
   Handler handler_;

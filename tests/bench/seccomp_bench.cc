@@ -2,7 +2,11 @@
 //  - a non-intercepted syscall (getppid) under a container profile merged by vigil vs the
 //    same profile without vigil (target <= 1.02x); with no filter at all, for reference;
 //  - an intercepted syscall's round trip through the vigil daemon vs a minimal C
-//    supervisor that answers CONTINUE from a blocking RECV loop (target <= 1.25x).
+//    supervisor that answers CONTINUE from a blocking RECV loop (target <= 1.10x);
+//  - an intercepted mkdirat whose rule reads the path from the caller's memory vs the same
+//    minimal supervisor (target <= 1.20x), and vs a minimal supervisor that also reads the
+//    path (process_vm_readv, then ID_VALID): the floor for any supervisor that must look at
+//    the path, which shows what the read itself costs on this kernel.
 // Each round runs every case in a fresh thread (seccomp filters are per thread); the table
 // shows medians over the rounds. usage: seccomp_bench VIGIL [ROUNDS]
 #include <fcntl.h>
@@ -16,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -131,6 +136,33 @@ void minimal_supervisor(int fd) {
   close(fd);
 }
 
+// The minimal supervisor that looks at the path argument (args[1]) before answering, as
+// seccomp_unotify(2) says it must: read the caller's memory, then check the notification
+// is still pending (ID_VALID) before trusting what was read.
+void reading_supervisor(int fd) {
+  ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, 1UL);
+  for (;;) {
+    pollfd p{fd, POLLIN, -1};
+    if (poll(&p, 1, -1) <= 0 || (p.revents & (POLLHUP | POLLERR))) break;
+    seccomp_notif req;
+    std::memset(&req, 0, sizeof(req));
+    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+    char path[256];
+    iovec local{path, sizeof(path)};
+    iovec remote{reinterpret_cast<void*>(req.data.args[1]), sizeof(path)};
+    volatile bool ok = process_vm_readv(pid_t(req.pid), &local, 1, &remote, 1, 0) > 0 &&
+                       ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0 &&
+                       std::memchr(path, 0, sizeof(path)) != nullptr;
+    (void)ok;
+    seccomp_notif_resp resp;
+    std::memset(&resp, 0, sizeof(resp));
+    resp.id = req.id;
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+  close(fd);
+}
+
 // The same supervisor waiting in epoll_wait instead of poll (as an event loop does).
 void epoll_supervisor(int fd) {
   ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, 1UL);
@@ -215,7 +247,7 @@ int main(int argc, char** argv) {
 )");
   const int kCheap = 1'000'000, kTrips = 20'000;
   std::vector<double> bare, original, filtered, minimal, epoll_min, vigil_reg, vigil_proc,
-      minimal_path, vigil_path;
+      minimal_path, reading_path, vigil_path;
   // A path that does not exist: after CONTINUE the kernel's own work is a failed lookup.
   auto mkdir_missing = [] { syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent-vigil-bench/d", 0700); };
   int session = 0;
@@ -240,6 +272,9 @@ int main(int argc, char** argv) {
     minimal_path.push_back(in_thread(
         Filter::kMerged, [](int fd) { std::thread(minimal_supervisor, fd).detach(); },
         mkdir_missing, kTrips));
+    reading_path.push_back(in_thread(
+        Filter::kMerged, [](int fd) { std::thread(reading_supervisor, fd).detach(); },
+        mkdir_missing, kTrips));
     vigil_path.push_back(in_thread(
         Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         mkdir_missing, kTrips));
@@ -262,7 +297,9 @@ int main(int argc, char** argv) {
   const double f_ratio = paired(filtered, original), b_ratio = paired(bare, original),
                e_ratio = paired(epoll_min, minimal), vr_ratio = paired(vigil_reg, minimal),
                vp_ratio = paired(vigil_proc, minimal),
-               path_ratio = paired(vigil_path, minimal_path);
+               path_ratio = paired(vigil_path, minimal_path),
+               read_ratio = paired(reading_path, minimal_path),
+               path_read_ratio = paired(vigil_path, reading_path);
   std::printf("%-62s %12s %10s %8s\n", "case (medians over rounds)", "ns/op", "ratio", "target");
   std::printf("%-62s %12.1f %10s %8s\n", "getppid, container profile without vigil", o, "1.00x",
               "");
@@ -274,18 +311,24 @@ int main(int argc, char** argv) {
   std::printf("%-62s %12.1f %9.3fx %8s\n", "kill(0): the same supervisor waiting in epoll_wait",
               median(epoll_min), e_ratio, "-");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "kill(0) through vigil, rule on a register argument", vr,
-              vr_ratio, "1.25x");
+              vr_ratio, "1.10x");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "tkill(0) through vigil, rule reading proc.name", vp,
               vp_ratio, "-");
   std::printf("%-62s %12.1f %10s %8s\n", "mkdirat: minimal C supervisor answering CONTINUE",
               median(minimal_path), "1.00x", "");
+  std::printf("%-62s %12.1f %9.3fx %8s\n", "mkdirat: minimal C supervisor reading the path",
+              median(reading_path), read_ratio, "-");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "mkdirat through vigil, rule reading fd.name (memory)",
               median(vigil_path), path_ratio, "1.20x");
+  std::printf("%-62s %12s %9.3fx %8s\n", "  the same, against the supervisor reading the path", "",
+              path_read_ratio, "-");
   std::printf(
       "\nrounds: %d; per round, the best of 5 runs of %d cheap calls, and %d round "
       "trips, per case\n",
       rounds, kCheap, kTrips);
-  const bool met = f_ratio <= 1.02 && vr_ratio <= 1.25;
-  std::printf("targets %s\n", met ? "met" : "MISSED");
+  std::printf("getppid merged (1.02x): %s; kill(0) (1.10x): %s; mkdirat reading the path "
+              "(1.20x): %s\n",
+              f_ratio <= 1.02 ? "met" : "MISSED", vr_ratio <= 1.10 ? "met" : "MISSED",
+              path_ratio <= 1.20 ? "met" : "MISSED");
   return 0;
 }

@@ -246,6 +246,101 @@ TEST(NotifySession, NotificationsArrivingDuringHandlingAreAllAnswered) {
   t.join();
 }
 
+// A process making calls back to back: one wakeup answers a burst of them (the next is
+// pending when the answer returns), every call gets its own answer, and the burst is
+// bounded: work posted meanwhile runs after at most kBurst answers, not after the flood.
+TEST(NotifySession, BackToBackCallsAreAnsweredInBoundedBursts) {
+  // Four threads under one filter: while one call is decided, the others are pending.
+  constexpr int kThreads = 4, kCalls = 4000;
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/burst";
+  std::promise<int> listener;
+  std::promise<void> go;
+  std::shared_future<void> go_f = go.get_future().share();
+  std::atomic<int> refused{0};
+  std::thread t([&] {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    listener.set_value(install_filter());
+    std::vector<std::thread> workers;
+    for (int w = 0; w < kThreads; ++w) {
+      workers.emplace_back([&] {
+        go_f.wait();
+        for (int i = 0; i < kCalls / kThreads; ++i) {
+          if (::mkdir(dir.c_str(), 0755) != 0 && errno == EROFS) ++refused;
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+  });
+  const int fd = listener.get_future().get();
+  ASSERT_GE(fd, 0);
+  boost::asio::io_context io;
+  uint64_t answered_when_posted_work_ran = 0;
+  bool posted = false;
+  std::shared_ptr<NotifySession> session;
+  session = std::make_shared<NotifySession>(
+      io, UniqueFd(fd),
+      [&](NotifySession& s, const seccomp_notif&) {
+        if (!posted) {
+          posted = true;
+          boost::asio::post(io, [&] { answered_when_posted_work_ran = s.notifications(); });
+          // Let the other threads queue up: from here on, a call is always pending.
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return Response::Error(EROFS);
+      },
+      [](NotifySession&) {});
+  session->start();
+  go.set_value();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (refused < kCalls && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(refused.load(), kCalls);
+  EXPECT_EQ(session->notifications(), uint64_t(kCalls));
+  EXPECT_GE(answered_when_posted_work_ran, 1u);
+  EXPECT_LE(answered_when_posted_work_ran, 32u) << "other work waited for the whole flood";
+  if (refused < kCalls) {
+    UniqueFd handed = session->release_fd();
+    io.poll();
+    handed.reset();
+  } else {
+    UniqueFd handed = session->release_fd();
+    io.poll();
+  }
+  t.join();
+}
+
+// The filter's last process exits right after its answer: the session sees the hang-up
+// (in its burst's poll or in the reactor) and reports it once.
+TEST(NotifySession, TheLastProcessExitingClosesTheSession) {
+  Filtered f;
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/hangup";
+  std::thread t(filtered_thread, &f, dir);
+  const int fd = f.listener.get_future().get();
+  ASSERT_GE(fd, 0);
+  boost::asio::io_context io;
+  int closed = 0;
+  auto session = std::make_shared<NotifySession>(
+      io, UniqueFd(fd), [](NotifySession&, const seccomp_notif&) { return Response::Continue(); },
+      [&](NotifySession&) { ++closed; });
+  session->start();
+  f.go.set_value();
+  auto result = f.result.get_future();
+  while (result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(result.get(), 0);  // answered; the thread now exits
+  t.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (closed == 0 && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  io.run_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(closed, 1);
+  UniqueFd done = session->release_fd();
+  io.poll();
+}
+
 TEST(NotifyJournal, ASuccessorAnswersWhatADeadReaderReceived) {
   // The "dead engine": RECV into the journal, then nothing (as if SIGKILLed before SEND).
   const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/orphan";
