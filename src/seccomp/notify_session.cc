@@ -1,8 +1,8 @@
 // RECV/SEND on a seccomp notify fd inside the io_context.
 #include "src/seccomp/notify_session.h"
 
-#include <sys/ioctl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -326,9 +326,10 @@ int main(int argc, char** argv) {
       "\nrounds: %d; per round, the best of 5 runs of %d cheap calls, and %d round "
       "trips, per case\n",
       rounds, kCheap, kTrips);
-  std::printf("getppid merged (1.02x): %s; kill(0) (1.10x): %s; mkdirat reading the path "
-              "(1.20x): %s\n",
-              f_ratio <= 1.02 ? "met" : "MISSED", vr_ratio <= 1.10 ? "met" : "MISSED",
-              path_ratio <= 1.20 ? "met" : "MISSED");
+  std::printf(
+      "getppid merged (1.02x): %s; kill(0) (1.10x): %s; mkdirat reading the path "
+      "(1.20x): %s\n",
+      f_ratio <= 1.02 ? "met" : "MISSED", vr_ratio <= 1.10 ? "met" : "MISSED",
+      path_ratio <= 1.20 ? "met" : "MISSED");
   return 0;
 }
