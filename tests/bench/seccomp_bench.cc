@@ -180,6 +180,50 @@ void epoll_supervisor(int fd) {
   close(fd);
 }
 
+// The same minimal supervisor in a process of its own, as any daemon is: each round trip
+// then also switches address spaces, which a supervisor thread inside the target's process
+// does not. Forked before the benchmark starts threads; it receives each listener over a
+// socket pair and answers it from a thread, until the socket closes.
+int g_remote = -1;
+
+void remote_supervisor_process(int sock) {
+  for (;;) {
+    char byte;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    if (recvmsg(sock, &m, 0) <= 0) _exit(0);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    if (!c || c->cmsg_type != SCM_RIGHTS) continue;
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    std::thread(minimal_supervisor, fd).detach();
+  }
+}
+
+void send_fd(int sock, int fd) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (sendmsg(sock, &m, 0) < 0) std::abort();
+  close(fd);
+  usleep(20000);  // as for vigil: let it start waiting before the first notification
+}
+
 // Hands a listener to the vigil daemon exactly as runc does.
 void send_to_vigil(const std::string& sock_path, int fd, int n) {
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -224,6 +268,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) std::abort();
+  const pid_t remote = fork();  // before any thread of this process
+  if (remote == 0) {
+    close(pair[0]);
+    remote_supervisor_process(pair[1]);
+  }
+  close(pair[1]);
+  g_remote = pair[0];
   g_original = build_program(false);
   g_merged = build_program(true);
   char dir_template[] = "/tmp/vigil-bench.XXXXXX";
@@ -246,8 +299,8 @@ int main(int argc, char** argv) {
   priority: INFO
 )");
   const int kCheap = 1'000'000, kTrips = 20'000;
-  std::vector<double> bare, original, filtered, minimal, epoll_min, vigil_reg, vigil_proc,
-      minimal_path, reading_path, vigil_path;
+  std::vector<double> bare, original, filtered, minimal, epoll_min, remote_min, vigil_reg,
+      vigil_proc, minimal_path, reading_path, vigil_path;
   // A path that does not exist: after CONTINUE the kernel's own work is a failed lookup.
   auto mkdir_missing = [] { syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent-vigil-bench/d", 0700); };
   int session = 0;
@@ -266,6 +319,8 @@ int main(int argc, char** argv) {
     epoll_min.push_back(in_thread(
         Filter::kMerged, [](int fd) { std::thread(epoll_supervisor, fd).detach(); },
         [self] { kill(self, 0); }, kTrips));
+    remote_min.push_back(in_thread(
+        Filter::kMerged, [](int fd) { send_fd(g_remote, fd); }, [self] { kill(self, 0); }, kTrips));
     vigil_reg.push_back(in_thread(
         Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [self] { kill(self, 0); }, kTrips));
@@ -282,6 +337,8 @@ int main(int argc, char** argv) {
         Filter::kMerged, [&](int fd) { send_to_vigil(daemon.listener(), fd, ++session); },
         [] { syscall(SYS_tkill, syscall(SYS_gettid), 0); }, kTrips));
   }
+  close(g_remote);  // the supervisor process exits
+  waitpid(remote, nullptr, 0);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 
@@ -296,6 +353,7 @@ int main(int argc, char** argv) {
                vr = median(vigil_reg), vp = median(vigil_proc);
   const double f_ratio = paired(filtered, original), b_ratio = paired(bare, original),
                e_ratio = paired(epoll_min, minimal), vr_ratio = paired(vigil_reg, minimal),
+               rm_ratio = paired(remote_min, minimal), vrm_ratio = paired(vigil_reg, remote_min),
                vp_ratio = paired(vigil_proc, minimal),
                path_ratio = paired(vigil_path, minimal_path),
                read_ratio = paired(reading_path, minimal_path),
@@ -310,8 +368,12 @@ int main(int argc, char** argv) {
               "1.00x", "");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "kill(0): the same supervisor waiting in epoll_wait",
               median(epoll_min), e_ratio, "-");
+  std::printf("%-62s %12.1f %9.3fx %8s\n", "kill(0): the same supervisor in a process of its own",
+              median(remote_min), rm_ratio, "-");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "kill(0) through vigil, rule on a register argument", vr,
               vr_ratio, "1.10x");
+  std::printf("%-62s %12s %9.3fx %8s\n", "  the same, against the supervisor in its own process",
+              "", vrm_ratio, "-");
   std::printf("%-62s %12.1f %9.3fx %8s\n", "tkill(0) through vigil, rule reading proc.name", vp,
               vp_ratio, "-");
   std::printf("%-62s %12.1f %10s %8s\n", "mkdirat: minimal C supervisor answering CONTINUE",
