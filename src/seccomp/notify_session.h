@@ -1,5 +1,6 @@
 // One container's seccomp notify fd: waits on it in the io_context without blocking,
-// RECVs one notification per readiness, asks the handler for a Response, and applies it:
+// RECVs the notifications that are pending at each readiness (a bounded burst: poll() with
+// no timeout between them, see on_ready), asks the handler for a Response, and applies it:
 // every notification gets exactly one answer (the handler's, or CONTINUE if it threw).
 // Ownership: the session owns the fd; release_fd() stops the session and hands the fd on
 // (to a successor process) without closing it, since closing the last copy turns every
