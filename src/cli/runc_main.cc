@@ -2,7 +2,8 @@
 // (containerd's BinaryName, CRI-O's runtime_path, ctr --runc-binary); the hooks it injects
 // run it as `vigil hook createRuntime|poststop`. It links none of the daemon's libraries
 // (OpenSSL, prometheus-cpp, spdlog: 1.3 ms of a `vigil` process's 2.8 ms start on the test
-// VM), because each container start runs it. Everything else is `vigil`, beside it.
+// VM), because each container start runs it, and it is linked statically (src/cli/BUILD).
+// Everything else is `vigil`, beside it.
 #include <iostream>
 #include <string>
 #include <vector>
