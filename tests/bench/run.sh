@@ -30,7 +30,7 @@ if [ "$what" = container ] || [ "$what" = all ]; then
 fi
 if [ "$what" = start ] || [ "$what" = all ]; then
   echo "== container start"
-  bash tests/bench/container_start.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 30
+  bash tests/bench/container_start.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 100
   echo
 fi
 if [ "$what" = exec ] || [ "$what" = all ]; then
