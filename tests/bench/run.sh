@@ -13,7 +13,9 @@
 #  5. a container's start and stop: `runc run` of `sh -c :` bare and through vigil's shim
 #     and hooks (target: at most +4 ms).
 #  6. fork+exec and cat's work over 200 files in a runc container: bare, under the default
-#     rules and under Falco's stable rules (../shared/compat/falco_rules.yaml).
+#     rules and under Falco's stable rules (../shared/compat/falco_rules.yaml); and
+#     fork+exec's floor: a minimal C agent answering the same execve notifications and exec
+#     opens (exec_floor.cc).
 #  7. the peer: the same file workload under fapolicyd from Debian (installed, measured in a
 #     private mount namespace and purged by the benchmark; only with `peer` or `all`).
 # Usage: tests/bench/run.sh [rules|seccomp|fanotify|container|start|exec|peer]   (default all)
@@ -22,7 +24,8 @@ cd "$(dirname "$0")/../.."
 bash tests/setup.sh
 what="${1:-all}"
 bazel build -c opt //tests/bench:rules_bench //tests/bench:seccomp_bench \
-  //tests/bench:fanotify_bench //:vigil //:vigil-runc //tests/integration:probe_bin >&2
+  //tests/bench:fanotify_bench //tests/bench:exec_floor //:vigil //:vigil-runc \
+  //tests/integration:probe_bin >&2
 if [ "$what" = container ] || [ "$what" = all ]; then
   echo "== read-only opens in a container"
   bash tests/bench/container_opens.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe 5
@@ -36,7 +39,7 @@ fi
 if [ "$what" = exec ] || [ "$what" = all ]; then
   echo "== fork+exec and files in a container"
   bash tests/bench/container_exec.sh bazel-bin/src/cli/vigil bazel-bin/tests/integration/probe \
-    ../shared/compat/falco_rules.yaml 3
+    ../shared/compat/falco_rules.yaml bazel-bin/tests/bench/exec_floor 3
   echo
 fi
 if [ "$what" = peer ] || [ "$what" = all ]; then
