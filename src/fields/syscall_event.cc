@@ -278,28 +278,39 @@ std::optional<std::string> SyscallEvent::path_arg() {
 const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
   if (!known_ || !event_type(type_).exec) return process_image(need);
   Image& img = image_;
-  if (img.parts) return img;
-  img.parts = kName | kArgs | kExePath;
   const ArgLayout& layout = event_type(type_).layout;
-  std::string filename;
-  if (!read_string(req_.data.args[layout.exec_filename], kMaxPath, filename)) return img;
-  int dirfd = layout.dirfd >= 0 ? int(int32_t(req_.data.args[layout.dirfd])) : AT_FDCWD;
-  img.exepath = resolve_path(dirfd, filename).value_or(filename);
-  // The kernel's comm: the filename's last part (15 characters), or for
-  // execveat(fd, "", AT_EMPTY_PATH) the fd number (its filename is /dev/fd/N).
-  BlockedExec as_called;
-  as_called.filename = filename;
-  as_called.dirfd = dirfd;
-  // execveat(dirfd, pathname, argv, envp, flags): the only exec with a dirfd
-  as_called.empty_path =
-      filename.empty() && layout.dirfd >= 0 && (req_.data.args[4] & AT_EMPTY_PATH) != 0;
-  img.name = as_called.comm();
-  std::vector<std::string> argv;
-  read_string_array(req_.data.args[layout.exec_argv], argv);
-  img.exe = argv.empty() ? filename : argv[0];
-  for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
-  img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
-  img.ok = img.ok_args = img.ok_exepath = true;
+  if (!(img.parts & kName)) {
+    // The filename: proc.name and proc.exepath. One read of the caller's memory.
+    img.parts |= kName | kExePath;
+    if (!read_string(req_.data.args[layout.exec_filename], kMaxPath, exec_filename_)) {
+      img.parts |= kArgs;  // unreadable: no part of the image is known
+      return img;
+    }
+    int dirfd = layout.dirfd >= 0 ? int(int32_t(req_.data.args[layout.dirfd])) : AT_FDCWD;
+    img.exepath = resolve_path(dirfd, exec_filename_).value_or(exec_filename_);
+    // The kernel's comm: the filename's last part (15 characters), or for
+    // execveat(fd, "", AT_EMPTY_PATH) the fd number (its filename is /dev/fd/N).
+    BlockedExec as_called;
+    as_called.filename = exec_filename_;
+    as_called.dirfd = dirfd;
+    // execveat(dirfd, pathname, argv, envp, flags): the only exec with a dirfd
+    as_called.empty_path = exec_filename_.empty() && layout.dirfd >= 0 &&
+                           (req_.data.args[4] & AT_EMPTY_PATH) != 0;
+    img.name = as_called.comm();
+    img.ok = img.ok_exepath = true;
+  }
+  // argv: two more reads (the pointers, then the strings), only for a rule or an output
+  // that asks (proc.args, proc.cmdline, proc.exe). A freshly forked caller's stack pages
+  // are still shared with its parent, and process_vm_readv copies each one it reads.
+  if ((need & kArgs) && !(img.parts & kArgs)) {
+    img.parts |= kArgs;
+    std::vector<std::string> argv;
+    read_string_array(req_.data.args[layout.exec_argv], argv);
+    img.exe = argv.empty() ? exec_filename_ : argv[0];
+    for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
+    img.cmdline = img.args.empty() ? img.name : img.name + " " + img.args;
+    img.ok_args = true;
+  }
   return img;
 }
 

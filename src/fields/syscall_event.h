@@ -78,6 +78,7 @@ class SyscallEvent final : public ProcessEvent {
   bool vm_refused_ = false;
   bool caller_checked_ = false, caller_there_ = false;
   std::optional<std::optional<std::string>> path_cache_;
+  std::string exec_filename_;  // an exec's filename argument, as read for image()
   UniqueFd target_fd_;
   bool target_fd_tried_ = false;
   std::optional<SockTuple> tuple_;
