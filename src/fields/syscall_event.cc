@@ -294,8 +294,8 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
     as_called.filename = exec_filename_;
     as_called.dirfd = dirfd;
     // execveat(dirfd, pathname, argv, envp, flags): the only exec with a dirfd
-    as_called.empty_path = exec_filename_.empty() && layout.dirfd >= 0 &&
-                           (req_.data.args[4] & AT_EMPTY_PATH) != 0;
+    as_called.empty_path =
+        exec_filename_.empty() && layout.dirfd >= 0 && (req_.data.args[4] & AT_EMPTY_PATH) != 0;
     img.name = as_called.comm();
     img.ok = img.ok_exepath = true;
   }
