@@ -53,18 +53,11 @@ for f in json.load(sys.stdin)["files"]:
             print("- rule: " + r["name"] + "\n  enabled: false")
 ' >"$it_dir/nofile/zz_no_file_rules.yaml"
 # Podman's own profile: a runtime in its place that keeps the config it is handed.
-it_capture_runtime podman
-capture_root=$(it_bundle b-capture true)/rootfs
-timeout 120 podman --runtime "$it_dir/capture-podman" run --rm --name "vigil-bench-$$-capture" \
-  --network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-  --rootfs "$capture_root" /bin/sh -c true >/dev/null 2>&1
-profile=""
-if python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["linux"]["seccomp"], open(sys.argv[2], "w"))' \
-  "$it_dir/podman.json" "$it_dir/podman-seccomp.json" 2>/dev/null; then
-  profile="$it_dir/podman-seccomp.json"
-else
+profile="$it_dir/podman-seccomp.json"
+it_podman_seccomp_profile "$profile" || {
+  profile=""
   echo "(could not capture Podman's seccomp profile: its rows are left out)" >&2
-fi
+}
 results=$(mktemp)
 for r in $(seq "$rounds"); do
   bare=$(run "bare$r" 0)

@@ -124,6 +124,19 @@ SH
   chmod +x "$it_dir/capture-$1"
 }
 
+# it_podman_seccomp_profile OUT: the seccomp profile Podman really gives its containers on
+# this machine (from the bundle it hands the runtime), written to OUT; 1 if it cannot.
+it_podman_seccomp_profile() {
+  local root
+  it_capture_runtime podman
+  root=$(it_bundle b-capture-podman true)/rootfs
+  timeout 120 podman --runtime "$it_dir/capture-podman" run --rm --name "vigil-it-$$-capture" \
+    --network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+    --rootfs "$root" /bin/sh -c true >/dev/null 2>&1
+  python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["linux"]["seccomp"], open(sys.argv[2], "w"))' \
+    "$it_dir/podman.json" "$1" 2>/dev/null
+}
+
 # it_write_config MODE RULES [EXTRA-CONFIG-LINES]: the test's config, $it_dir/vigil.yaml
 # (its sockets and alert file in $it_dir), and an empty alert file.
 it_write_config() {
