@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/minimal_supervisor.h"
+
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
@@ -60,15 +62,7 @@ bool receive_container(int conn, int& fd, pid_t& pid) {
 unsigned long g_notifications = 0, g_file_events = 0;
 
 void answer_notification(int fd) {
-  seccomp_notif req;
-  std::memset(&req, 0, sizeof(req));
-  if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;
-  ++g_notifications;
-  seccomp_notif_resp resp;
-  std::memset(&resp, 0, sizeof(resp));
-  resp.id = req.id;
-  resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-  ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  if (vigil::bench::answer_continue(fd)) ++g_notifications;
 }
 
 void answer_file_events(int fan) {

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "tests/bench/bench_daemon.h"
+#include "tests/bench/minimal_supervisor.h"
 
 namespace {
 
@@ -113,17 +114,7 @@ double in_thread(Filter filter, std::function<void(int)> on_listener, std::funct
   return r;
 }
 
-// RECV one notification and answer CONTINUE: all a minimal supervisor does.
-void answer_continue(int fd) {
-  seccomp_notif req;
-  std::memset(&req, 0, sizeof(req));
-  if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;
-  seccomp_notif_resp resp;
-  std::memset(&resp, 0, sizeof(resp));
-  resp.id = req.id;
-  resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-  ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-}
+using vigil::bench::answer_continue;
 
 // The minimal supervisor: blocking RECV, SEND CONTINUE, until the filter goes away.
 void minimal_supervisor(int fd) {
@@ -205,9 +196,9 @@ void remote_supervisor_process(int sock) {
   }
 }
 
-void send_fd(int sock, int fd) {
-  char byte = 0;
-  iovec iov{&byte, 1};
+// One message with `fd` attached (SCM_RIGHTS); the payload may be a single byte.
+void send_with_fd(int sock, const std::string& payload, int fd) {
+  iovec iov{const_cast<char*>(payload.data()), payload.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   msghdr m{};
   m.msg_iov = &iov;
@@ -220,9 +211,11 @@ void send_fd(int sock, int fd) {
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
   if (sendmsg(sock, &m, 0) < 0) std::abort();
-  close(fd);
-  usleep(20000);  // as for vigil: let it start waiting before the first notification
+  close(fd);      // the receiver holds its own copy now
+  usleep(20000);  // let it start waiting before the first notification
 }
+
+void send_fd(int sock, int fd) { send_with_fd(sock, std::string(1, '\0'), fd); }
 
 // Hands a listener to the vigil daemon exactly as runc does.
 void send_to_vigil(const std::string& sock_path, int fd, int n) {
@@ -237,22 +230,8 @@ void send_to_vigil(const std::string& sock_path, int fd, int n) {
       ",\"metadata\":\"\",\"state\":{\"ociVersion\":\"1.0.2-dev\",\"id\":\"bench-" +
       std::to_string(n) + "\",\"status\":\"creating\",\"pid\":" + std::to_string(tid) +
       ",\"bundle\":\"/tmp\",\"annotations\":{}}}";
-  iovec iov{const_cast<char*>(msg.data()), msg.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (sendmsg(s, &m, 0) < 0) std::abort();
+  send_with_fd(s, msg, fd);
   close(s);
-  close(fd);      // the daemon holds its own copy now
-  usleep(20000);  // let the daemon start the session before the first notification
 }
 
 double median(std::vector<double> v) {
