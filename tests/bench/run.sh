@@ -3,15 +3,17 @@
 #  1. rule evaluation: Falco's stable ruleset on synthetic events of each type and on the
 #     captured syscalls of a real shell session, one core (target: 2M events/s);
 #  2. the seccomp path: an intercepted syscall's round trip through the daemon against a
-#     minimal C supervisor (target 1.10x; a rule reading the path 1.20x, with a supervisor
-#     that reads it too as the floor), and a non-intercepted syscall under vigil's
+#     minimal C supervisor (target 1.10x; also in a process of its own), a rule reading
+#     the path (target 1.20x; a supervisor that reads it too is the floor), and a
+#     non-intercepted syscall under vigil's
 #     merged profile against the same profile without vigil (target 1.02x).
 #  3. the fanotify path: open+close of 1000 files bare, under a minimal C responder and
 #     under vigil (targets: repeated opens 1.15x bare, first opens 1.25x the responder).
 #  4. read-only opens in a runc container: bare, under the default rules (target 1.15x
 #     bare), and with every openat notified (what the default rules cost before the filter).
 #  5. a container's start and stop: `runc run` of `sh -c :` bare and through vigil's shim
-#     and hooks (target: at most +4 ms).
+#     and hooks, without a seccomp profile and on the one Podman gives its containers
+#     (target: at most +4 ms).
 #  6. fork+exec and cat's work over 200 files in a runc container: bare, under the default
 #     rules and under Falco's stable rules (../shared/compat/falco_rules.yaml); and
 #     fork+exec's floor: a minimal C agent answering the same execve notifications and exec
