@@ -184,6 +184,7 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
   const rules::CompiledRuleSet* rules = rules_.get();
   // The event lives until the group is done with it (answer, cache, alerts).
   auto event = std::make_shared<fields::FileEvent>(m, c.info, ++events_, in.path, in.orphan);
+  if (in.file_stat) event->seed_stat(*in.file_stat);
   Verdict v = pipeline_.decide(*rules, *event, c.info);
   record(*event, c, v);
   // The open of an exec, of a file whose exec events are in the ignore mask (or maybe so:
@@ -193,6 +194,7 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
     fanotify_event_metadata as_exec = m;
     as_exec.mask = FAN_OPEN_EXEC_PERM;
     fields::FileEvent exec(as_exec, c.info, ++events_, in.path, in.orphan);
+    if (in.file_stat) exec.seed_stat(*in.file_stat);
     Verdict ev = pipeline_.decide(*rules, exec, c.info);
     record(exec, c, ev);
     if (ev.matched()) {

@@ -150,10 +150,11 @@ void FanotifyGroup::move_exec_to_open(int event_fd, const std::function<bool()>&
   }
 }
 
-bool FanotifyGroup::exec_moved(int event_fd) const {
+bool FanotifyGroup::exec_moved(int event_fd, struct stat& st, bool& read) const {
+  read = false;
   if (exec_moved_.empty()) return false;
-  struct stat st;
-  return ::fstat(event_fd, &st) == 0 && exec_moved_.count({st.st_dev, st.st_ino}) > 0;
+  read = ::fstat(event_fd, &st) == 0;
+  return read && exec_moved_.count({st.st_dev, st.st_ino}) > 0;
 }
 
 bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
@@ -352,8 +353,11 @@ void FanotifyGroup::on_ready() {
       if (m->pid != self_pid_) {  // the daemon's own accesses are always allowed
         const std::optional<std::string>& path = paths_[k];
         try {
-          const bool moved = (m->mask & FAN_OPEN_PERM) && exec_moved(m->fd);
-          d = handler_(Input{*m, path ? &*path : nullptr, /*orphan=*/false, moved});
+          struct stat st;
+          bool stat_read = false;
+          const bool moved = (m->mask & FAN_OPEN_PERM) && exec_moved(m->fd, st, stat_read);
+          d = handler_(Input{*m, path ? &*path : nullptr, /*orphan=*/false, moved,
+                             stat_read ? &st : nullptr});
         } catch (...) {
           d = Decision{};  // the stated fallback: allow; the event path should not throw
         }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -60,6 +61,9 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
     // the opener is in an execve, the exec rules must judge this event too. Unknown for an
     // orphan (judge it so if the opener is in an execve).
     bool exec_moved = false;
+    // The event's file's fstat, when the group read it to answer exec_moved: the
+    // handler's fields need not read it again (nullptr: not read).
+    const struct stat* file_stat = nullptr;
   };
   // Runs on the io thread and must not open files on watched mounts.
   using Handler = std::function<Decision(const Input& event)>;
@@ -114,7 +118,9 @@ class FanotifyGroup : public std::enable_shared_from_this<FanotifyGroup> {
   void respond(int event_fd, bool allow);
   void cache(int event_fd, const Decision& d);
   void move_exec_to_open(int event_fd, const std::function<bool()>& rules_allow);
-  bool exec_moved(int event_fd) const;
+  // Whether the event's file is one whose exec events were moved; `st` is filled (and
+  // `read` set) if the file had to be looked at.
+  bool exec_moved(int event_fd, struct stat& st, bool& read) const;
   bool cache_directory(int event_fd, const std::string& path);
   // A directory in the ignore mask costs every open of its files a walk to the parent.
   // Once the io thread is free, settle() gives the files of a cached directory ignore

@@ -38,6 +38,12 @@ class FileEvent final : public ProcessEvent {
   Value directory_field(const FieldRef& ref) override;
 
   int fd() const { return fd_; }
+  // The event's file's fstat, already read by whoever delivered the event (the fanotify
+  // group): the fields do not read it again.
+  void seed_stat(const struct stat& st) {
+    stat_ = st;
+    stat_read_ = stat_ok_ = true;
+  }
   // Whether the opener is blocked in an execve or execveat: an open event that is an exec
   // (the kernel reports an exec's open as an exec event and as an open event).
   bool opened_by_exec();
