@@ -298,45 +298,46 @@ std::optional<BlockedSyscall> await_blocked_syscall(pid_t tid, std::chrono::micr
   }
 }
 
-namespace {
-
-// A blocked thread's memory: process_vm_readv (one call, no fd), or /proc/<tid>/mem where a
-// kernel or an LSM refuses it.
-class TaskMemory {
- public:
-  explicit TaskMemory(pid_t tid) : tid_(tid) {}
-
-  ssize_t read(uint64_t addr, void* out, size_t n) {
-    if (!mem_) {
-      iovec local{out, n}, remote{reinterpret_cast<void*>(addr), n};
-      const ssize_t got = ::process_vm_readv(tid_, &local, 1, &remote, 1, 0);
-      if (got >= 0 || (errno != EPERM && errno != ENOSYS)) return got;
-      mem_.reset(::open(("/proc/" + std::to_string(tid_) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
-      if (!mem_) return -1;
-    }
-    return ::pread(mem_.get(), out, n, off_t(addr));
+size_t TaskMemory::read(uint64_t addr, void* out, size_t n) {
+  if (addr == 0 || n == 0) return 0;
+  if (!vm_refused_) {
+    // Page by page: what could be read, up to the first unmapped page.
+    iovec local{out, n}, remote{reinterpret_cast<void*>(addr), n};
+    const ssize_t got = ::process_vm_readv(tid_, &local, 1, &remote, 1, 0);
+    if (got > 0) return size_t(got);
+    if (got == 0 || (errno != EPERM && errno != ENOSYS)) return 0;  // unmapped, gone
+    vm_refused_ = true;
   }
+  if (!open_mem()) return 0;
+  const ssize_t got = ::pread(mem_.get(), out, n, off_t(addr));
+  return got > 0 ? size_t(got) : 0;
+}
 
-  // A NUL-terminated string at `addr`, at most `max` bytes; false if unreadable or longer.
-  bool read_string(uint64_t addr, size_t max, std::string& out) {
-    char buf[256];
-    out.clear();
-    while (out.size() < max) {
-      const ssize_t n = read(addr + out.size(), buf, sizeof(buf));
-      if (n <= 0) return false;
-      const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
-      out.append(buf, nul ? size_t(nul - buf) : size_t(n));
-      if (nul) return true;
-    }
-    return false;
+bool TaskMemory::open_mem() {
+  if (!mem_tried_) {
+    mem_tried_ = true;
+    mem_.reset(::open(("/proc/" + std::to_string(tid_) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+    if (mem_ && after_open_ && !after_open_()) mem_.reset();
   }
+  return bool(mem_);
+}
 
- private:
-  pid_t tid_;
-  UniqueFd mem_;
-};
-
-}  // namespace
+bool TaskMemory::read_string(uint64_t addr, size_t max, std::string& out) {
+  if (addr == 0) return false;
+  out.clear();
+  char buf[256];
+  while (out.size() < max) {
+    const size_t n = read(addr + out.size(), buf, sizeof(buf));
+    if (n == 0) return false;  // unmapped memory, dead process
+    const char* nul = static_cast<const char*>(std::memchr(buf, 0, n));
+    if (nul) {
+      out.append(buf, size_t(nul - buf));
+      return out.size() < max;
+    }
+    out.append(buf, n);
+  }
+  return false;  // longer than max
+}
 
 std::string BlockedExec::comm() const {
   const std::string path = empty_path ? "/dev/fd/" + std::to_string(dirfd) : filename;

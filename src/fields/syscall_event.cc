@@ -98,23 +98,6 @@ int SyscallEvent::target_fd() {
   return target_fd_.get();
 }
 
-size_t SyscallEvent::read_mem(uint64_t addr, void* out, size_t n) {
-  if (addr == 0 || n == 0) return 0;
-  if (!vm_refused_) {
-    // One call, no fd: process_vm_readv reads page by page and returns what it could. The
-    // notification is checked afterwards (seccomp_unotify(2)): still valid means the
-    // caller is still blocked in this call, so the pid was not recycled meanwhile.
-    iovec local{out, n}, remote{reinterpret_cast<void*>(addr), n};
-    const ssize_t got = ::process_vm_readv(pid_, &local, 1, &remote, 1, 0);
-    if (got > 0) return size_t(got);  // checked once, before it is written out
-    if (got == 0 || (errno != EPERM && errno != ENOSYS)) return 0;  // unmapped, gone
-    vm_refused_ = true;  // a kernel or an LSM that refuses it: /proc/<pid>/mem instead
-  }
-  if (!open_mem()) return 0;
-  const ssize_t got = ::pread(mem_.get(), out, n, off_t(addr));
-  return got > 0 ? size_t(got) : 0;
-}
-
 bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& out) {
   size_t total = 0;
   uint64_t ptrs[64];
@@ -132,7 +115,7 @@ bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& ou
     // How many bytes of each head were read. A head that runs into unmapped memory ends the
     // transfer inside it; the next transfer starts after it.
     size_t have[64] = {};
-    for (size_t start = 0; !vm_refused_ && start < count;) {
+    for (size_t start = 0; !mem_.vm_refused() && start < count;) {
       iovec local[64], remote[64];
       for (size_t i = start; i < count; ++i) {
         // Not past the string's page: that page is mapped, the next may not be (the last
@@ -172,34 +155,6 @@ bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& ou
     if (got < want) return true;
   }
   return true;
-}
-
-bool SyscallEvent::open_mem() {
-  if (!mem_tried_) {
-    mem_tried_ = true;
-    mem_.reset(::open(("/proc/" + std::to_string(pid_) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
-    // seccomp_unotify(2): after opening, check that the notification is still valid, so
-    // the pid was not recycled into another process between RECV and the open.
-    if (mem_ && !still_valid()) mem_.reset();
-  }
-  return bool(mem_);
-}
-
-bool SyscallEvent::read_string(uint64_t addr, size_t max, std::string& out) {
-  if (addr == 0) return false;
-  out.clear();
-  char buf[256];
-  while (out.size() < max) {
-    const size_t n = read_mem(addr + out.size(), buf, sizeof(buf));
-    if (n == 0) return false;  // unmapped memory, dead process
-    const char* nul = static_cast<const char*>(std::memchr(buf, 0, size_t(n)));
-    if (nul) {
-      out.append(buf, size_t(nul - buf));
-      return out.size() < max;
-    }
-    out.append(buf, size_t(n));
-  }
-  return false;  // longer than max: not trusted as a path
 }
 
 std::optional<std::string> SyscallEvent::resolve_path(int dirfd, const std::string& path) {

@@ -38,7 +38,9 @@ class SyscallEvent final : public ProcessEvent {
   bool known() const { return known_; }
 
   // Reads a NUL-terminated string from the target; false if unreadable or longer than max.
-  bool read_string(uint64_t addr, size_t max, std::string& out);
+  bool read_string(uint64_t addr, size_t max, std::string& out) {
+    return mem_.read_string(addr, max, out);
+  }
 
   // Whether what fields read of the caller (memory, /proc) is its own: its notification
   // is still pending (one ID_VALID, the first time it is asked).
@@ -62,9 +64,8 @@ class SyscallEvent final : public ProcessEvent {
   Value socket_field(F field);
   const SockTuple& tuple(int fd);
   bool read_bytes(uint64_t addr, size_t n, void* out);
-  bool open_mem();  // /proc/<pid>/mem, opened once: read_mem's fallback
   // Up to n bytes of the caller's memory at addr; how many were read (0: none).
-  size_t read_mem(uint64_t addr, void* out, size_t n);
+  size_t read_mem(uint64_t addr, void* out, size_t n) { return mem_.read(addr, out, n); }
   // A NULL-terminated array of string pointers (argv, envp), bounded by kMaxArgv and
   // kMaxArgvBytes; false if not even its first pointer could be read.
   bool read_string_array(uint64_t addr, std::vector<std::string>& out);
@@ -73,9 +74,8 @@ class SyscallEvent final : public ProcessEvent {
   int notify_fd_;
   EventTypeId type_ = 0;
   bool known_ = false;
-  UniqueFd mem_;
-  bool mem_tried_ = false;
-  bool vm_refused_ = false;
+  // Its /proc/<pid>/mem fallback is checked against the notification once opened.
+  TaskMemory mem_{pid_t(req_.pid), [this] { return still_valid(); }};
   bool caller_checked_ = false, caller_there_ = false;
   std::optional<std::optional<std::string>> path_cache_;
   std::string exec_filename_;  // an exec's filename argument, as read for image()
