@@ -107,6 +107,11 @@ it_expect_in "the mount was alerted (monitor mode, the default)" '"rule":"Mount 
   "$(cat "$it_dir/alerts.out")"
 sessions=$(grep -c "seccomp session started" "$it_dir/daemon.log")
 [ "$sessions" -ge 1 ] && it_ok "a seccomp session for the podman container" || it_fail "no session"
+# docs/fanotify.md's `vigil status --json`, as written: the installed config, no -c.
+status=$(/usr/local/bin/vigil status --json 2>&1)
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert "file_watches" in d, d' \
+  "$status" && it_ok "vigil status --json answers from the installed daemon" ||
+  it_fail "vigil status --json: $status"
 
 echo "== uninstall"
 /usr/local/bin/vigil uninstall >"$it_dir/uninstall.out" 2>&1
