@@ -16,10 +16,10 @@
 #include "src/common/log.h"
 #include "src/config/compile_options.h"
 #include "src/config/config.h"
-#include "src/engine/control_protocol.h"
+#include "src/control/control_client.h"
+#include "src/control/control_protocol.h"
 #include "src/engine/engine.h"
 #include "src/rules/compiler.h"
-#include "src/runtime/control_client.h"
 
 namespace vigil::cli {
 namespace {
@@ -81,7 +81,7 @@ void raise_fd_limit() {
 int daemon_command(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   bool engine_mode = false, no_keeper = false;
-  auto after = engine::AfterHandover::kExit;
+  auto after = keeper::AfterHandover::kExit;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--after-handover") {
@@ -90,7 +90,7 @@ int daemon_command(const std::vector<std::string>& args) {
         std::cerr << "vigil daemon: --after-handover takes exit or wait, not '" << v << "'\n";
         return 2;
       }
-      after = v == "wait" ? engine::AfterHandover::kWait : engine::AfterHandover::kExit;
+      after = v == "wait" ? keeper::AfterHandover::kWait : keeper::AfterHandover::kExit;
     } else if (a == "--engine") {
       engine_mode = true;  // started by a keeper, with fds 3, 4 and 5 (not for users)
     } else if (a == "--no-keeper") {
@@ -132,15 +132,15 @@ int daemon_command(const std::vector<std::string>& args) {
     }
     // The path, not the inode: an upgrade (SIGUSR2) starts whatever binary is there then.
     std::string path(exe, size_t(n));
-    return engine::run_keeper(path, cfg->path, *cfg, after);
+    return keeper::run_keeper(path, cfg->path, *cfg, after);
   }
-  engine::EngineLink link;
+  keeper::EngineLink link;
   if (engine_mode) {
-    link.channel = engine::kEngineChannelFd;
-    link.listener = engine::kEngineListenerFd;
-    link.control = engine::kEngineControlFd;
+    link.channel = keeper::kEngineChannelFd;
+    link.listener = keeper::kEngineListenerFd;
+    link.control = keeper::kEngineControlFd;
     // The webserver's socket comes only when the keeper has one.
-    if (::fcntl(engine::kEngineWebFd, F_GETFD) >= 0) link.web = engine::kEngineWebFd;
+    if (::fcntl(keeper::kEngineWebFd, F_GETFD) >= 0) link.web = keeper::kEngineWebFd;
     for (int fd : {link.channel, link.listener, link.control, link.web}) {
       if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
@@ -201,7 +201,7 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
   std::string error;
   control::Request request;
   request.op = *control::parse_op(op);
-  auto resp = runtime::control_request(cfg->control_socket, control::encode(request), error, 30000);
+  auto resp = control::control_request(cfg->control_socket, control::encode(request), error, 30000);
   if (!resp) {
     std::cerr << "vigil " << op << ": " << error << "\n";
     return 1;

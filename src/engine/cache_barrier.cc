@@ -9,11 +9,11 @@ namespace {
 
 // Out of the call it was let go on: gone, in another call, or in no call at all. A thread
 // that reads "running" may still be in it: it is looked at again.
-bool moved_on(pid_t tid, const fields::BlockedSyscall& call) {
-  const auto st = fields::read_syscall_state(tid);
-  using Kind = fields::SyscallState::Kind;
+bool moved_on(pid_t tid, const proc::BlockedSyscall& call) {
+  const auto st = proc::read_syscall_state(tid);
+  using Kind = proc::SyscallState::Kind;
   if (st.kind == Kind::kRunning) return false;
-  return st.kind != Kind::kInCall || !fields::same_call(st.call, call);
+  return st.kind != Kind::kInCall || !proc::same_call(st.call, call);
 }
 
 }  // namespace
@@ -32,7 +32,7 @@ bool CacheBarrier::before_answer(const std::string& id,
     h.forever = true;
     return first;
   }
-  fields::BlockedSyscall call;
+  proc::BlockedSyscall call;
   call.nr = req.data.nr;
   std::copy(std::begin(req.data.args), std::end(req.data.args), call.args);
   h.movers[pid_t(req.pid)] = call;

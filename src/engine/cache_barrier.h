@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "src/fanotify/fanotify_group.h"
-#include "src/fields/proc_reader.h"
+#include "src/proc/blocked_call.h"
 
 namespace vigil::engine {
 
@@ -36,8 +36,8 @@ class CacheBarrier {
 
   struct Held {
     std::weak_ptr<fanotify::FanotifyGroup> group;
-    std::map<pid_t, fields::BlockedSyscall> movers;  // thread -> the call it was let go on
-    bool forever = false;                            // io_uring
+    std::map<pid_t, proc::BlockedSyscall> movers;  // thread -> the call it was let go on
+    bool forever = false;                          // io_uring
   };
   std::map<std::string, Held> held_;
   boost::asio::steady_timer timer_;

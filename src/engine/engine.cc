@@ -11,10 +11,10 @@
 
 #include "src/common/log.h"
 #include "src/config/compile_options.h"
-#include "src/engine/systemd.h"
 #include "src/fields/dns_cache.h"
 #include "src/fields/file_event.h"
-#include "src/fields/proc_reader.h"
+#include "src/keeper/systemd.h"
+#include "src/proc/proc_reader.h"
 #include "src/rules/compiler.h"
 #include "src/runtime/plan.h"
 
@@ -35,7 +35,7 @@ std::string hostname() {
 
 }  // namespace
 
-Engine::Engine(config::Config cfg, EngineLink link)
+Engine::Engine(config::Config cfg, keeper::EngineLink link)
     : cfg_(std::move(cfg)),
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),  // and SIGUSR1, added in run()
@@ -47,7 +47,8 @@ Engine::Engine(config::Config cfg, EngineLink link)
             on_runtime_container(std::move(fd), st);
           },
           [](const std::string& m) { log::info(m); }),
-      control_(io_, [this](const nlohmann::json& r) { return handle_control(*this, r); }) {}
+      control_(io_, [this](const nlohmann::json& r) { return control::handle_control(*this, r); }) {
+}
 
 Engine::~Engine() = default;
 
@@ -91,15 +92,15 @@ bool Engine::load_rules() {
 
 bool Engine::start() {
   if (!load_rules()) return false;
-  MetadataSources sources;
+  containers::MetadataSources sources;
   sources.docker = cfg_.container_engines.docker;
   sources.docker_socket = cfg_.container_engines.docker_socket;
   sources.podman = cfg_.container_engines.podman;
   sources.containerd = cfg_.container_engines.cri;
   sources.containerd_sockets = cfg_.container_engines.cri_sockets;
   fields::DnsCache::instance().start(std::chrono::seconds(30));
-  metadata_ = std::make_unique<MetadataResolver>(
-      io_, std::move(sources), [this](const ContainerMeta& m) { on_metadata(m); });
+  metadata_ = std::make_unique<containers::MetadataResolver>(
+      io_, std::move(sources), [this](const containers::ContainerMeta& m) { on_metadata(m); });
   std::vector<std::string> sink_errors;
   auto sinks = outputs::make_sinks(outputs::output_config(cfg_), sink_errors);
   for (const auto& e : sink_errors) log::error(e);
@@ -259,14 +260,14 @@ void Engine::run() {
   outputs_->flush();
 }
 
-void Engine::record(Event& live, const Container& c, const Verdict& v) {
+void Engine::record(Event& live, const Container& c, const verdict::Verdict& v) {
   if (!recorder_) return;
   RecordedVerdict rv;
   for (const auto& a : v.alerts) rv.rules.push_back(a.rule);
   rv.decided = v.matched() ? std::string(action_name(v.decided)) : "none";
   rv.applied = v.matched() ? std::string(action_name(v.action)) : "none";
-  recorder_->record(fields::CapturedEvent(live, *record_refs_), record_refs_, c.info.id, now_ns(),
-                    std::move(rv));
+  recorder_->record(fields::CapturedEvent(live, *record_refs_), record_refs_, c.info.id,
+                    verdict::now_ns(), std::move(rv));
 }
 
 void Engine::alert_engine(Priority p, const std::string& rule, const std::string& output,
@@ -307,7 +308,7 @@ nlohmann::json Engine::status() {
                                                 {"written", recorder_->written()},
                                                 {"dropped", recorder_->dropped()}}
                                : nlohmann::json(nullptr)},
-          {"on_stop", systemd::under_systemd()
+          {"on_stop", keeper::systemd::under_systemd()
                           ? std::string("stores the containers' fds in systemd's file "
                                         "descriptor store: `systemctl restart` takes them "
                                         "back; `systemctl stop` lets them go (ENOSYS)")
@@ -318,7 +319,7 @@ nlohmann::json Engine::status() {
 
 Container& Engine::container(const std::string& id, const std::string& bundle,
                              const std::map<std::string, std::string>& annotations,
-                             const ContainerMeta* known, const std::string& through) {
+                             const containers::ContainerMeta* known, const std::string& through) {
   Container& c = containers_.get(id, bundle, annotations, through);
   if (known && known->known() && !c.metadata_asked) {
     c.metadata_asked = true;
@@ -331,7 +332,7 @@ Container& Engine::container(const std::string& id, const std::string& bundle,
   return c;
 }
 
-void Engine::on_metadata(const ContainerMeta& m) {
+void Engine::on_metadata(const containers::ContainerMeta& m) {
   Container* c = containers_.find(m.id);
   if (!c) return;  // gone before its answer came
   auto& info = c->info;
@@ -355,8 +356,9 @@ void Engine::start_webserver() {
   if (!w.enabled) return;                 // (a socket the keeper passed anyway is closed)
   if (!fd && keeper_.attached()) return;  // the keeper could not bind it, and said so
   std::string error;
-  if (!fd) fd = listen_tcp(w.listen_address, w.listen_port, error);
-  web_ = std::make_unique<WebServer>(io_, [this](const std::string& p) { return web_request(p); });
+  if (!fd) fd = web::listen_tcp(w.listen_address, w.listen_port, error);
+  web_ = std::make_unique<web::WebServer>(io_,
+                                          [this](const std::string& p) { return web_request(p); });
   if (!fd || !web_->adopt(std::move(fd), error)) {
     log::error("webserver: " + error + "; no health endpoint or metrics");
     web_.reset();
@@ -366,10 +368,10 @@ void Engine::start_webserver() {
             (w.prometheus_metrics_enabled ? ", Prometheus metrics at /metrics" : ""));
 }
 
-WebResponse Engine::web_request(const std::string& path) {
+web::WebResponse Engine::web_request(const std::string& path) {
   const auto& w = cfg_.webserver;
   if (path == w.k8s_healthz_endpoint) {
-    WebResponse r;
+    web::WebResponse r;
     r.content_type = "application/json";
     nlohmann::json body = {{"status", "ok"},
                            {"mode", pipeline_.enforcing() ? "enforce" : "monitor"},
@@ -391,8 +393,8 @@ WebResponse Engine::web_request(const std::string& path) {
   return {404, "text/plain; charset=utf-8", "not found\n"};
 }
 
-EngineMetrics::Snapshot Engine::metrics_snapshot() const {
-  EngineMetrics::Snapshot s;
+web::EngineMetrics::Snapshot Engine::metrics_snapshot() const {
+  web::EngineMetrics::Snapshot s;
   s.rules_in_force = rules_in_force(*rules_);
   s.last_reload_ok = last_load_ok_;
   s.containers = containers_.registered();
@@ -451,10 +453,15 @@ nlohmann::json Engine::upgrade() {
 nlohmann::json Engine::container_created(const nlohmann::json& state) {
   const std::string id = state.value("id", std::string());
   // The hook read the runtime's files before the container's first instruction.
-  ContainerMeta known;
+  containers::ContainerMeta known;
   if (state.contains("vigil_metadata") && state["vigil_metadata"].is_object()) {
     const auto& m = state["vigil_metadata"];
-    known = {id, str_of(m, "type"), str_of(m, "name"), str_of(m, "image"), str_of(m, "digest"), ""};
+    known = {id,
+             containers::str_of(m, "type"),
+             containers::str_of(m, "name"),
+             containers::str_of(m, "image"),
+             containers::str_of(m, "digest"),
+             ""};
   }
   Container& c =
       container(id, state.value("bundle", std::string()), annotations_of(state), &known,
@@ -512,7 +519,7 @@ void Engine::container_ended(const std::string& id, const std::string& how) {
     end_session(*c, *c->sessions.begin()->first, /*log_end=*/false);
   }
   containers_.release_if_empty(id);
-  fields::forget_gone_processes();  // the /proc fds kept for its processes
+  proc::forget_gone_processes();  // the /proc fds kept for its processes
 }
 
 void Engine::report_unmonitored() {

@@ -16,36 +16,36 @@
 #include <vector>
 
 #include "src/config/config.h"
+#include "src/containers/container_metadata.h"
+#include "src/control/control_api.h"
+#include "src/control/control_server.h"
 #include "src/engine/cache_barrier.h"
-#include "src/engine/container_metadata.h"
 #include "src/engine/container_registry.h"
-#include "src/engine/control_api.h"
-#include "src/engine/control_server.h"
 #include "src/engine/keeper_link.h"
-#include "src/engine/metrics.h"
 #include "src/engine/recorder.h"
 #include "src/engine/rules_watch.h"
-#include "src/engine/verdict_pipeline.h"
-#include "src/engine/webserver.h"
 #include "src/fanotify/watchdog.h"
 #include "src/outputs/dispatcher.h"
 #include "src/outputs/sinks/sinks.h"
 #include "src/rules/compiled_rules.h"
 #include "src/seccomp/listener.h"
+#include "src/verdict/verdict_pipeline.h"
+#include "src/web/metrics.h"
+#include "src/web/webserver.h"
 
 namespace vigil::engine {
 
-class Engine final : public ControlTarget {
+class Engine final : public control::ControlTarget {
  public:
   // With `link` attached, this is a keeper's engine: it serves the keeper's sockets, takes
   // over what the keeper kept, and hands it every new session and watch.
-  explicit Engine(config::Config cfg, EngineLink link = {});
+  explicit Engine(config::Config cfg, keeper::EngineLink link = {});
   ~Engine() override;
   // Loads the rules and listens; false (with the reason logged) if it cannot.
   bool start();
   void run();  // until SIGINT/SIGTERM
 
-  // ControlTarget
+  // control::ControlTarget
   nlohmann::json status() override;
   nlohmann::json reload() override;
   nlohmann::json upgrade() override;
@@ -63,7 +63,7 @@ class Engine final : public ControlTarget {
     outputs_->push(std::move(a));
   }
   // With record: enabled, queues the event (its values taken now) for the recording.
-  void record(Event& live, const Container& c, const Verdict& v);
+  void record(Event& live, const Container& c, const verdict::Verdict& v);
   void alert_engine(Priority p, const std::string& rule, const std::string& output,
                     const std::string& container_id = "");
   void report_unmonitored();
@@ -79,10 +79,11 @@ class Engine final : public ControlTarget {
   // through it, which a daemon in a pod needs); "" for a running one (adopted).
   Container& container(const std::string& id, const std::string& bundle,
                        const std::map<std::string, std::string>& annotations,
-                       const ContainerMeta* known = nullptr, const std::string& through = "");
-  void on_metadata(const ContainerMeta& m);
-  WebResponse web_request(const std::string& path);
-  EngineMetrics::Snapshot metrics_snapshot() const;
+                       const containers::ContainerMeta* known = nullptr,
+                       const std::string& through = "");
+  void on_metadata(const containers::ContainerMeta& m);
+  web::WebResponse web_request(const std::string& path);
+  web::EngineMetrics::Snapshot metrics_snapshot() const;
 
   // sessions.cc
   void on_runtime_container(UniqueFd fd, const seccomp::ContainerProcessState& st);
@@ -117,7 +118,7 @@ class Engine final : public ControlTarget {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   KeeperLink keeper_;
-  VerdictPipeline pipeline_;
+  verdict::VerdictPipeline pipeline_;
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
   std::unique_ptr<outputs::AlertDispatcher> outputs_;
   std::unique_ptr<Recorder> recorder_;
@@ -126,12 +127,12 @@ class Engine final : public ControlTarget {
   std::unique_ptr<fanotify::PermissionWatchdog> watchdog_;
   ContainerRegistry containers_;
   seccomp::RuntimeListener listener_;
-  ControlServer control_;
+  control::ControlServer control_;
   std::vector<std::string> last_reload_errors_;
   bool last_load_ok_ = true;
-  EngineMetrics metrics_;
-  std::unique_ptr<WebServer> web_;
-  std::unique_ptr<MetadataResolver> metadata_;
+  web::EngineMetrics metrics_;
+  std::unique_ptr<web::WebServer> web_;
+  std::unique_ptr<containers::MetadataResolver> metadata_;
   RulesWatch rules_watch_;
   uint64_t events_ = 0;
   CacheBarrier barrier_{io_};  // the decision cache against renames

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "src/engine/keeper_channel.h"
+#include "src/keeper/keeper_channel.h"
 
 namespace vigil::engine {
 namespace {
@@ -87,9 +87,9 @@ std::vector<KeptItem> KeeperLink::receive_kept() {
   for (;;) {
     nlohmann::json msg;
     std::vector<UniqueFd> fds;
-    const Received r = receive_message(link_.channel, msg, fds);
-    if (r == Received::kMalformed) continue;
-    if (r != Received::kMessage) {
+    const keeper::Received r = keeper::receive_message(link_.channel, msg, fds);
+    if (r == keeper::Received::kMalformed) continue;
+    if (r != keeper::Received::kMessage) {
       log_("the keeper channel closed before 'ready'");
       return out;
     }
@@ -119,22 +119,23 @@ std::string KeeperLink::keep(KeptKind kind, const nlohmann::json& meta,
       break;
   }
   const KeepMessage m = encode_keep(key, meta, fds);
-  if (!send_message(link_.channel, m.msg, m.fds)) {
+  if (!keeper::send_message(link_.channel, m.msg, m.fds)) {
     log_("the keeper is gone: if this engine dies, containers get ENOSYS (" + key + ")");
   }
   return key;
 }
 
 void KeeperLink::started() {
-  if (attached()) send_message(link_.channel, {{"op", "started"}});
+  if (attached()) keeper::send_message(link_.channel, {{"op", "started"}});
 }
 
 void KeeperLink::forget(const std::string& key) {
-  if (attached() && !key.empty()) send_message(link_.channel, {{"op", "forget"}, {"key", key}});
+  if (attached() && !key.empty())
+    keeper::send_message(link_.channel, {{"op", "forget"}, {"key", key}});
 }
 
 bool KeeperLink::request_upgrade() {
-  return attached() && send_message(link_.channel, {{"op", "upgrade"}});
+  return attached() && keeper::send_message(link_.channel, {{"op", "upgrade"}});
 }
 
 void KeeperLink::watch_liveness(boost::asio::io_context& io, std::function<void()> on_gone,
@@ -159,7 +160,7 @@ void KeeperLink::arm() {
                        if (n > 0) {
                          nlohmann::json msg;
                          std::vector<UniqueFd> fds;
-                         receive_message(link_.channel, msg, fds);
+                         keeper::receive_message(link_.channel, msg, fds);
                          if (msg.value("op", "") == "letting-go" && on_letting_go_) {
                            on_letting_go_();
                          }

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "src/common/unique_fd.h"
-#include "src/engine/keeper.h"
+#include "src/keeper/keeper.h"
 
 namespace vigil::engine {
 
@@ -48,9 +48,9 @@ std::optional<KeptItem> decode_kept(const nlohmann::json& msg, std::vector<Uniqu
 class KeeperLink {
  public:
   using Log = std::function<void(const std::string&)>;
-  KeeperLink(EngineLink link, Log log) : link_(link), log_(std::move(log)) {}
+  KeeperLink(keeper::EngineLink link, Log log) : link_(link), log_(std::move(log)) {}
   bool attached() const { return link_.attached(); }
-  const EngineLink& raw() const { return link_; }
+  const keeper::EngineLink& raw() const { return link_; }
 
   // Everything the keeper kept, in its order (alert journal, watches, then sessions), read
   // until the keeper says "ready".
@@ -79,7 +79,7 @@ class KeeperLink {
 
  private:
   void arm();
-  EngineLink link_;
+  keeper::EngineLink link_;
   Log log_;
   uint64_t next_key_ = 0;
   pid_t keeper_pid_ = 0;

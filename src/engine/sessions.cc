@@ -3,8 +3,8 @@
 #include "src/common/log.h"
 #include "src/engine/engine.h"
 #include "src/fields/event_types.h"
-#include "src/fields/proc_reader.h"
 #include "src/fields/syscall_event.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::engine {
 
@@ -42,10 +42,10 @@ void Engine::start_session(Container& c, UniqueFd fd, const nlohmann::json& meta
           const auto t0 = std::chrono::steady_clock::now();
           const seccomp::Response r = on_notification(*cp, req, s);
           using K = seccomp::Response::Kind;
-          metrics_.answered(MetricChannel::kSeccomp,
-                            r.kind == K::kContinue ? EngineMetrics::kAllow
-                            : r.kind == K::kKill   ? EngineMetrics::kKill
-                                                   : EngineMetrics::kDeny,
+          metrics_.answered(web::MetricChannel::kSeccomp,
+                            r.kind == K::kContinue ? web::EngineMetrics::kAllow
+                            : r.kind == K::kKill   ? web::EngineMetrics::kKill
+                                                   : web::EngineMetrics::kDeny,
                             std::chrono::steady_clock::now() - t0);
           return r;
         },
@@ -91,7 +91,7 @@ void Engine::end_session(Container& c, seccomp::NotifySession& s, bool log_end) 
   // exec's session ending alone leaves the container running.)
   if (log_end && c.sessions.empty()) unwatch(c);
   containers_.release_if_empty(id);
-  fields::forget_gone_processes();  // the /proc fds kept for its processes
+  proc::forget_gone_processes();  // the /proc fds kept for its processes
 }
 
 seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req,
@@ -110,7 +110,7 @@ seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req
               ": set up io_uring, which renames without system calls vigil sees: its file "
               "decisions are no longer cached");
   }
-  Verdict v = pipeline_.decide(rules, event, c.info);
+  verdict::Verdict v = pipeline_.decide(rules, event, c.info);
   // Nothing read of a caller that is gone is written out: its pid may be another
   // process's by now. Its call gets no answer anyway (SEND needs it pending).
   if ((!v.alerts.empty() || recorder_) && !event.caller_still_there()) {

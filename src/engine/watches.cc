@@ -4,7 +4,8 @@
 #include "src/common/log.h"
 #include "src/engine/engine.h"
 #include "src/fields/file_event.h"
-#include "src/fields/proc_reader.h"
+#include "src/proc/blocked_call.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::engine {
 namespace {
@@ -15,8 +16,8 @@ namespace {
 // would wait on its own group. Kept in the watch's meta, so a successor has them without
 // reading anything.
 void read_identity_files(fields::ContainerInfo& info, const std::string& through) {
-  info.passwd = fields::read_host_file(through, info.rootfs + "/etc/passwd").value_or("");
-  info.group = fields::read_host_file(through, info.rootfs + "/etc/group").value_or("");
+  info.passwd = proc::read_host_file(through, info.rootfs + "/etc/passwd").value_or("");
+  info.group = proc::read_host_file(through, info.rootfs + "/etc/group").value_or("");
   info.files_watched = true;
 }
 
@@ -27,10 +28,10 @@ fanotify::FanotifyGroup::Handler Engine::file_handler(Container& c) {
   return [this, cp](const fanotify::FanotifyGroup::Input& in) {
     const auto t0 = std::chrono::steady_clock::now();
     auto d = on_file_event(*cp, in);
-    metrics_.answered(MetricChannel::kFile,
-                      d.allow  ? EngineMetrics::kAllow
-                      : d.kill ? EngineMetrics::kKill
-                               : EngineMetrics::kDeny,
+    metrics_.answered(web::MetricChannel::kFile,
+                      d.allow  ? web::EngineMetrics::kAllow
+                      : d.kill ? web::EngineMetrics::kKill
+                               : web::EngineMetrics::kDeny,
                       std::chrono::steady_clock::now() - t0);
     return d;
   };
@@ -54,7 +55,7 @@ std::string Engine::watch(Container& c) {
   const size_t others = w->other_mounts();
   nlohmann::json meta = {
       {"id", c.id}, {"state", c.state}, {"rootfs", c.info.rootfs}, {"start_ns", c.info.start_ns}};
-  // Within the keeper channel's message size (kMaxChannelMessage) with room for the
+  // Within the keeper channel's message size (keeper::kMaxChannelMessage) with room for the
   // state; larger ones a successor reads again from the host path.
   if (c.info.passwd.size() + c.info.group.size() <= 16384) {
     meta["passwd"] = c.info.passwd;
@@ -164,7 +165,7 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
     // The predecessor died between reading the event and journaling its file (a window of
     // one readlink). The opener is still blocked in its open call: its arguments name the
     // file. They are caller memory, so this is a last resort (docs/keeper.md).
-    if (auto recovered = fields::read_blocked_open_path(pid_t(m.pid))) {
+    if (auto recovered = proc::read_blocked_open_path(pid_t(m.pid))) {
       log::warn("container " + c.info.id +
                 ": a file event without a journaled path was decided from the "
                 "opener's arguments (" +
@@ -185,7 +186,7 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
   // The event lives until the group is done with it (answer, cache, alerts).
   auto event = std::make_shared<fields::FileEvent>(m, c.info, ++events_, in.path, in.orphan);
   if (in.file_stat) event->seed_stat(*in.file_stat);
-  Verdict v = pipeline_.decide(*rules, *event, c.info);
+  verdict::Verdict v = pipeline_.decide(*rules, *event, c.info);
   record(*event, c, v);
   // The open of an exec, of a file whose exec events are in the ignore mask (or maybe so:
   // an orphan): the exec rules judge it here (docs/fanotify.md, "Execs judged at the open").
@@ -195,7 +196,7 @@ fanotify::FanotifyGroup::Decision Engine::on_file_event(Container& c,
     as_exec.mask = FAN_OPEN_EXEC_PERM;
     fields::FileEvent exec(as_exec, c.info, ++events_, in.path, in.orphan);
     if (in.file_stat) exec.seed_stat(*in.file_stat);
-    Verdict ev = pipeline_.decide(*rules, exec, c.info);
+    verdict::Verdict ev = pipeline_.decide(*rules, exec, c.info);
     record(exec, c, ev);
     if (ev.matched()) {
       v.action = std::max(v.action, ev.action);

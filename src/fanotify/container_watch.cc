@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 
-#include "src/fields/proc_reader.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::fanotify {
 
@@ -13,7 +13,7 @@ std::unique_ptr<ContainerWatch> ContainerWatch::create(boost::asio::io_context& 
                                                        ChannelMask channels,
                                                        std::vector<std::string>& warnings,
                                                        std::string& error) {
-  const uint64_t mask = mask_of(channels);
+  const uint64_t mask = fields::mask_of(channels);
   if (!mask) {
     error = "no file events to watch";
     return nullptr;
@@ -28,7 +28,7 @@ std::unique_ptr<ContainerWatch> ContainerWatch::create(boost::asio::io_context& 
   // The container's root as its processes will see it (before pivot_root, reached through
   // the process's mount namespace), for the per-directory cache.
   group->set_root(UniqueFd(::open((proc_root + rootfs).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
-  for (const auto& mp : fields::container_mounts(pid, rootfs)) {
+  for (const auto& mp : proc::container_mounts(pid, rootfs)) {
     std::string mark_error;
     if (group->mark_mount(proc_root + mp, mask, mark_error)) {
       ++w->other_mounts_;

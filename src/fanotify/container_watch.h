@@ -1,7 +1,7 @@
 // One container's file watch: its fanotify group marked on the container's root mount and
 // every file-holding mount below it, the container's root (for the directory cache) and the
 // group's event journal. The FAN_* bits it marks come from the rule channels through
-// channels.h: nothing above this layer knows fanotify's masks.
+// src/fields/channels.h: nothing above this layer knows fanotify's masks.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "src/common/unique_fd.h"
-#include "src/fanotify/channels.h"
 #include "src/fanotify/fanotify_group.h"
+#include "src/fields/channels.h"
 
 namespace vigil::fanotify {
 

@@ -13,8 +13,8 @@
 #include <cstring>
 #include <optional>
 
-#include "src/common/kill.h"
 #include "src/common/open_in_root.h"
+#include "src/proc/kill.h"
 
 namespace vigil::fanotify {
 
@@ -292,7 +292,7 @@ size_t FanotifyGroup::recover_orphans() {
     } catch (...) {
       d = Decision{};
     }
-    if (d.kill) kill_process_of(m.pid, [] { return true; });
+    if (d.kill) proc::kill_process_of(m.pid, [] { return true; });
     respond(m.fd, d.allow);  // the dead reader's number: the kernel matches it
     journal_.set_answered(i);
     ++recovered;
@@ -364,7 +364,7 @@ void FanotifyGroup::on_ready() {
       }
       // Answer first, then log. If the watchdog already answered, its answer stands. A kill
       // comes before the deny: the opener never runs on. The unanswered event pins its pid.
-      if (d.kill) kill_process_of(m->pid, [] { return true; });
+      if (d.kill) proc::kill_process_of(m->pid, [] { return true; });
       if (perm && in_flight_->claim()) respond(m->fd, d.allow);
       if (journal_.valid()) journal_.set_answered(index);
       if (perm) {

@@ -1,7 +1,7 @@
 // Annotation names used by CRI (containerd, CRI-O), Podman and nerdctl.
 #include "src/fields/container_info.h"
 
-#include "src/fields/proc_reader.h"
+#include "src/proc/proc_reader.h"
 
 #include <time.h>
 
@@ -64,7 +64,7 @@ void ContainerInfo::set_image(const std::string& ref_with_digest) {
 
 void ContainerInfo::read_bundle_config(const std::string& through) {
   if (bundle.empty()) return;
-  const auto text = read_host_file(through, bundle + "/config.json", 16 << 20);
+  const auto text = proc::read_host_file(through, bundle + "/config.json", 16 << 20);
   if (!text) return;
   const nlohmann::json c = nlohmann::json::parse(*text, nullptr, false);
   if (c.is_discarded() || !c.is_object()) return;

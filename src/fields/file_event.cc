@@ -8,11 +8,12 @@
 #include <unistd.h>
 
 #include "src/common/unique_fd.h"
-#include "src/fanotify/channels.h"
+#include "src/fields/channels.h"
 #include "src/fields/event_types.h"
-#include "src/fields/link_search.h"
-#include "src/fields/proc_reader.h"
 #include "src/fields/registry.h"
+#include "src/proc/blocked_call.h"
+#include "src/proc/link_search.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::fields {
 
@@ -38,7 +39,7 @@ FileEvent::FileEvent(const fanotify_event_metadata& m, const ContainerInfo& cont
     raw_path_ = std::nullopt;
     raw_path_known_ = true;
   }
-  channel_ = fanotify::channel_of(m.mask);
+  channel_ = channel_of(m.mask);
   type_ = channel_ == Channel::kFileExec     ? exec_type()
           : channel_ == Channel::kFileModify ? write_type()
                                              : open_type();
@@ -103,7 +104,7 @@ const FileEvent::Image& FileEvent::image(ImagePart need) {
   // Read only for a rule or an output that asks: the exec rules that block read the file.
   if ((need & (kName | kArgs)) && !(img.parts & kName)) {
     img.parts |= kName | kArgs;
-    if (auto x = read_blocked_exec(pid_, kMaxArgv, kMaxArgvBytes)) {
+    if (auto x = proc::read_blocked_exec(pid_, proc::kMaxArgv, proc::kMaxArgvBytes)) {
       img.name = x->comm();
       if (!x->argv.empty()) img.exe = x->argv[0];
       for (size_t i = 1; i < x->argv.size(); ++i) img.args += (i > 1 ? " " : "") + x->argv[i];
@@ -129,7 +130,7 @@ Value FileEvent::exe_flags() {
   const struct stat& st = *file;
   std::string flags;
   auto add = [&](const char* f) { flags += (flags.empty() ? "" : "|") + std::string(f); };
-  if (auto s = read_status(pid_)) {
+  if (auto s = proc::read_status(pid_)) {
     const bool writable = s->euid == 0 || (st.st_uid == s->euid && (st.st_mode & S_IWUSR)) ||
                           (st.st_gid == s->egid && (st.st_mode & S_IWGRP)) ||
                           (st.st_mode & S_IWOTH);
@@ -185,10 +186,10 @@ const FileEvent::OpenIntent& FileEvent::open_intent() {
   return *intent_;
 }
 
-const std::optional<BlockedSyscall>& FileEvent::blocked_call() {
+const std::optional<proc::BlockedSyscall>& FileEvent::blocked_call() {
   if (!blocked_read_) {
     blocked_read_ = true;
-    blocked_ = await_blocked_syscall(pid_);
+    blocked_ = proc::await_blocked_syscall(pid_);
   }
   return blocked_;
 }
@@ -257,7 +258,7 @@ Value FileEvent::extract(const FieldRef& ref) {
       if (channel_ != Channel::kFileOpen) return Value::none();
       const auto& sc = blocked_call();
       if (!sc) return Value::none();
-      auto raw = read_open_path_arg(pid_, *sc);
+      auto raw = proc::read_open_path_arg(pid_, *sc);
       return raw ? str(std::move(*raw)) : Value::none();
     }
     case F::kFdNlink: {
@@ -278,8 +279,8 @@ Value FileEvent::extract(const FieldRef& ref) {
       UniqueFd root(::open(("/proc/" + std::to_string(pid_) + "/root").c_str(),
                            O_PATH | O_DIRECTORY | O_CLOEXEC));
       if (!root) return Value::none();
-      return Value::of_bool(find_link_below(root.get(), ref.key, st.st_dev, st.st_ino) !=
-                            LinkSearch::kNotFound);
+      return Value::of_bool(proc::find_link_below(root.get(), ref.key, st.st_dev, st.st_ino) !=
+                            proc::LinkSearch::kNotFound);
     }
     case F::kProcIsExeUpperLayer:
     case F::kProcExeIno:

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "src/fields/proc_reader.h"
 #include "src/fields/process_event.h"
+#include "src/proc/blocked_call.h"
 
 namespace vigil::fields {
 
@@ -64,7 +64,7 @@ class FileEvent final : public ProcessEvent {
   // The event's file's fstat, once per event (nullptr if it cannot be read).
   const struct stat* stat_of_file();
   // The system call the opener is blocked in (awaited once: see open_intent()).
-  const std::optional<BlockedSyscall>& blocked_call();
+  const std::optional<proc::BlockedSyscall>& blocked_call();
   // Falco's exe flags of the program being executed: EXE_WRITABLE (by the caller's
   // effective user), EXE_UPPER_LAYER / EXE_LOWER_LAYER (written since the container
   // started, or not), EXE_FROM_MEMFD.
@@ -75,7 +75,7 @@ class FileEvent final : public ProcessEvent {
   std::optional<OpenIntent> intent_;
   struct stat stat_ {};
   bool stat_read_ = false, stat_ok_ = false;
-  std::optional<BlockedSyscall> blocked_;
+  std::optional<proc::BlockedSyscall> blocked_;
   bool blocked_read_ = false;
   Channel channel_;
   EventTypeId type_;

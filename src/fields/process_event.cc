@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "src/fields/proc_reader.h"
 #include "src/fields/registry.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::fields {
 
@@ -37,14 +37,14 @@ const ProcessEvent::Image& ProcessEvent::process_image(ImagePart need) {
   Image& img = image_;
   if (!(img.parts & kName)) {
     img.parts |= kName;
-    if (auto comm = read_comm(pid_)) {
+    if (auto comm = proc::read_comm(pid_)) {
       img.name = *comm;
       img.ok = true;
     }
   }
   if ((need & kArgs) && !(img.parts & kArgs)) {
     img.parts |= kArgs;
-    auto argv = read_cmdline(pid_);
+    auto argv = proc::read_cmdline(pid_);
     if (img.ok) {
       img.exe = argv.empty() ? img.name : argv[0];
       for (size_t i = 1; i < argv.size(); ++i) img.args += (i > 1 ? " " : "") + argv[i];
@@ -54,7 +54,7 @@ const ProcessEvent::Image& ProcessEvent::process_image(ImagePart need) {
   }
   if ((need & kExePath) && !(img.parts & kExePath)) {
     img.parts |= kExePath;
-    if (auto l = read_link("/proc/" + std::to_string(pid_) + "/exe")) {
+    if (auto l = proc::read_link("/proc/" + std::to_string(pid_) + "/exe")) {
       img.exepath = *l;
       img.ok_exepath = true;
     }
@@ -82,7 +82,7 @@ pid_t ProcessEvent::ancestor_pid(int32_t index) {
   if (chain_len_ == 0) chain_[chain_len_++] = pid_;
   while (size_t(index) >= chain_len_ && !chain_complete_) {
     const pid_t last = chain_[chain_len_ - 1];
-    auto st = last > 1 && chain_len_ < chain_.size() ? read_status(last) : std::nullopt;
+    auto st = last > 1 && chain_len_ < chain_.size() ? proc::read_status(last) : std::nullopt;
     if (!st || st->ppid <= 0) {
       chain_complete_ = true;
       break;
@@ -103,14 +103,14 @@ Value ProcessEvent::ancestor(int32_t index, int what) {
   }
   switch (what) {
     case 0:
-      if (auto c = read_comm(p)) return str(*c);
+      if (auto c = proc::read_comm(p)) return str(*c);
       return Value::none();
     case 1: {
-      auto argv = read_cmdline(p);
+      auto argv = proc::read_cmdline(p);
       return argv.empty() ? Value::none() : str(argv[0]);
     }
     case 2:
-      if (auto l = read_link("/proc/" + std::to_string(p) + "/exe")) return str(*l);
+      if (auto l = proc::read_link("/proc/" + std::to_string(p) + "/exe")) return str(*l);
       return Value::none();
     default:
       return Value::of_int(p);
@@ -159,12 +159,12 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
     case F::kThreadTid:
       return Value::of_int(pid_);
     case F::kProcPid: {
-      auto st = read_status(pid_);
+      auto st = proc::read_status(pid_);
       return Value::of_int(st && st->tgid > 0 ? st->tgid : pid_);
     }
     case F::kProcVpid:
     case F::kThreadVtid:
-      if (auto st = read_status(pid_)) return Value::of_int(st->vpid);
+      if (auto st = proc::read_status(pid_)) return Value::of_int(st->vpid);
       return Value::none();
     case F::kProcPpid:
       return ancestor(1, 3);
@@ -177,9 +177,9 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
     case F::kProcPcmdline: {
       const pid_t parent = ancestor_pid(1);
       if (parent <= 0) return Value::none();
-      auto comm = read_comm(parent);
+      auto comm = proc::read_comm(parent);
       if (!comm) return Value::none();
-      auto argv = read_cmdline(parent);
+      auto argv = proc::read_cmdline(parent);
       std::string out = *comm;
       for (size_t i = 1; i < argv.size(); ++i) out += " " + argv[i];
       return str(std::move(out));
@@ -203,7 +203,7 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       return Value::list(list_.data(), list_.size());
     }
     case F::kProcCwd:
-      if (auto l = read_link("/proc/" + std::to_string(pid_) + "/cwd")) {
+      if (auto l = proc::read_link("/proc/" + std::to_string(pid_) + "/cwd")) {
         return str(*l == "/" ? *l : *l + "/");
       }
       return Value::none();
@@ -211,7 +211,7 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
     case F::kProcSid:
     case F::kProcVpgid:
     case F::kProcIsVpgidLeader: {
-      auto st = read_stat(pid_);
+      auto st = proc::read_stat(pid_);
       if (!st) return Value::none();
       switch (field_of(ref.id)) {
         case F::kProcTty:
@@ -225,8 +225,8 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       }
     }
     case F::kProcDuration: {
-      auto st = read_stat(pid_);
-      auto up = read_small_file("/proc/uptime", 128);
+      auto st = proc::read_stat(pid_);
+      auto up = proc::read_small_file("/proc/uptime", 128);
       if (!st || !up) return Value::none();
       const double uptime = std::strtod(up->c_str(), nullptr);
       const double started = double(st->start_ticks) / double(::sysconf(_SC_CLK_TCK));
@@ -235,19 +235,19 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
     case F::kThreadCapEffective:
     case F::kThreadCapPermitted:
     case F::kThreadCapInheritable: {
-      auto st = read_status(pid_);
+      auto st = proc::read_status(pid_);
       if (!st) return Value::none();
       const F f = field_of(ref.id);
-      return str(capability_names(f == F::kThreadCapEffective   ? st->cap_effective
-                                  : f == F::kThreadCapPermitted ? st->cap_permitted
-                                                                : st->cap_inheritable));
+      return str(proc::capability_names(f == F::kThreadCapEffective   ? st->cap_effective
+                                        : f == F::kThreadCapPermitted ? st->cap_permitted
+                                                                      : st->cap_inheritable));
     }
     // user.* and group.*, resolved through the container's own files
     case F::kUserUid:
     case F::kGroupGid:
     case F::kUserName:
     case F::kGroupName: {
-      auto st = read_status(pid_);
+      auto st = proc::read_status(pid_);
       if (!st) return Value::none();
       const F f = field_of(ref.id);
       if (f == F::kUserUid) return Value::of_int(st->euid);
@@ -260,15 +260,15 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       if (!cached.empty()) {
         text = cached;
       } else if (!container_.files_watched) {
-        text = read_small_file("/proc/" + std::to_string(pid_) +
-                               (user ? "/root/etc/passwd" : "/root/etc/group"));
+        text = proc::read_small_file("/proc/" + std::to_string(pid_) +
+                                     (user ? "/root/etc/passwd" : "/root/etc/group"));
       }
       if (!text) return Value::none();
-      if (auto n = lookup_id_name(*text, user ? st->euid : st->egid)) return str(*n);
+      if (auto n = proc::lookup_id_name(*text, user ? st->euid : st->egid)) return str(*n);
       return Value::none();
     }
     case F::kUserLoginuid: {
-      auto t = read_small_file("/proc/" + std::to_string(pid_) + "/loginuid", 32);
+      auto t = proc::read_small_file("/proc/" + std::to_string(pid_) + "/loginuid", 32);
       if (!t) return Value::none();
       return Value::of_int(int64_t(int32_t(std::strtoul(t->c_str(), nullptr, 10))));
     }
@@ -322,7 +322,7 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       return Value::none();
     }
     case F::kProcEnv: {
-      auto env = read_small_file("/proc/" + std::to_string(pid_) + "/environ", 32768);
+      auto env = proc::read_small_file("/proc/" + std::to_string(pid_) + "/environ", 32768);
       if (!env) return Value::none();
       while (!env->empty() && env->back() == '\0') env->pop_back();
       std::replace(env->begin(), env->end(), '\0', ' ');

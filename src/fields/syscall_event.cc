@@ -20,8 +20,9 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "src/fields/proc_reader.h"
 #include "src/fields/registry.h"
+#include "src/proc/blocked_call.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::fields {
 
@@ -106,8 +107,8 @@ bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& ou
   // two or three system calls instead of one per string.
   constexpr size_t kHead = 128;
   static thread_local char heads[64 * kHead];
-  for (size_t base = 0; base < kMaxArgv && addr;) {
-    const size_t want = std::min<size_t>(64, kMaxArgv - base);
+  for (size_t base = 0; base < proc::kMaxArgv && addr;) {
+    const size_t want = std::min<size_t>(64, proc::kMaxArgv - base);
     const size_t got = read_mem(addr + base * 8, ptrs, want * 8) / 8;
     if (got == 0) return !out.empty() || base > 0;
     size_t count = 0;
@@ -138,7 +139,7 @@ bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& ou
       start = i + 1;
     }
     for (size_t i = 0; i < count; ++i) {
-      const size_t room = kMaxArgvBytes - std::min(total, kMaxArgvBytes);
+      const size_t room = proc::kMaxArgvBytes - std::min(total, proc::kMaxArgvBytes);
       std::string s;
       const char* head = heads + i * kHead;
       const char* nul = static_cast<const char*>(std::memchr(head, 0, have[i]));
@@ -158,13 +159,13 @@ bool SyscallEvent::read_string_array(uint64_t addr, std::vector<std::string>& ou
 }
 
 std::optional<std::string> SyscallEvent::resolve_path(int dirfd, const std::string& path) {
-  if (!path.empty() && path[0] == '/') return normalize_path(path);
+  if (!path.empty() && path[0] == '/') return proc::normalize_path(path);
   const std::string proc = "/proc/" + std::to_string(pid_);
   std::optional<std::string> base = dirfd == AT_FDCWD
-                                        ? read_link(proc + "/cwd")
-                                        : read_link(proc + "/fd/" + std::to_string(dirfd));
+                                        ? proc::read_link(proc + "/cwd")
+                                        : proc::read_link(proc + "/fd/" + std::to_string(dirfd));
   if (!base || base->empty() || (*base)[0] != '/') return std::nullopt;
-  return normalize_path(*base + "/" + path);
+  return proc::normalize_path(*base + "/" + path);
 }
 
 std::optional<std::string> SyscallEvent::raw_path_arg() {
@@ -172,7 +173,7 @@ std::optional<std::string> SyscallEvent::raw_path_arg() {
   const int path = event_type(type_).layout.path;
   if (path < 0) return std::nullopt;
   std::string s;
-  if (!read_string(req_.data.args[path], kMaxPath, s)) return std::nullopt;
+  if (!read_string(req_.data.args[path], proc::kMaxPath, s)) return std::nullopt;
   return s;
 }
 
@@ -194,7 +195,7 @@ Value SyscallEvent::fs_path_field(F field) {
   }
   if (!pair) return Value::none();
   std::string target_raw;
-  if (!read_string(req_.data.args[target], kMaxPath, target_raw)) return Value::none();
+  if (!read_string(req_.data.args[target], proc::kMaxPath, target_raw)) return Value::none();
   const int dirfd = target_dirfd >= 0 ? int(int32_t(req_.data.args[target_dirfd])) : AT_FDCWD;
   if (field == F::kFsPathTarget || field == F::kFsPathTargetraw) {
     if (raw) return str(target_raw);
@@ -209,11 +210,12 @@ Value SyscallEvent::fs_path_field(F field) {
     auto p = path_arg();
     return p ? str(*p) : Value::none();
   }
-  if (!source_raw->empty() && (*source_raw)[0] == '/') return str(normalize_path(*source_raw));
+  if (!source_raw->empty() && (*source_raw)[0] == '/')
+    return str(proc::normalize_path(*source_raw));
   auto link = resolve_path(dirfd, target_raw);  // a relative content is read from its directory
   if (!link) return Value::none();
   const size_t slash = link->rfind('/');
-  return str(normalize_path(link->substr(0, slash + 1) + *source_raw));
+  return str(proc::normalize_path(link->substr(0, slash + 1) + *source_raw));
 }
 
 std::optional<std::string> SyscallEvent::path_arg() {
@@ -237,7 +239,7 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
   if (!(img.parts & kName)) {
     // The filename: proc.name and proc.exepath. One read of the caller's memory.
     img.parts |= kName | kExePath;
-    if (!read_string(req_.data.args[layout.exec_filename], kMaxPath, exec_filename_)) {
+    if (!read_string(req_.data.args[layout.exec_filename], proc::kMaxPath, exec_filename_)) {
       img.parts |= kArgs;  // unreadable: no part of the image is known
       return img;
     }
@@ -245,7 +247,7 @@ const SyscallEvent::Image& SyscallEvent::image(ImagePart need) {
     img.exepath = resolve_path(dirfd, exec_filename_).value_or(exec_filename_);
     // The kernel's comm: the filename's last part (15 characters), or for
     // execveat(fd, "", AT_EMPTY_PATH) the fd number (its filename is /dev/fd/N).
-    BlockedExec as_called;
+    proc::BlockedExec as_called;
     as_called.filename = exec_filename_;
     as_called.dirfd = dirfd;
     // execveat(dirfd, pathname, argv, envp, flags): the only exec with a dirfd
@@ -287,7 +289,7 @@ Value SyscallEvent::arg_value(std::string_view key, int32_t index, bool raw) {
   if (raw) return Value::of_int(int64_t(v));
   if (size_t(i) < t.args.size() && t.args[size_t(i)].from_memory) {
     std::string s;
-    if (!read_string(v, kMaxPath, s)) return Value::none();
+    if (!read_string(v, proc::kMaxPath, s)) return Value::none();
     return str(std::move(s));
   }
   return str(
@@ -357,7 +359,7 @@ Value SyscallEvent::extract(const FieldRef& ref) {
     case F::kFdNameResolved: {
       auto p = path_arg();
       if (!p) return Value::none();
-      auto r = resolve_in_root(pid_, *p);
+      auto r = proc::resolve_in_root(pid_, *p);
       return r ? str(std::move(*r)) : Value::none();
     }
     case F::kProcEnv: {
@@ -379,8 +381,8 @@ Value SyscallEvent::extract(const FieldRef& ref) {
       // execve("/proc/self/fd/N") and execveat(fd, "", AT_EMPTY_PATH) both name an fd.
       for (const char* prefix : {"/proc/self/fd/", "/dev/fd/"}) {
         if (target.rfind(prefix, 0) == 0) {
-          target = read_link("/proc/" + std::to_string(pid_) + "/fd/" +
-                             target.substr(std::string(prefix).size()))
+          target = proc::read_link("/proc/" + std::to_string(pid_) + "/fd/" +
+                                   target.substr(std::string(prefix).size()))
                        .value_or(target);
         }
       }

@@ -19,9 +19,10 @@
 #include "src/common/unique_fd.h"
 #include "src/fields/container_info.h"
 #include "src/fields/event_types.h"
-#include "src/fields/proc_reader.h"
 #include "src/fields/process_event.h"
 #include "src/fields/sock_tuple.h"
+#include "src/proc/blocked_call.h"
+#include "src/proc/task_memory.h"
 
 namespace vigil::fields {
 
@@ -66,8 +67,8 @@ class SyscallEvent final : public ProcessEvent {
   bool read_bytes(uint64_t addr, size_t n, void* out);
   // Up to n bytes of the caller's memory at addr; how many were read (0: none).
   size_t read_mem(uint64_t addr, void* out, size_t n) { return mem_.read(addr, out, n); }
-  // A NULL-terminated array of string pointers (argv, envp), bounded by kMaxArgv and
-  // kMaxArgvBytes; false if not even its first pointer could be read.
+  // A NULL-terminated array of string pointers (argv, envp), bounded by proc::kMaxArgv and
+  // proc::kMaxArgvBytes; false if not even its first pointer could be read.
   bool read_string_array(uint64_t addr, std::vector<std::string>& out);
 
   seccomp_notif req_;
@@ -75,7 +76,7 @@ class SyscallEvent final : public ProcessEvent {
   EventTypeId type_ = 0;
   bool known_ = false;
   // Its /proc/<pid>/mem fallback is checked against the notification once opened.
-  TaskMemory mem_{pid_t(req_.pid), [this] { return still_valid(); }};
+  proc::TaskMemory mem_{pid_t(req_.pid), [this] { return still_valid(); }};
   bool caller_checked_ = false, caller_there_ = false;
   std::optional<std::optional<std::string>> path_cache_;
   std::string exec_filename_;  // an exec's filename argument, as read for image()

@@ -5,9 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "src/engine/container_sources.h"
-#include "src/engine/control_protocol.h"
-#include "src/runtime/control_client.h"
+#include "src/containers/container_sources.h"
+#include "src/control/control_client.h"
+#include "src/control/control_protocol.h"
 #include "src/runtime/inject.h"
 
 namespace vigil::hook {
@@ -76,15 +76,15 @@ int run_state_hook(Stage stage, const config::Config& cfg, const std::string& in
         if (v.is_string()) annotations[k] = v.get<std::string>();
       }
     }
-    const auto m = engine::files_meta(state["id"].get<std::string>(),
-                                      engine::str_of(state, "bundle"), annotations);
+    const auto m = containers::files_meta(state["id"].get<std::string>(),
+                                          containers::str_of(state, "bundle"), annotations);
     if (m.known()) {
       request.state["vigil_metadata"] = {
           {"type", m.type}, {"name", m.name}, {"image", m.image}, {"digest", m.digest}};
     }
   }
   std::string error;
-  auto resp = runtime::control_request(cfg.control_socket, control::encode(request), error);
+  auto resp = control::control_request(cfg.control_socket, control::encode(request), error);
   if (resp && resp->value("ok", false)) {
     // Registered, but the daemon could not do all of it (say, the files are not watched).
     if (resp->contains("warning")) {

@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "src/fanotify/channels.h"
+#include "src/fields/channels.h"
 
 namespace vigil::rules {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 // The report names the kernel's events, as an administrator would look them up.
 std::vector<std::string> fanotify_names(ChannelMask channels) {
   std::vector<std::string> out;
-  for (auto n : fanotify::mask_names(fanotify::mask_of(channels))) out.emplace_back(n);
+  for (auto n : fields::mask_names(fields::mask_of(channels))) out.emplace_back(n);
   return out;
 }
 

@@ -6,11 +6,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "src/engine/verdict_pipeline.h"
 #include "src/fields/captured_event.h"
 #include "src/fields/event_types.h"
 #include "src/fields/registry.h"
 #include "src/ruletest/rule_tests.h"
+#include "src/verdict/verdict_pipeline.h"
 #include "vigil/verdict.h"
 
 namespace vigil::ruletest {
@@ -76,7 +76,7 @@ size_t replay(const rules::CompiledRuleSet& rules, const std::string& events_pat
     diags.error({events_path, 0, 0}, "cannot read the recording");
     return 1;
   }
-  const engine::VerdictPipeline pipeline(config::Mode::kEnforce, "rules-replay");
+  const verdict::VerdictPipeline pipeline(config::Mode::kEnforce, "rules-replay");
   const FieldId evt_type = fields::find_field("evt.type")->id;
   std::vector<Replayed> events;
   size_t bad = 0;
@@ -108,7 +108,7 @@ size_t replay(const rules::CompiledRuleSet& rules, const std::string& events_pat
     }
     fields::ContainerInfo container;
     container.id = container.full_id = j.value("container", std::string());
-    const engine::Verdict v = pipeline.decide(rules, event, container);
+    const verdict::Verdict v = pipeline.decide(rules, event, container);
     Replayed r;
     r.container = container.id;
     r.type = j["type"].get<std::string>();

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "src/engine/verdict_pipeline.h"
 #include "src/fields/captured_event.h"
 #include "src/fields/event_types.h"
 #include "src/fields/registry.h"
+#include "src/verdict/verdict_pipeline.h"
 #include "vigil/verdict.h"
 
 namespace vigil::ruletest {
@@ -243,7 +243,7 @@ std::vector<CaseResult> run_cases(const rules::CompiledRuleSet& rules,
       if (f.name == "container.id") container.id = container.full_id = f.values.front();
       if (f.name == "container.name") container.name = f.values.front();
     }
-    const engine::VerdictPipeline pipeline(c.mode, "rules-test");
+    const verdict::VerdictPipeline pipeline(c.mode, "rules-test");
     std::set<std::string> fired;
     std::optional<Action> strongest;  // none while nothing matched
     const ChannelMask channels = fields::event_type_channels(c.type);
@@ -251,7 +251,7 @@ std::vector<CaseResult> run_cases(const rules::CompiledRuleSet& rules,
          {Channel::kSyscall, Channel::kFileOpen, Channel::kFileExec, Channel::kFileModify}) {
       if (!(channels & channel_bit(ch)) || (c.channel && *c.channel != ch)) continue;
       event.set_channel(ch);
-      const engine::Verdict v = pipeline.decide(rules, event, container);
+      const verdict::Verdict v = pipeline.decide(rules, event, container);
       for (const auto& a : v.alerts) {
         if (fired.insert(a.rule).second) r.outputs.push_back(a.rule + ": " + a.output);
       }

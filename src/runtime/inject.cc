@@ -20,9 +20,9 @@
 #include "src/common/open_in_root.h"
 #include "src/common/unique_fd.h"
 #include "src/config/compile_options.h"
+#include "src/control/control_client.h"
 #include "src/fields/container_info.h"
 #include "src/rules/compiler.h"
-#include "src/runtime/control_client.h"
 #include "src/runtime/plan.h"
 #include "src/seccomp/profile_merge.h"
 
@@ -77,8 +77,8 @@ void add_hook(nlohmann::json& oci, const char* stage, const std::string& self,
 // The plan of the daemon's own rules and config; nullopt if it cannot give one.
 std::optional<ContainerPlan> plan_from_daemon(const config::Config& cfg) {
   std::string error;
-  const auto resp =
-      control_request(cfg.control_socket, {{"op", "injection_plan"}}, error, /*timeout_ms=*/2000);
+  const auto resp = control::control_request(cfg.control_socket, {{"op", "injection_plan"}}, error,
+                                             /*timeout_ms=*/2000);
   if (!resp || !resp->value("ok", false) || !resp->contains("plan")) return std::nullopt;
   return plan_from_json((*resp)["plan"], error);
 }

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "src/common/kill.h"
+#include "src/proc/kill.h"
 
 namespace vigil::seccomp {
 
@@ -164,7 +164,7 @@ void NotifySession::receive_one() {
 bool NotifySession::apply(const seccomp_notif& req, const Response& r) {
   if (r.kind == Response::Kind::kKill) {
     // The pidfd is checked against the notification: a recycled pid is never hit.
-    kill_process_of(pid_t(req.pid), [&] { return still_pending(req.id); });
+    proc::kill_process_of(pid_t(req.pid), [&] { return still_pending(req.id); });
   }
   seccomp_notif_resp resp;
   std::memset(&resp, 0, sizeof(resp));

@@ -5,14 +5,15 @@
 #include <cstdint>
 #include <string>
 
-#include "src/fields/proc_reader.h"
+#include "src/proc/blocked_call.h"
+#include "src/proc/proc_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  (void)vigil::fields::parse_status(text);
-  (void)vigil::fields::parse_blocked_syscall(text);
-  (void)vigil::fields::parse_container_mounts(text, "/run/rootfs");
-  (void)vigil::fields::normalize_path(text);
-  (void)vigil::fields::lookup_id_name(text, 0);
+  (void)proc::parse_status(text);
+  (void)proc::parse_blocked_syscall(text);
+  (void)proc::parse_container_mounts(text, "/run/rootfs");
+  (void)proc::normalize_path(text);
+  (void)proc::lookup_id_name(text, 0);
   return 0;
 }

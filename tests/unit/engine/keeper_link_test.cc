@@ -1,4 +1,4 @@
-// Kept items travel with their fds' roles; items kept by an older engine (no roles) are
+// keeper::Kept items travel with their fds' roles; items kept by an older engine (no roles) are
 // read by their old layout.
 #include "src/engine/keeper_link.h"
 
@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "src/engine/keeper_channel.h"
+#include "src/keeper/keeper_channel.h"
 
 namespace vigil::engine {
 namespace {
@@ -65,7 +65,7 @@ TEST(KeeperLink, KeepSendsOneMessageWithTheFdsInRoleOrder) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
   UniqueFd keeper_end(sv[1]);
-  EngineLink link;
+  keeper::EngineLink link;
   link.channel = sv[0];
   std::vector<std::string> logged;
   KeeperLink k(link, [&](const std::string& m) { logged.push_back(m); });
@@ -75,7 +75,7 @@ TEST(KeeperLink, KeepSendsOneMessageWithTheFdsInRoleOrder) {
   EXPECT_EQ(key.rfind("seccomp/", 0), 0u);
   nlohmann::json msg;
   std::vector<UniqueFd> fds;
-  ASSERT_EQ(receive_message(keeper_end.get(), msg, fds), Received::kMessage);
+  ASSERT_EQ(keeper::receive_message(keeper_end.get(), msg, fds), keeper::Received::kMessage);
   EXPECT_EQ(msg["op"], "keep");
   EXPECT_EQ(msg["key"], key);
   EXPECT_EQ(msg["meta"]["fds"], nlohmann::json({"notify", "journal"}));

@@ -17,8 +17,8 @@
 
 #include "src/fields/container_info.h"
 #include "src/fields/file_event.h"
-#include "src/fields/proc_reader.h"
 #include "src/fields/registry.h"
+#include "src/proc/blocked_call.h"
 
 namespace vigil::fields {
 namespace {
@@ -62,7 +62,7 @@ TEST(OpenIntent, EveryReadOnlyOpenIsAReadEvenIfTheOpenerIsNotAsleepYet) {
     fanotify_event_metadata m{};
     ASSERT_EQ(::read(fan, &m, sizeof(m)), ssize_t(sizeof(m)));
     // How often the plain read would have seen the opener still running (reported only).
-    if (!read_blocked_syscall(pid_t(m.pid))) ++seen_running;
+    if (!proc::read_blocked_syscall(pid_t(m.pid))) ++seen_running;
     const bool want_write = i % (kOpens / kWrites) == 0;
     {
       FileEvent e(m, info, uint64_t(i));
