@@ -68,6 +68,7 @@ bool Engine::load_rules() {
     return false;
   }
   rules_ = r.rules;  // one swap; handlers read it per event
+  path_.use_rules(rules_);
   fields::DnsCache::instance().watch(rules_->dns_names());
   {
     struct Holder {
@@ -260,13 +261,13 @@ void Engine::run() {
   outputs_->flush();
 }
 
-void Engine::record(Event& live, const Container& c, const verdict::Verdict& v) {
+void Engine::record(Event& live, const std::string& container_id, const verdict::Verdict& v) {
   if (!recorder_) return;
   RecordedVerdict rv;
   for (const auto& a : v.alerts) rv.rules.push_back(a.rule);
   rv.decided = v.matched() ? std::string(action_name(v.decided)) : "none";
   rv.applied = v.matched() ? std::string(action_name(v.action)) : "none";
-  recorder_->record(fields::CapturedEvent(live, *record_refs_), record_refs_, c.info.id,
+  recorder_->record(fields::CapturedEvent(live, *record_refs_), record_refs_, container_id,
                     verdict::now_ns(), std::move(rv));
 }
 
@@ -288,7 +289,7 @@ nlohmann::json Engine::status() {
   return {{"ok", true},
           {"mode", pipeline_.enforcing() ? "enforce" : "monitor"},
           {"rules_in_force", rules_in_force(*rules_)},
-          {"events", events_},
+          {"events", path_.events()},
           {"alerts_dropped", outputs_->dropped()},
           {"outputs", outputs_json()},
           {"watchdog_fallbacks", watchdog_->fallbacks()},

@@ -21,6 +21,7 @@
 #include "src/control/control_server.h"
 #include "src/engine/cache_barrier.h"
 #include "src/engine/container_registry.h"
+#include "src/engine/event_path.h"
 #include "src/engine/keeper_link.h"
 #include "src/engine/recorder.h"
 #include "src/engine/rules_watch.h"
@@ -35,7 +36,7 @@
 
 namespace vigil::engine {
 
-class Engine final : public control::ControlTarget {
+class Engine final : public control::ControlTarget, private EventOutlet {
  public:
   // With `link` attached, this is a keeper's engine: it serves the keeper's sockets, takes
   // over what the keeper kept, and hands it every new session and watch.
@@ -58,12 +59,14 @@ class Engine final : public control::ControlTarget {
   // with every error logged and kept for `vigil reload`.
   bool load_rules();
   void adopt_kept();
-  void alert(outputs::Alert a) {
+  // EventOutlet: the event path's alerts and records.
+  void alert(outputs::Alert a) override {
     metrics_.alert(a);
     outputs_->push(std::move(a));
   }
+  bool recording() const override { return recorder_ != nullptr; }
   // With record: enabled, queues the event (its values taken now) for the recording.
-  void record(Event& live, const Container& c, const verdict::Verdict& v);
+  void record(Event& live, const std::string& container_id, const verdict::Verdict& v) override;
   void alert_engine(Priority p, const std::string& rule, const std::string& output,
                     const std::string& container_id = "");
   void report_unmonitored();
@@ -90,8 +93,6 @@ class Engine final : public control::ControlTarget {
   void start_session(Container& c, UniqueFd fd, const nlohmann::json& meta,
                      seccomp::NotifyJournal journal, const std::string& adopted_key);
   void adopt_session(KeptItem& item);
-  seccomp::Response on_notification(Container& c, const seccomp_notif& req,
-                                    seccomp::NotifySession& s);
   void end_session(Container& c, seccomp::NotifySession& s, bool log_end);
 
   // watches.cc
@@ -103,8 +104,6 @@ class Engine final : public control::ControlTarget {
   fanotify::FanotifyGroup::Handler file_handler(Container& c);
   void serve_watch(Container& c, std::unique_ptr<fanotify::ContainerWatch> w,
                    const nlohmann::json& meta, const std::string& adopted_key);
-  fanotify::FanotifyGroup::Decision on_file_event(Container& c,
-                                                  const fanotify::FanotifyGroup::Input& in);
   void unwatch(Container& c);
   // Ends the container when its first process exits (a pidfd), if it has a pid namespace
   // of its own; its poststop hook, when there is one, ends it the same way.
@@ -134,8 +133,8 @@ class Engine final : public control::ControlTarget {
   std::unique_ptr<web::WebServer> web_;
   std::unique_ptr<containers::MetadataResolver> metadata_;
   RulesWatch rules_watch_;
-  uint64_t events_ = 0;
   CacheBarrier barrier_{io_};  // the decision cache against renames
+  EventPath path_{cfg_, pipeline_, *this, &barrier_};
 };
 
 }  // namespace vigil::engine

@@ -40,7 +40,7 @@ void Engine::start_session(Container& c, UniqueFd fd, const nlohmann::json& meta
         io_, std::move(fd),
         [this, cp](seccomp::NotifySession& s, const seccomp_notif& req) {
           const auto t0 = std::chrono::steady_clock::now();
-          const seccomp::Response r = on_notification(*cp, req, s);
+          const seccomp::Response r = path_.on_notification(*cp, req, s.fd());
           using K = seccomp::Response::Kind;
           metrics_.answered(web::MetricChannel::kSeccomp,
                             r.kind == K::kContinue ? web::EngineMetrics::kAllow
@@ -92,43 +92,6 @@ void Engine::end_session(Container& c, seccomp::NotifySession& s, bool log_end) 
   if (log_end && c.sessions.empty()) unwatch(c);
   containers_.release_if_empty(id);
   proc::forget_gone_processes();  // the /proc fds kept for its processes
-}
-
-seccomp::Response Engine::on_notification(Container& c, const seccomp_notif& req,
-                                          seccomp::NotifySession& s) {
-  // Reloads run on this same thread, so the rule set cannot change under this call.
-  const rules::CompiledRuleSet& rules = *rules_;
-  fields::SyscallEvent event(req, s.fd(), c.info, ++events_);
-  if (!event.known()) return seccomp::Response::Continue();
-  const std::string_view syscall = fields::event_type(event.type()).name;
-  // Before the link goes on: from now the directory analysis cannot assume one link.
-  if (syscall == "link" || syscall == "linkat") c.info.links_made.value = true;
-  if (c.watch && cfg_.decision_cache != config::DecisionCache::kOff &&
-      barrier_.before_answer(c.id, c.watch->group_ptr(), req, syscall)) {
-    // Before any answer: a rename or link let go on must not meet a cached decision.
-    log::warn("container " + c.info.id +
-              ": set up io_uring, which renames without system calls vigil sees: its file "
-              "decisions are no longer cached");
-  }
-  verdict::Verdict v = pipeline_.decide(rules, event, c.info);
-  // Nothing read of a caller that is gone is written out: its pid may be another
-  // process's by now. Its call gets no answer anyway (SEND needs it pending).
-  if ((!v.alerts.empty() || recorder_) && !event.caller_still_there()) {
-    return seccomp::Response::Continue();
-  }
-  record(event, c, v);  // before the answer: the caller's memory is still what was judged
-  // Queued (and recorded in the alert journal) before the answer, written after it by the
-  // output threads: if this engine dies in between, its successor writes them.
-  for (auto& a : v.alerts) alert(std::move(a));
-  switch (v.action) {
-    case Action::kAlert:
-      return seccomp::Response::Continue();
-    case Action::kBlock:
-      return seccomp::Response::Error(v.error);
-    case Action::kKill:
-      return seccomp::Response::Kill();
-  }
-  return seccomp::Response::Continue();
 }
 
 }  // namespace vigil::engine
