@@ -15,6 +15,7 @@
 
 #include "src/common/open_in_root.h"
 #include "src/proc/kill.h"
+#include "src/proc/proc_reader.h"
 
 namespace vigil::fanotify {
 
@@ -260,16 +261,6 @@ namespace {
 
 // The kernel's name for one of this process's fds. /proc/self/fd is opened once, so each
 // lookup walks one component (this is on every file event's path).
-std::optional<std::string> fd_path(int fd) {
-  static const int fd_dir = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  char buf[4096];
-  const std::string name = std::to_string(fd);
-  const ssize_t n = fd_dir >= 0 ? ::readlinkat(fd_dir, name.c_str(), buf, sizeof(buf))
-                                : ::readlink(("/proc/self/fd/" + name).c_str(), buf, sizeof(buf));
-  if (n < 0 || size_t(n) >= sizeof(buf)) return std::nullopt;
-  return std::string(buf, size_t(n));
-}
-
 bool is_permission(const fanotify_event_metadata& m) {
   return m.mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM);
 }
@@ -323,7 +314,7 @@ void FanotifyGroup::on_ready() {
          m = FAN_EVENT_NEXT(m, left)) {
       std::optional<std::string> path;
       if (m->vers == FANOTIFY_METADATA_VERSION && m->fd >= 0 && m->pid != self_pid_) {
-        path = fd_path(m->fd);
+        path = proc::fd_path(m->fd);
         if (path && journal_.valid()) journal_.set_path(EventJournal::index_of(buf, m), *path);
       }
       paths_.push_back(std::move(path));

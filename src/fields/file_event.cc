@@ -49,16 +49,6 @@ namespace {
 
 // The path of one of this process's fds. /proc/self/fd is opened once, so each lookup
 // walks one component instead of three (this is on every file event's critical path).
-std::optional<std::string> fd_path(int fd) {
-  static const int fd_dir = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  char buf[4096];
-  const std::string name = std::to_string(fd);
-  const ssize_t n = fd_dir >= 0 ? ::readlinkat(fd_dir, name.c_str(), buf, sizeof(buf))
-                                : ::readlink(("/proc/self/fd/" + name).c_str(), buf, sizeof(buf));
-  if (n < 0 || size_t(n) >= sizeof(buf)) return std::nullopt;
-  return std::string(buf, size_t(n));
-}
-
 int64_t ctime_ns(const struct stat& st) {
   return int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
 }
@@ -74,7 +64,7 @@ Value changed_after(const struct stat& st, int64_t start_ns) {
 const std::optional<std::string>& FileEvent::path() {
   if (!path_) {
     std::optional<std::string> p =
-        raw_path_ ? raw_path_ : (raw_path_known_ || fd_ < 0 ? std::nullopt : fd_path(fd_));
+        raw_path_ ? raw_path_ : (raw_path_known_ || fd_ < 0 ? std::nullopt : proc::fd_path(fd_));
     // A path through the host's view of the root file system becomes the container's.
     const std::string& root = container_.rootfs;
     if (p && !root.empty() && p->compare(0, root.size(), root) == 0 &&

@@ -58,6 +58,16 @@ std::optional<std::string> read_host_file(const std::string& through, const std:
   return read_small_file(path, max);
 }
 
+std::optional<std::string> fd_path(int fd) {
+  static const int fd_dir = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char buf[4096];
+  const std::string name = std::to_string(fd);
+  const ssize_t n = fd_dir >= 0 ? ::readlinkat(fd_dir, name.c_str(), buf, sizeof(buf))
+                                : ::readlink(("/proc/self/fd/" + name).c_str(), buf, sizeof(buf));
+  if (n < 0 || size_t(n) >= sizeof(buf)) return std::nullopt;
+  return std::string(buf, size_t(n));
+}
+
 std::optional<std::string> read_link(const std::string& path) {
   char buf[4096];
   ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));

@@ -24,6 +24,9 @@ std::optional<std::string> read_small_file(const std::string& path, size_t max =
 std::optional<std::string> read_host_file(const std::string& through, const std::string& path,
                                           size_t max = kMaxProcFile);
 std::optional<std::string> read_link(const std::string& path);
+// What this process's fd `fd` names (/proc/self/fd/<fd>, read through a kept directory
+// fd): the kernel's path of a fanotify event's file. nullopt if unreadable or too long.
+std::optional<std::string> fd_path(int fd);
 
 struct ProcStatus {
   pid_t tgid = 0;  // the process a thread belongs to
