@@ -7,7 +7,8 @@ visibility stops a target from depending on another it should not; this stops an
 that reaches a header through a target that happens to be linked anyway. Prints every
 violation as file:line and exits 1 if there is one.
 
-usage: layering.py ROOT   (ROOT holds src/)
+usage: layering.py ROOT [DOC]   (ROOT holds src/; DOC: docs/architecture.md, whose table
+of folders must say what ALLOWED says)
 """
 import os
 import re
@@ -45,8 +46,40 @@ ALLOWED = {
 INCLUDE = re.compile(r'^\s*#\s*include\s+"src/([a-z_]+)/')
 
 
-def main(root):
-    problems = []
+DOC_ROW = re.compile(r"^\| `([a-z_]+)` \|[^|]*\| ([^|]*) \|$")
+
+
+def doc_problems(doc):
+    """The table of docs/architecture.md against ALLOWED, folder by folder."""
+    said = {}
+    with open(doc, encoding="utf-8") as f:
+        for line in f:
+            m = DOC_ROW.match(line.strip())
+            if not m:
+                continue
+            cell = m.group(2).strip()
+            if cell == "everything":
+                deps = set(ALLOWED) - {m.group(1)}
+            elif cell in ("—", "-", ""):
+                deps = set()
+            else:
+                deps = {w.strip() for w in cell.split(",")}
+            said[m.group(1)] = deps
+    out = []
+    for folder, deps in ALLOWED.items():
+        if folder not in said:
+            out.append(f"{doc}: no row for src/{folder}")
+        elif said[folder] != set(deps):
+            out.append(f"{doc}: src/{folder} may include {sorted(said[folder])} by the doc, "
+                       f"{sorted(deps)} by tests/arch/layering.py")
+    for folder in said:
+        if folder not in ALLOWED:
+            out.append(f"{doc}: a row for src/{folder}, which the layering does not place")
+    return out
+
+
+def main(root, doc=None):
+    problems = doc_problems(doc) if doc else []
     src = os.path.join(root, "src")
     folders = sorted(d for d in os.listdir(src) if os.path.isdir(os.path.join(src, d)))
     for folder in folders:
@@ -78,7 +111,7 @@ def main(root):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:]))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The layering check passes on the tree as it is, and fails on a copy of it with one
-# include that runs up the layering and one file over the size limit: a check that could
-# not fail would prove nothing.
+# The layering check passes on the tree as it is and on docs/architecture.md, and fails on
+# a doc row that disagrees and on a copy of the tree with one include that runs up the
+# layering, one file over the size limit, one unplaced folder: a check that could not fail
+# would prove nothing.
 set -euo pipefail
 root="${TEST_SRCDIR}/vigil"
 check="$root/tests/arch/layering.py"
@@ -11,7 +12,15 @@ for d in "$root"/src/*/; do
   [ -n "$(ls "$d")" ] || { echo "FAIL: $d has no sources in this test's data"; exit 1; }
 done
 
-python3 "$check" "$root"
+doc="$root/docs/architecture.md"
+python3 "$check" "$root" "$doc"
+
+# The doc's table of folders says what the check enforces: a changed row is reported.
+sed 's/^| `fanotify` |\(.*\)| common, proc, fields |$/| `fanotify` |\1| common |/' "$doc" >"${TEST_TMPDIR}/arch.md"
+if out=$(python3 "$check" "$root" "${TEST_TMPDIR}/arch.md"); then
+  echo "FAIL: a doc row that disagrees with the check was not reported"; exit 1
+fi
+grep -q "src/fanotify may include" <<<"$out" || { echo "FAIL: $out"; exit 1; }
 
 copy="${TEST_TMPDIR}/tree"
 mkdir -p "$copy"
