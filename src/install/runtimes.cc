@@ -1,7 +1,6 @@
 #include "src/install/runtimes.h"
 
-#include <re2/re2.h>
-
+#include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -55,16 +54,47 @@ std::optional<std::string> docker_without(const std::string& current) {
   return j.dump(2) + "\n";
 }
 
-int containerd_config_version(const std::string& text) {
-  static const RE2 re(R"(^\s*version\s*=\s*(\d+))");
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line[0] == '[') break;  // top-level keys come before any table
-    int version = 0;
-    if (RE2::PartialMatch(line, re, &version)) return version;
+namespace {
+
+// containerd's config and containers.conf are TOML: read with toml++. They are edited as
+// text all the same (vigil's block appended, or cut out again), because a TOML library
+// writes a table back without its comments and in its own layout; every byte outside
+// vigil's block stays the user's. toml++ checks the file before and the result after.
+struct Parsed {
+  toml::table table;
+  std::string error;  // "line L, column C: why" when the text is not TOML
+};
+
+Parsed parse_toml(const std::string& text) {
+  Parsed p;
+  try {
+    p.table = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    p.error = "line " + std::to_string(e.source().begin.line) + ", column " +
+              std::to_string(e.source().begin.column) + ": " + std::string(e.description());
   }
-  return 0;
+  return p;
+}
+
+// The CRI plugin's table of a config version (2: containerd 1.x, 3: 2.x), as keys.
+std::vector<std::string> cri_plugin_keys(int version) {
+  if (version >= 3) return {"plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes"};
+  return {"plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes"};
+}
+
+toml::node_view<const toml::node> at_keys(const toml::table& t,
+                                          const std::vector<std::string>& keys) {
+  toml::node_view<const toml::node> v{t};
+  for (const auto& k : keys) v = v[k];
+  return v;
+}
+
+}  // namespace
+
+int containerd_config_version(const std::string& text) {
+  const Parsed p = parse_toml(text);
+  if (!p.error.empty()) return 0;
+  return int(p.table["version"].value_or<int64_t>(0));
 }
 
 std::optional<std::string> containerd_with(const std::optional<std::string>& current,
@@ -72,13 +102,20 @@ std::optional<std::string> containerd_with(const std::optional<std::string>& cur
                                            std::string& error) {
   const std::string text = current.value_or("");
   if (text.find(kBegin) != std::string::npos) return current;
-  if (text.find("runtimes.vigil]") != std::string::npos ||
-      text.find("runtimes.'vigil']") != std::string::npos ||
-      text.find("runtimes.\"vigil\"]") != std::string::npos) {
-    error = "it already defines a runtime named vigil (not vigil install's); leaving it";
+  const Parsed before = parse_toml(text);
+  if (!before.error.empty()) {
+    error = "it is not valid TOML (" + before.error + "); fix it first (vigil leaves it as it is)";
     return std::nullopt;
   }
-  const int declared = containerd_config_version(text);
+  for (int v : {2, 3}) {
+    auto keys = cri_plugin_keys(v);
+    keys.push_back("vigil");
+    if (at_keys(before.table, keys)) {
+      error = "it already defines a runtime named vigil (not vigil install's); leaving it";
+      return std::nullopt;
+    }
+  }
+  const int declared = int(before.table["version"].value_or<int64_t>(0));
   const int version = declared ? declared : default_version;
   if (version < 2) {
     error = "config version " + std::to_string(version) +
@@ -94,13 +131,31 @@ std::optional<std::string> containerd_with(const std::optional<std::string>& cur
   out += std::string("\n") + kBegin + "\n[" + table +
          "]\n  runtime_type = \"io.containerd.runc.v2\"\n" + "  [" + table +
          ".options]\n    BinaryName = \"" + p.runc + "\"\n" + kEnd + "\n";
+  // What containerd will read: a file that defines the CRI plugin's tables in a form a
+  // table cannot extend (an inline table, say) would not load at all. Then nothing is
+  // written, and the user is told.
+  const Parsed after = parse_toml(out);
+  auto keys = cri_plugin_keys(version);
+  keys.insert(keys.end(), {"vigil", "options", "BinaryName"});
+  if (!after.error.empty() || at_keys(after.table, keys).value_or(std::string()) != p.runc) {
+    error =
+        "vigil's runtime table cannot be added to it as TOML (" +
+        (after.error.empty() ? std::string("the runtimes table is defined inline") : after.error) +
+        "); add the runtime \"vigil\" with BinaryName = \"" + p.runc + "\" by hand";
+    return std::nullopt;
+  }
   return out;
 }
 
 std::string containerd_dropin_dir(const std::string& text) {
-  static const RE2 re(R"re((?m)^\s*imports\s*=\s*\[\s*["']([^"']+)/\*\.toml["'])re");
-  std::string dir;
-  return RE2::PartialMatch(text, re, &dir) ? dir : std::string();
+  const Parsed p = parse_toml(text);
+  const toml::array* imports = p.table["imports"].as_array();
+  if (!imports || imports->empty()) return {};
+  const std::string first = (*imports)[0].value_or(std::string());
+  const std::string glob = "/*.toml";
+  if (first.size() <= glob.size() || first.compare(first.size() - glob.size(), glob.size(), glob))
+    return {};
+  return first.substr(0, first.size() - glob.size());
 }
 
 std::optional<std::string> containerd_without(const std::string& current) {
@@ -116,32 +171,16 @@ std::optional<std::string> containerd_without(const std::string& current) {
 
 std::vector<std::string> hooks_dirs(const std::vector<std::string>& texts) {
   std::vector<std::string> dirs = {"/usr/share/containers/oci/hooks.d"};  // Podman's default
-  static const RE2 key(R"(^\s*hooks_dir\s*=\s*\[)");
-  static const RE2 item(R"re("([^"]*)"|'([^']*)')re");
   for (const auto& text : texts) {
-    std::istringstream in(text);
-    std::string line, table;
-    while (std::getline(in, line)) {
-      const auto first = line.find_first_not_of(" \t");
-      if (first == std::string::npos || line[first] == '#') continue;
-      if (line[first] == '[') {
-        table = line.substr(first);
-        continue;
-      }
-      if (table.rfind("[engine]", 0) != 0 || !RE2::PartialMatch(line, key)) continue;
-      // The array, possibly over several lines, up to its ']'.
-      std::string array = line.substr(line.find('[') + 1);
-      while (array.find(']') == std::string::npos && std::getline(in, line)) {
-        const auto hash = line.find('#');
-        array += " " + (hash == std::string::npos ? line : line.substr(0, hash));
-      }
-      array = array.substr(0, array.find(']'));
-      std::vector<std::string> found;
-      re2::StringPiece rest(array);
-      std::string dq, sq;
-      while (RE2::FindAndConsume(&rest, item, &dq, &sq)) found.push_back(dq.empty() ? sq : dq);
-      if (!found.empty()) dirs = found;
+    // A file that is not TOML is one Podman refuses too: it sets nothing here.
+    const Parsed p = parse_toml(text);
+    const toml::array* hooks = p.table["engine"]["hooks_dir"].as_array();
+    if (!hooks) continue;
+    std::vector<std::string> found;
+    for (const auto& d : *hooks) {
+      if (auto s = d.value<std::string>()) found.push_back(*s);
     }
+    if (!found.empty()) dirs = found;
   }
   return dirs;
 }

@@ -83,6 +83,73 @@ TEST(Containerd, Version3ForContainerd2AndNoFile) {
   EXPECT_FALSE(containerd_with(std::string("version = 1\n"), 2, kPaths, error));
 }
 
+// A config as an operator keeps it: comments everywhere, tables containerd and vigil do
+// not know, odd spacing, a CRLF line. Every byte of it stays, before and after vigil's block.
+const char* kCommentedContainerd =
+    "# managed by hand: keep these notes\r\n"
+    "version = 2\n"
+    "root = \"/var/lib/containerd\"   # the default\n"
+    "\n"
+    "[plugins.\"io.containerd.grpc.v1.cri\"]\n"
+    "  sandbox_image = 'registry.k8s.io/pause:3.9'\n"
+    "  [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]   # runc, as shipped\n"
+    "    runtime_type = \"io.containerd.runc.v2\"\n"
+    "\n"
+    "[plugins.\"io.example.unknown.v1\"]\n"
+    "  weird_key   =   [ 1, 2,\n"
+    "    3 ]  # a comment inside an array\n"
+    "[[tenants]]\n"
+    "  name = \"a\"\n"
+    "# the last line is a comment with no newline";
+
+TEST(Containerd, CommentsAndUnknownTablesAreKeptByteForByte) {
+  std::string error;
+  const std::string original = kCommentedContainerd;
+  auto after = containerd_with(original, 2, kPaths, error);
+  ASSERT_TRUE(after) << error;
+  EXPECT_EQ(after->substr(0, original.size()), original) << "everything before vigil's block";
+  EXPECT_NE(after->find("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.vigil]"),
+            std::string::npos);
+  // What containerd would read: the user's runtime and vigil's, side by side.
+  EXPECT_EQ(containerd_config_version(*after), 2);
+  auto back = containerd_without(*after);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, original + "\n") << "only vigil's block (and the newline it needed) goes";
+}
+
+TEST(Containerd, AFileThatIsNotTomlIsLeftAloneWithWhere) {
+  std::string error;
+  EXPECT_FALSE(containerd_with(std::string("version = 2\n[plugins\nx = 1\n"), 2, kPaths, error));
+  EXPECT_NE(error.find("not valid TOML (line 2"), std::string::npos) << error;
+}
+
+TEST(Containerd, AVigilRuntimeOfTheUsersOwnIsFoundInAnyTomlForm) {
+  std::string error;
+  // Dotted keys under the runtimes table, not a [..runtimes.vigil] header.
+  EXPECT_FALSE(containerd_with(
+      std::string("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes]\n"
+                  "vigil.runtime_type = \"io.containerd.runc.v2\"\n"),
+      2, kPaths, error));
+  EXPECT_NE(error.find("already defines a runtime named vigil"), std::string::npos) << error;
+  // A header in a comment is not a definition.
+  EXPECT_TRUE(containerd_with(
+      std::string(
+          "version = 2\n# [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.vigil]\n"),
+      2, kPaths, error))
+      << error;
+}
+
+TEST(Containerd, ATableThatCannotBeExtendedIsRefusedNotBroken) {
+  std::string error;
+  // The runtimes as an inline table: appending a [..runtimes.vigil] table would make a file
+  // containerd cannot load.
+  EXPECT_FALSE(containerd_with(
+      std::string("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n"
+                  "runtimes = { runc = { runtime_type = \"io.containerd.runc.v2\" } }\n"),
+      2, kPaths, error));
+  EXPECT_NE(error.find("cannot be added to it as TOML"), std::string::npos) << error;
+}
+
 TEST(Containerd, ADropInWhereTheConfigImportsAFolder) {
   EXPECT_EQ(containerd_dropin_dir("version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n"),
             "/etc/containerd/conf.d");
@@ -107,6 +174,9 @@ TEST(Podman, HooksDirAsContainersConfResolvesIt) {
   // Only the [engine] table's key counts.
   EXPECT_EQ(hooks_dirs({"[containers]\nhooks_dir = [\"/wrong\"]\n"}),
             std::vector<std::string>{"/usr/share/containers/oci/hooks.d"});
+  // A file that is not TOML sets nothing (Podman refuses it too); the others still count.
+  EXPECT_EQ(hooks_dirs({"[engine]\nhooks_dir = [\"/a\"]\n", "[engine\nhooks_dir = [\"/b\"]\n"}),
+            std::vector<std::string>{"/a"});
 }
 
 TEST(Hooks, FilesRunTheInstalledBinaryWithTheInstalledConfig) {
