@@ -4,11 +4,13 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/capability.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <sstream>
@@ -288,53 +290,16 @@ std::vector<std::string> read_cmdline(pid_t pid) {
 }
 
 std::string capability_names(uint64_t mask) {
-  static const char* const kNames[] = {"CAP_CHOWN",
-                                       "CAP_DAC_OVERRIDE",
-                                       "CAP_DAC_READ_SEARCH",
-                                       "CAP_FOWNER",
-                                       "CAP_FSETID",
-                                       "CAP_KILL",
-                                       "CAP_SETGID",
-                                       "CAP_SETUID",
-                                       "CAP_SETPCAP",
-                                       "CAP_LINUX_IMMUTABLE",
-                                       "CAP_NET_BIND_SERVICE",
-                                       "CAP_NET_BROADCAST",
-                                       "CAP_NET_ADMIN",
-                                       "CAP_NET_RAW",
-                                       "CAP_IPC_LOCK",
-                                       "CAP_IPC_OWNER",
-                                       "CAP_SYS_MODULE",
-                                       "CAP_SYS_RAWIO",
-                                       "CAP_SYS_CHROOT",
-                                       "CAP_SYS_PTRACE",
-                                       "CAP_SYS_PACCT",
-                                       "CAP_SYS_ADMIN",
-                                       "CAP_SYS_BOOT",
-                                       "CAP_SYS_NICE",
-                                       "CAP_SYS_RESOURCE",
-                                       "CAP_SYS_TIME",
-                                       "CAP_SYS_TTY_CONFIG",
-                                       "CAP_MKNOD",
-                                       "CAP_LEASE",
-                                       "CAP_AUDIT_WRITE",
-                                       "CAP_AUDIT_CONTROL",
-                                       "CAP_SETFCAP",
-                                       "CAP_MAC_OVERRIDE",
-                                       "CAP_MAC_ADMIN",
-                                       "CAP_SYSLOG",
-                                       "CAP_WAKE_ALARM",
-                                       "CAP_BLOCK_SUSPEND",
-                                       "CAP_AUDIT_READ",
-                                       "CAP_PERFMON",
-                                       "CAP_BPF",
-                                       "CAP_CHECKPOINT_RESTORE"};
   std::string out;
-  for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
-    if (mask & (uint64_t(1) << i)) {
-      if (!out.empty()) out += ' ';
-      out += kNames[i];
-    }
+  // libcap's names ("cap_chown"), upper-cased as Falco prints them; a capability newer
+  // than libcap is shown by its number rather than dropped.
+  for (cap_value_t c = 0; c < 64; ++c) {
+    if (!(mask & (uint64_t(1) << c))) continue;
+    char* name = cap_to_name(c);
+    if (!name) continue;
+    if (!out.empty()) out += ' ';
+    for (const char* p = name; *p; ++p) out += char(std::toupper(static_cast<unsigned char>(*p)));
+    cap_free(name);
   }
   return out;
 }

@@ -170,6 +170,7 @@ TEST(ProcReader, NamesFromPasswdAndGroupFiles) {
 TEST(ProcReader, CapabilitiesAndPaths) {
   EXPECT_EQ(proc::capability_names(0), "");
   EXPECT_EQ(proc::capability_names((1ull << 21) | 1), "CAP_CHOWN CAP_SYS_ADMIN");
+  EXPECT_EQ(proc::capability_names(1ull << 40), "CAP_CHECKPOINT_RESTORE");
   EXPECT_EQ(proc::normalize_path("/a/./b/../c//d/"), "/a/c/d");
   EXPECT_EQ(proc::normalize_path("/../.."), "/");
   EXPECT_EQ(proc::normalize_path("/tmp/seen/b"), "/tmp/seen/b");
