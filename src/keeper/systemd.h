@@ -1,6 +1,6 @@
-// systemd's service protocols, spoken directly (sd_notify(3) and sd_listen_fds(3) wire
-// formats; no libsystemd): readiness, and the file descriptor store that keeps the
-// containers' fds across `systemctl restart`.
+// systemd's service protocols through libsystemd (sd_notify(3), sd_listen_fds(3)):
+// readiness, and the file descriptor store that keeps the containers' fds across
+// `systemctl restart`.
 //
 // - notify: one datagram to $NOTIFY_SOCKET ("READY=1", "STATUS=...", "STOPPING=1"); with
 //   "FDSTORE=1\nFDNAME=<name>" and fds attached (SCM_RIGHTS), systemd keeps the fds for the
