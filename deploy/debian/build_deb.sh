@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Builds vigil's Debian package: build_deb.sh OUT.deb VIGIL_BINARY VIGIL_RUNC CONFIG RULES UNIT.
-# The config and rules are conffiles (dpkg keeps a changed one on upgrade), the unit goes
-# to /lib/systemd/system; Depends lists the packages of the shared libraries the binary
-# links, as this machine resolves them.
+# Laid out as Debian's own tools expect a package tree: dpkg-shlibdeps reads the binary's
+# shared libraries and writes Depends with the versions the symbols need (shlibs:Depends),
+# dpkg-gencontrol writes DEBIAN/control from deploy/debian/control with Installed-Size,
+# dpkg-deb builds it. The config and rules are conffiles (dpkg keeps a changed one on
+# upgrade), the unit goes to /lib/systemd/system; the maintainer scripts are in
+# deploy/debian/ (postinst, prerm, postrm).
 set -euo pipefail
 out=$1 bin=$2 runc=$3 config=$4 rules=$5 unit=$6
-root=$(mktemp -d)
-chmod 0755 "$root"
-trap 'rm -rf "$root"' EXIT
+# Its neighbours (control, changelog, copyright, the maintainer scripts): in its runfiles
+# when Bazel runs it, beside it when run by hand.
+src="$0.runfiles/vigil/deploy/debian"
+[ -f "$src/control" ] || src=$(dirname "$0")
+src=$(cd "$src" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root="$work/debian/vigil"
+mkdir -p "$root"
+chmod 0755 "$work" "$root"
 install -D -m 0755 "$bin" "$root/usr/bin/vigil"
 install -m 0755 "$runc" "$root/usr/bin/vigil-runc"  # the lean binary of container starts
 mkdir -p "$root/etc/vigil/rules.d"
@@ -16,49 +26,24 @@ sed 's|^rules_files:.*|rules_files: [/etc/vigil/rules.d]   # files or folders (*
 install -m 0644 "$rules" "$root/etc/vigil/rules.d/vigil_rules.yaml"
 install -D -m 0644 /dev/null "$root/lib/systemd/system/vigil.service"
 sed 's|@BIN@|/usr/bin/vigil|' "$unit" >"$root/lib/systemd/system/vigil.service"
-deps=""
-for lib in $(ldd "$bin" | awk '$3 ~ /^\// {print $3}'); do
-  pkg=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null || true)
-  pkg=${pkg%%:*}
-  [ -n "$pkg" ] && case " $deps " in *" $pkg "*) ;; *) deps="$deps $pkg" ;; esac
-done
-deps=$(echo $deps | sed 's/ /, /g')
+install -D -m 0644 "$src/copyright" "$root/usr/share/doc/vigil/copyright"
+gzip -9n <"$src/changelog" >"$root/usr/share/doc/vigil/changelog.Debian.gz"
+chmod 0644 "$root/usr/share/doc/vigil/changelog.Debian.gz"
+
+# dpkg-shlibdeps and dpkg-gencontrol read debian/control and debian/changelog of the
+# current folder, as in a source package.
+cp "$src/control" "$work/debian/control"
+cp "$src/changelog" "$work/debian/changelog"
 mkdir -p "$root/DEBIAN"
-cat >"$root/DEBIAN/control" <<CONTROL
-Package: vigil
-Version: 0.1.0
-Architecture: amd64
-Maintainer: vigil developers <vigil@localhost>
-Section: admin
-Priority: optional
-Depends: ${deps}
-Recommends: runc | crun
-Description: runtime security engine for Linux containers
- Falco-compatible rules evaluated on each container's seccomp user notifications and
- fanotify permission events, alerting or blocking, with no kernel module and no eBPF.
- After installing: vigil install (registers vigil with Docker, containerd, Podman,
- CRI-O), then systemctl enable --now vigil.
-CONTROL
+cd "$work"
+dpkg-shlibdeps -Tdebian/vigil.substvars -e debian/vigil/usr/bin/vigil 2>"$work/shlibdeps.err" || {
+  cat "$work/shlibdeps.err" >&2
+  exit 1
+}
+dpkg-gencontrol -pvigil -Pdebian/vigil -Tdebian/vigil.substvars
 printf '/etc/vigil/vigil.yaml\n/etc/vigil/rules.d/vigil_rules.yaml\n' >"$root/DEBIAN/conffiles"
-cat >"$root/DEBIAN/postinst" <<'SH'
-#!/bin/sh
-set -e
-if [ "$1" = configure ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
-exit 0
-SH
-cat >"$root/DEBIAN/prerm" <<'SH'
-#!/bin/sh
-set -e
-# Registrations made by `vigil install` point at this binary: take them out first.
-if [ "$1" = remove ] && [ -x /usr/bin/vigil ]; then /usr/bin/vigil uninstall || true; fi
-exit 0
-SH
-cat >"$root/DEBIAN/postrm" <<'SH'
-#!/bin/sh
-set -e
-if [ "$1" = purge ]; then rm -rf /var/lib/vigil /var/log/vigil /run/vigil; fi
-if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
-exit 0
-SH
-chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
+for script in postinst prerm postrm; do
+  install -m 0755 "$src/$script" "$root/DEBIAN/$script"
+done
+cd - >/dev/null
 dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null
