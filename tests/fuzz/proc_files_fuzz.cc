@@ -10,10 +10,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  (void)proc::parse_status(text);
-  (void)proc::parse_blocked_syscall(text);
-  (void)proc::parse_container_mounts(text, "/run/rootfs");
-  (void)proc::normalize_path(text);
-  (void)proc::lookup_id_name(text, 0);
+  (void)vigil::proc::parse_status(text);
+  (void)vigil::proc::parse_blocked_syscall(text);
+  (void)vigil::proc::parse_container_mounts(text, "/run/rootfs");
+  (void)vigil::proc::normalize_path(text);
+  (void)vigil::proc::lookup_id_name(text, 0);
   return 0;
 }
