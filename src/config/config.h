@@ -19,13 +19,6 @@ enum class Unavailable { kAllow, kDeny };
 // How far the fanotify decision cache reaches (docs/fanotify.md): whole directories whose
 // every file is proven irrelevant, single files, or nothing.
 enum class DecisionCache { kDirectory, kFile, kOff };
-// What a decision cache needs intercepted besides the rules' syscalls: the calls that give
-// an inode another name (its cached decision would follow it; engine/cache_barrier.h).
-inline const std::vector<std::string>& cache_barrier_syscalls() {
-  static const std::vector<std::string> names = {"rename", "renameat", "renameat2",
-                                                 "link",   "linkat",   "io_uring_setup"};
-  return names;
-}
 
 // Falco's http_output: one POST of the alert's JSON per alert (Falcosidekick, a SIEM).
 struct HttpOutput {

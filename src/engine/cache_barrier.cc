@@ -20,10 +20,9 @@ bool moved_on(pid_t tid, const proc::BlockedSyscall& call) {
 
 bool CacheBarrier::before_answer(const std::string& id,
                                  const std::shared_ptr<fanotify::FanotifyGroup>& group,
-                                 const seccomp_notif& req, std::string_view syscall) {
-  const auto& names = config::cache_barrier_syscalls();
-  if (!group || std::find(names.begin(), names.end(), syscall) == names.end()) return false;
-  const bool io_uring = syscall == "io_uring_setup";
+                                 const seccomp_notif& req, fields::CacheEffect effect) {
+  if (!group || effect == fields::CacheEffect::kNone) return false;
+  const bool io_uring = effect == fields::CacheEffect::kRing;
   Held& h = held_[id];
   h.group = group;
   group->hold_cache(true);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "src/fanotify/fanotify_group.h"
+#include "src/fields/event_types.h"
 #include "src/proc/blocked_call.h"
 
 namespace vigil::engine {
@@ -25,10 +26,10 @@ class CacheBarrier {
  public:
   explicit CacheBarrier(boost::asio::io_context& io) : timer_(io) {}
   // Call before answering a notification of container `id`, whose file watch is `group`;
-  // `syscall` is its name (any architecture). Returns true when the container has just set
-  // up io_uring (held for good from now).
+  // `effect` is its event type's (fields::EventTypeInfo::cache_effect). Returns true when
+  // the container has just set up io_uring (held for good from now).
   bool before_answer(const std::string& id, const std::shared_ptr<fanotify::FanotifyGroup>& group,
-                     const seccomp_notif& req, std::string_view syscall);
+                     const seccomp_notif& req, fields::CacheEffect effect);
   void forget(const std::string& id) { held_.erase(id); }
 
  private:

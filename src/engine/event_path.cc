@@ -15,11 +15,12 @@ seccomp::Response EventPath::on_notification(Container& c, const seccomp_notif& 
   const rules::CompiledRuleSet& rules = *rules_;
   fields::SyscallEvent event(req, notify_fd, c.info, ++events_);
   if (!event.known()) return seccomp::Response::Continue();
-  const std::string_view syscall = fields::event_type(event.type()).name;
+  const fields::CacheEffect effect = fields::event_type(event.type()).cache_effect;
   // Before the link goes on: from now the directory analysis cannot assume one link.
-  if (syscall == "link" || syscall == "linkat") c.info.links_made.value = true;
-  if (c.watch && barrier_ && cfg_.decision_cache != config::DecisionCache::kOff &&
-      barrier_->before_answer(c.id, c.watch->group_ptr(), req, syscall)) {
+  if (effect == fields::CacheEffect::kLink) c.info.links_made.value = true;
+  if (effect != fields::CacheEffect::kNone && c.watch && barrier_ &&
+      cfg_.decision_cache != config::DecisionCache::kOff &&
+      barrier_->before_answer(c.id, c.watch->group_ptr(), req, effect)) {
     // Before any answer: a rename or link let go on must not meet a cached decision.
     log::warn("container " + c.info.id +
               ": set up io_uring, which renames without system calls vigil sees: its file "

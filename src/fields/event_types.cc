@@ -220,6 +220,10 @@ void derive_layout(EventTypeInfo& t) {
     if (l.exec_argv < 0) l.exec_argv = int8_t(l.path + 1);  // execve(filename, argv, envp)
   }
   l.symlink = any_of(t.name, {"symlink", "symlinkat"});
+  t.cache_effect = any_of(t.name, {"rename", "renameat", "renameat2"}) ? CacheEffect::kRename
+                   : any_of(t.name, {"link", "linkat"})                ? CacheEffect::kLink
+                   : t.name == "io_uring_setup"                        ? CacheEffect::kRing
+                                                                       : CacheEffect::kNone;
 }
 
 }  // namespace
@@ -252,6 +256,17 @@ EventTypeSet all_event_types() {
   EventTypeSet s;
   for (size_t i = 0; i < event_types().size(); ++i) s.set(i);
   return s;
+}
+
+const std::vector<std::string_view>& cache_barrier_syscalls() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const auto& t : event_types()) {
+      if (t.cache_effect != CacheEffect::kNone && !t.syscall.empty()) out.push_back(t.syscall);
+    }
+    return out;
+  }();
+  return names;
 }
 
 ChannelMask event_type_channels(EventTypeId id) {

@@ -50,6 +50,11 @@ struct ArgLayout {
   bool symlink = false;  // the first path is a link's content, not a file
 };
 
+// What a call does to the fanotify decision cache, which sits on inodes: a rename or a
+// link gives a cached inode another name (its decision would follow it there); io_uring
+// can rename and link without any call seccomp sees (src/engine/cache_barrier.h).
+enum class CacheEffect : uint8_t { kNone, kRename, kLink, kRing };
+
 struct EventTypeInfo {
   std::string_view name;      // Falco's evt.type
   std::string_view syscall;   // the syscall to NOTIFY; empty if seccomp cannot see it
@@ -57,12 +62,17 @@ struct EventTypeInfo {
   std::vector<ArgInfo> args;  // in syscall order; evt.arg[N] indexes this
   bool exec;                  // an execve-like event: proc.* describe the new image
   ArgLayout layout = {};      // derived from args when the table is built
+  CacheEffect cache_effect = CacheEffect::kNone;  // derived from the name, likewise
 };
 
 const std::vector<EventTypeInfo>& event_types();
 std::optional<EventTypeId> find_event_type(std::string_view name);
 const EventTypeInfo& event_type(EventTypeId id);
 EventTypeSet all_event_types();
+
+// The syscalls that must be intercepted while file decisions are cached: every one whose
+// cache_effect is not kNone, by its seccomp name.
+const std::vector<std::string_view>& cache_barrier_syscalls();
 
 // The channels that can report this event type.
 ChannelMask event_type_channels(EventTypeId id);

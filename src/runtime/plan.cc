@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include "src/fields/event_types.h"
+
 namespace vigil::runtime {
 
 ContainerPlan plan_for(const rules::CompiledRuleSet& rules, const config::Config& cfg) {
@@ -11,7 +13,7 @@ ContainerPlan plan_for(const rules::CompiledRuleSet& rules, const config::Config
   // Cached file decisions must not follow a file through a rename or link (CacheBarrier).
   if (cfg.decision_cache != config::DecisionCache::kOff &&
       (rules.file_channels() & channel_bit(Channel::kFileOpen))) {
-    for (const auto& s : config::cache_barrier_syscalls()) plan.syscalls.insert(s);
+    for (const auto s : fields::cache_barrier_syscalls()) plan.syscalls.emplace(s);
   }
   // Rules that care about clone only for some flags: a fork stays in the kernel. clone3
   // passes its flags in memory, out of any filter's reach: it gets ENOSYS, as the

@@ -109,3 +109,33 @@ TEST(Plan, GarbageFromTheSocketIsRefused) {
 
 }  // namespace
 }  // namespace vigil::runtime
+
+namespace vigil::runtime {
+namespace {
+
+// The calls that give an inode another name come from the event table (cache_effect):
+// with file decisions cached they are intercepted whatever the rules say, without they
+// are not.
+TEST(Plan, TheCacheBarrierCallsAreInterceptedOnlyWhileFileDecisionsAreCached) {
+  auto rules = compile(R"(
+- rule: Write below etc
+  desc: d
+  condition: evt.type in (open, openat) and fd.name startswith /etc/ and evt.is_open_write = true
+  output: o
+  priority: WARNING
+  action: block
+)");
+  config::Config cfg;
+  cfg.decision_cache = config::DecisionCache::kDirectory;
+  const auto cached = plan_for(*rules, cfg).seccomp.syscalls;
+  for (const char* s : {"rename", "renameat", "renameat2", "link", "linkat", "io_uring_setup"}) {
+    EXPECT_EQ(cached.count(s), 1u) << s;
+  }
+  cfg.decision_cache = config::DecisionCache::kOff;
+  const auto uncached = plan_for(*rules, cfg).seccomp.syscalls;
+  EXPECT_EQ(uncached.count("renameat2"), 0u);
+  EXPECT_EQ(uncached.count("io_uring_setup"), 0u);
+}
+
+}  // namespace
+}  // namespace vigil::runtime
