@@ -259,8 +259,6 @@ void FanotifyGroup::settle() {
 
 namespace {
 
-// The kernel's name for one of this process's fds. /proc/self/fd is opened once, so each
-// lookup walks one component (this is on every file event's path).
 bool is_permission(const fanotify_event_metadata& m) {
   return m.mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM);
 }

@@ -47,8 +47,6 @@ FileEvent::FileEvent(const fanotify_event_metadata& m, const ContainerInfo& cont
 
 namespace {
 
-// The path of one of this process's fds. /proc/self/fd is opened once, so each lookup
-// walks one component instead of three (this is on every file event's critical path).
 int64_t ctime_ns(const struct stat& st) {
   return int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
 }
