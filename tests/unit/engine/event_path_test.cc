@@ -7,12 +7,9 @@
 #include "src/engine/event_path.h"
 
 #include <fcntl.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +21,7 @@
 
 #include "tests/unit/testing/fake_outlet.h"
 #include "tests/unit/testing/load.h"
+#include "tests/unit/testing/mkdir_listener.h"
 
 namespace vigil::engine {
 namespace {
@@ -48,21 +46,6 @@ std::shared_ptr<const rules::CompiledRuleSet> compile(const std::string& yaml) {
   auto r = testing::load_yaml(yaml);
   EXPECT_FALSE(r.diagnostics.has_errors()) << testing::errors(r);
   return r.rules;
-}
-
-// A raw filter with its own listener: mkdir and mkdirat notify, the rest is allowed.
-int install_filter() {
-  struct sock_filter filter[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdir, 2, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdirat, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-  };
-  struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
-  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  return int(
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 }
 
 bool receive(int fd, seccomp_notif& req) {
@@ -96,7 +79,7 @@ class EventPathTest : public ::testing::Test {
     std::promise<int> listener;
     std::promise<int> result;
     std::thread t([&] {
-      const int fd = install_filter();
+      const int fd = testing::install_mkdir_listener();
       listener.set_value(fd);
       if (fd < 0) return;
       const int r = ::mkdir(dir.c_str(), 0755);
@@ -158,7 +141,7 @@ TEST_F(EventPathTest, MonitorModeLetsTheMkdirRunAndSaysWouldBlock) {
   std::promise<int> listener, result;
   const std::string dir = tmp("/blocked-monitor");
   std::thread t([&] {
-    const int fd = install_filter();
+    const int fd = testing::install_mkdir_listener();
     listener.set_value(fd);
     const int r = ::mkdir(dir.c_str(), 0755);
     result.set_value(r == 0 ? 0 : errno);
@@ -188,7 +171,7 @@ TEST_F(EventPathTest, NothingIsWrittenOfACallerThatIsGone) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    const int fd = install_filter();
+    const int fd = testing::install_mkdir_listener();
     // The listener goes to the parent through the pipe as a number it can pidfd_getfd.
     if (::write(fds[1], &fd, sizeof(fd)) != sizeof(fd)) _exit(1);
     ::mkdir(dir.c_str(), 0755);

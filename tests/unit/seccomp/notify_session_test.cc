@@ -3,12 +3,10 @@
 #include "src/seccomp/notify_session.h"
 
 #include <gtest/gtest.h>
-#include <linux/filter.h>
 #include <sys/syscall.h>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cstddef>
@@ -19,6 +17,8 @@
 #include <future>
 #include <thread>
 
+#include "tests/unit/testing/mkdir_listener.h"
+
 namespace vigil::seccomp {
 namespace {
 
@@ -28,24 +28,8 @@ struct Filtered {
   std::promise<int> result;  // errno of the mkdir, 0 on success
 };
 
-// A raw filter with its own listener (libseccomp keeps one listener per process, so it
-// cannot give each test thread a fresh one): mkdir and mkdirat notify, the rest is allowed.
-int install_filter() {
-  struct sock_filter filter[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdir, 2, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdirat, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-  };
-  struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
-  return int(
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
-}
-
 void filtered_thread(Filtered* f, std::string path) {
-  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  const int fd = install_filter();
+  const int fd = testing::install_mkdir_listener();
   f->listener.set_value(fd);
   if (fd < 0) return;
   f->go.get_future().wait();
@@ -152,8 +136,7 @@ TEST(NotifySession, NotificationsThatArriveTogetherAreAllAnswered) {
   std::atomic<int> done{0};
   // One filtered thread that then starts two more threads sharing its filter.
   std::thread t([&] {
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    listener.set_value(install_filter());
+    listener.set_value(testing::install_mkdir_listener());
     std::vector<std::thread> workers;
     for (int i = 0; i < 3; ++i) {
       workers.emplace_back([&, i] {
@@ -200,8 +183,7 @@ TEST(NotifySession, NotificationsArrivingDuringHandlingAreAllAnswered) {
   std::shared_future<void> rest_f = rest.get_future().share();
   std::atomic<int> done{0};
   std::thread t([&] {
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    listener.set_value(install_filter());
+    listener.set_value(testing::install_mkdir_listener());
     std::vector<std::thread> workers;
     workers.emplace_back([&] {
       first.get_future().wait();
@@ -258,8 +240,7 @@ TEST(NotifySession, BackToBackCallsAreAnsweredInBoundedBursts) {
   std::shared_future<void> go_f = go.get_future().share();
   std::atomic<int> refused{0};
   std::thread t([&] {
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    listener.set_value(install_filter());
+    listener.set_value(testing::install_mkdir_listener());
     std::vector<std::thread> workers;
     for (int w = 0; w < kThreads; ++w) {
       workers.emplace_back([&] {
