@@ -62,7 +62,7 @@ if bash deploy/image/build.sh >"$log" 2>&1 && podman load -i bazel-bin/vigil-ima
     >>"$log" 2>&1 && grep -q "0 error(s)" "$log" &&
   podman --runtime runc run --rm --network none --ulimit nofile=20000:20000 \
     --ulimit nproc=32768:32768 --entrypoint /usr/local/bin/vigil-runc localhost/vigil:dev \
-    hook --help 2>&1 | grep -q "^usage: vigil hook"; then
+    hook --help 2>&1 | grep -q "^usage: vigil-runc hook"; then
   echo "image: $(tail -n 1 "$log" | sed 's/^ *//'); $(grep -c '^  compiled' "$log") rules in force"
   passed=$((passed + 1))
 else

@@ -6,7 +6,7 @@ packages=(
   libseccomp-dev libcap-dev libboost-dev libboost-system-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3 libssl-dev zlib1g-dev prometheus-cpp-dev
-  libtomlplusplus-dev libsystemd-dev dpkg-dev
+  libtomlplusplus-dev libsystemd-dev libcli11-dev dpkg-dev
   prometheus curl openssl docker.io
   runc crun busybox-static util-linux libc6-dev containerd podman
 )

@@ -10,9 +10,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <nlohmann/json.hpp>
 
-#include "src/cli/cli_config.h"
+#include "src/cli/cli_app.h"
 #include "src/common/log.h"
 #include "src/config/compile_options.h"
 #include "src/config/config.h"
@@ -25,9 +26,7 @@ namespace vigil::cli {
 namespace {
 
 constexpr const char* kDaemonHelp =
-    R"(usage: vigil daemon [-c CONFIG] [--no-keeper] [--after-handover exit|wait]
-
-Runs vigil: listens on the config's listener_socket for runtimes (runc, crun) that hand
+    R"(Runs vigil: listens on the config's listener_socket for runtimes (runc, crun) that hand
 over a container's seccomp notify fd, and on control_socket for the hooks; answers every
 intercepted syscall and watched open according to the rules (CONTINUE, or an errno for
 action: block, SIGKILL for action: kill; in mode: monitor nothing is blocked and alerts say
@@ -54,9 +53,7 @@ SIGUSR1 reopens the output files (after a log rotation); SIGUSR2 upgrades (the e
 replaced by the binary now at this path, sessions kept); SIGINT or SIGTERM stop: with
 containers running, it first waits up to successor_wait_s (30) for a new vigil daemon to
 take them over; with none, it lets go of them (their intercepted syscalls then fail with
-ENOSYS; a Critical alert says so). A second SIGTERM stops at once.
-Default config: /etc/vigil/vigil.yaml.
-)";
+ENOSYS; a Critical alert says so). A second SIGTERM stops at once.)";
 
 // The keeper holds about 8.5 fds per container and the engine as many, plus its kept /proc
 // files: a shell's soft limit of 1024 would stop a node at about a hundred containers.
@@ -76,29 +73,17 @@ void raise_fd_limit() {
   }
 }
 
-}  // namespace
+struct DaemonOptions {
+  std::string config;
+  bool engine_mode = false;
+  bool no_keeper = false;
+  std::string after = "exit";
+};
 
-int daemon_command(const std::vector<std::string>& args) {
-  std::vector<std::string> rest;
-  bool engine_mode = false, no_keeper = false;
-  auto after = keeper::AfterHandover::kExit;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--after-handover") {
-      const std::string v = i + 1 < args.size() ? args[++i] : "";
-      if (v != "exit" && v != "wait") {
-        std::cerr << "vigil daemon: --after-handover takes exit or wait, not '" << v << "'\n";
-        return 2;
-      }
-      after = v == "wait" ? keeper::AfterHandover::kWait : keeper::AfterHandover::kExit;
-    } else if (a == "--engine") {
-      engine_mode = true;  // started by a keeper, with fds 3, 4 and 5 (not for users)
-    } else if (a == "--no-keeper") {
-      no_keeper = true;
-    } else {
-      rest.push_back(a);
-    }
-  }
+int run_daemon(const DaemonOptions& o) {
+  const bool engine_mode = o.engine_mode, no_keeper = o.no_keeper;
+  const auto after =
+      o.after == "wait" ? keeper::AfterHandover::kWait : keeper::AfterHandover::kExit;
   // Held until a handler is in place (the keeper's signalfd, the engine's signal set): a
   // SIGHUP or SIGTERM that arrives while starting is then handled, never fatal. The engine
   // inherits the mask across exec and lets them in once it can handle them.
@@ -106,8 +91,8 @@ int daemon_command(const std::vector<std::string>& args) {
   sigemptyset(&held);
   for (int s : {SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&held, s);
   ::sigprocmask(SIG_BLOCK, &held, nullptr);
-  auto cfg = config_from(rest, 0, kDaemonHelp);
-  if (!cfg) return 1;
+  auto cfg = load_config(o.config);
+  if (!cfg) return kExitFailed;
   if (!engine_mode) {
     // Fail like a service: rules that do not load stop the start here, before any socket
     // is touched or a running daemon is asked to hand over.
@@ -168,36 +153,23 @@ int daemon_command(const std::vector<std::string>& args) {
   return rc;
 }
 
-constexpr const char* kControlHelp = R"(usage: vigil status [--json] [-c CONFIG]
-       vigil reload [-c CONFIG]
-       vigil upgrade [-c CONFIG]
+constexpr const char* kStatusHelp =
+    R"(What the daemon is doing: mode, rules in force, events answered, dropped alerts, whether
+its keeper is alive, the containers it holds a seccomp session for, and per output what it
+wrote, dropped (queue full) and failed to write (from its control socket). Exit 1 if the
+daemon cannot be reached.)";
+constexpr const char* kReloadHelp =
+    R"(Makes the daemon reload its rules (as SIGHUP does); prints the errors of a broken rule
+set, which leaves the previous one in force. Exit 1 if the reload failed or the daemon
+cannot be reached.)";
+constexpr const char* kUpgradeHelp =
+    R"(Replaces the engine by the vigil binary now installed at the daemon's path (as SIGUSR2
+to the keeper does); every container's session and file watch is handed over, none sees
+ENOSYS or a frozen open (docs/keeper.md). Exit 1 if the daemon cannot be reached.)";
 
-status  what the daemon is doing: mode, rules in force, events answered, dropped alerts,
-        whether its keeper is alive, the containers it holds a seccomp session for, and
-        per output what it wrote, dropped (queue full) and failed to write (from its
-        control socket)
-reload  make the daemon reload its rules (as SIGHUP does); prints the errors of a broken
-        rule set, which leaves the previous one in force. Exit 1 if the reload failed.
-upgrade replace the engine by the vigil binary now installed at the daemon's path (as
-        SIGUSR2 to the keeper does); every container's session and file watch is handed
-        over, none sees ENOSYS or a frozen open (docs/keeper.md).
-)";
-
-int control_command(const std::string& op, const std::vector<std::string>& args) {
-  bool json = false;
-  std::vector<std::string> rest;
-  for (const auto& a : args) {
-    if (a == "--json" && op == "status") {
-      json = true;
-    } else if (a == "-h" || a == "--help") {
-      std::cout << kControlHelp;
-      return 0;
-    } else {
-      rest.push_back(a);
-    }
-  }
-  auto cfg = config_from(rest, 0, kControlHelp);
-  if (!cfg) return 1;
+int control_command(const std::string& op, const std::string& config_path, bool json) {
+  auto cfg = load_config(config_path);
+  if (!cfg) return kExitFailed;
   std::string error;
   control::Request request;
   request.op = *control::parse_op(op);
@@ -263,6 +235,53 @@ int control_command(const std::string& op, const std::vector<std::string>& args)
               << "  notifications=" << c.value("notifications", 0) << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+void add_daemon_command(CLI::App& app, int& status) {
+  auto o = std::make_shared<DaemonOptions>();
+  auto* cmd = app.add_subcommand(
+      "daemon", "the keeper and its engine: answer containers' intercepted syscalls and opens");
+  cmd->footer(kDaemonHelp);
+  add_config_option(cmd, o->config);
+  cmd->add_flag("--no-keeper", o->no_keeper, "run the engine alone (tests, debugging)");
+  cmd->add_option("--after-handover", o->after,
+                  "after handing every container to a successor: exit, or wait for SIGTERM")
+      ->type_name("")
+      ->check(CLI::IsMember({"exit", "wait"}))
+      ->capture_default_str();
+  // Started by a keeper, with fds 3, 4 and 5: not for users, so not in the help.
+  cmd->add_flag("--engine", o->engine_mode)->group("");
+  cmd->callback([o, &status] { status = run_daemon(*o); });
+}
+
+void add_control_commands(CLI::App& app, int& status) {
+  struct Options {
+    std::string config;
+    bool json = false;
+  };
+  const struct {
+    const char* name;
+    const char* summary;
+    const char* help;
+  } commands[] = {
+      {"status", "what the daemon is doing", kStatusHelp},
+      {"reload", "reload the daemon's rules (as SIGHUP)", kReloadHelp},
+      {"upgrade",
+       "replace the engine by the binary now installed, keeping every container's sessions "
+       "(as SIGUSR2)",
+       kUpgradeHelp},
+  };
+  for (const auto& c : commands) {
+    auto o = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand(c.name, c.summary);
+    cmd->footer(c.help);
+    add_config_option(cmd, o->config);
+    const std::string op = c.name;
+    if (op == "status") cmd->add_flag("--json", o->json, "print the daemon's JSON answer");
+    cmd->callback([o, op, &status] { status = control_command(op, o->config, o->json); });
+  }
 }
 
 }  // namespace vigil::cli

@@ -1,14 +1,13 @@
 // `vigil daemon`, `status`, `reload` and `upgrade`: argument handling; the work is in
-// src/engine.
+// src/keeper, src/engine and src/control.
 #pragma once
 
-#include <string>
-#include <vector>
+#include <CLI/CLI.hpp>
 
 namespace vigil::cli {
 
-int daemon_command(const std::vector<std::string>& args);
-// `vigil status` and `vigil reload`, through the daemon's control socket.
-int control_command(const std::string& op, const std::vector<std::string>& args);
+void add_daemon_command(CLI::App& app, int& status);
+// `vigil status`, `reload` and `upgrade`, through the daemon's control socket.
+void add_control_commands(CLI::App& app, int& status);
 
 }  // namespace vigil::cli

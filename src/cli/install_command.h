@@ -1,11 +1,10 @@
 // `vigil install` and `vigil uninstall`: argument handling; the work is in src/install.
 #pragma once
 
-#include <string>
-#include <vector>
+#include <CLI/CLI.hpp>
 
 namespace vigil::cli {
 
-int install_command(const std::string& cmd, const std::vector<std::string>& args);
+void add_install_commands(CLI::App& app, int& status);
 
 }  // namespace vigil::cli

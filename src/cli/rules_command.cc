@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
 
+#include "src/cli/cli_app.h"
 #include "src/config/compile_options.h"
 #include "src/config/config.h"
 #include "src/rules/compiler.h"
@@ -14,54 +16,43 @@
 namespace vigil::cli {
 namespace {
 
-constexpr const char* kRulesHelp =
-    R"(usage: vigil rules validate [--json] PATH...
-       vigil rules list [--json] [-c CONFIG]
-       vigil rules test [--json] --cases CASES.yaml [--cases ...] PATH...
-       vigil rules replay [--json] --events RECORDING [--cases OUT.yaml] PATH...
+constexpr const char* kValidateHelp =
+    R"(Loads and compiles Falco-format rules files (or folders of *.yaml files, in name order),
+as one load in the order given. For each file: the items read, each rule's status
+(compiled, unsupported with the missing fields, disabled, error), the syscalls it makes
+vigil intercept with seccomp, the fanotify events it needs, and for blocking rules whether
+the block is sound (decided on values the target cannot change) or racy. Then every
+warning and every error as file:line:col. Exits 1 if there is any error, 0 otherwise.)";
 
-validate  Load and compile Falco-format rules files (or folders of *.yaml files, in
-          name order), as one load in the order given. For each file: the items read,
-          each rule's status (compiled, unsupported with the missing fields, disabled,
-          error), the syscalls it makes vigil intercept with seccomp, the fanotify
-          events it needs, and for blocking rules whether the block is sound (decided
-          on values the target cannot change) or racy. Then every warning and every
-          error as file:line:col. Exits 1 if there is any error, 0 otherwise.
-list      The rules in force: those of the config's rules_files that compile and are
-          enabled, with the same facts. Exits 1 if the rules or config have errors.
-test      Rules as code: loads PATH... as the daemon does (rule_matching: all) and runs
-          each case of each CASES file through the compiled rules and the daemon's own
-          verdict pipeline, once per channel the event type can come from. A case gives
-          field values (Falco's names and meanings; a field it does not give is <NA>)
-          and expects the rules that fire and/or the action (alert, block, kill, none)
-          in its mode (enforce by default):
-            - case: a mount in a container is blocked
-              event: {evt.type: mount, container.id: 0123456789ab, proc.name: mount}
-              expect: {rules: [Mount in container], action: block}
-          Prints one line per case (a failure says what was expected and what fired),
-          then "N passed, M failed"; exits 1 if any case failed or a file has errors
-          (an unknown field is an error with file:line:col; a field no rule reads, a
-          warning). --json: per case the rules, the action and the output lines.
-replay    Evaluates a recording (record: in vigil.yaml: every event the daemon evaluated,
-          with the fields its rules read) against the rules in PATH..., each event on
-          the channel it came from, in enforce mode: what they would alert and block,
-          per rule and per container, and every event decided differently than the
-          daemon did. --cases OUT.yaml also writes the recording as a cases file for
-          `rules test` (expecting what these rules do). Try a block rule on last week's
-          traffic before you enforce it.
+constexpr const char* kListHelp =
+    R"(The rules in force: those of the config's rules_files that compile and are enabled, with
+the same facts as validate. Exits 1 if the rules or config have errors.)";
 
-options:
-  --json        print one JSON object instead of text
-  -c CONFIG     config file for list (default /etc/vigil/vigil.yaml)
-  -h, --help    this help
-)";
+constexpr const char* kTestHelp =
+    R"(Rules as code: loads PATH... as the daemon does (rule_matching: all) and runs each case
+of each CASES file through the compiled rules and the daemon's own verdict pipeline, once
+per channel the event type can come from. A case gives field values (Falco's names and
+meanings; a field it does not give is <NA>) and expects the rules that fire and/or the
+action (alert, block, kill, none) in its mode (enforce by default):
+  - case: a mount in a container is blocked
+    event: {evt.type: mount, container.id: 0123456789ab, proc.name: mount}
+    expect: {rules: [Mount in container], action: block}
+Prints one line per case (a failure says what was expected and what fired), then
+"N passed, M failed"; exits 1 if any case failed or a file has errors (an unknown field is
+an error with file:line:col; a field no rule reads, a warning). --json: per case the
+rules, the action and the output lines.)";
+
+constexpr const char* kReplayHelp =
+    R"(Evaluates a recording (record: in vigil.yaml: every event the daemon evaluated, with the
+fields its rules read) against the rules in PATH..., each event on the channel it came
+from, in enforce mode: what they would alert and block, per rule and per container, and
+every event decided differently than the daemon did. --cases OUT.yaml also writes the
+recording as a cases file for `rules test` (expecting what these rules do). Try a block
+rule on last week's traffic before you enforce it. Exits 1 if an event was decided
+differently or a file has errors.)";
 
 int test_command(const std::vector<std::string>& paths, const std::vector<std::string>& cases_files,
                  bool json) {
-  if (paths.empty() || cases_files.empty()) {
-    std::cerr << "vigil rules test: needs --cases FILE and at least one rules file or folder\n";
-    return 2;
-  }
   auto loaded = rules::load_and_compile(paths, {RuleMatching::kAll});
   for (const auto& d : loaded.diagnostics.sorted()) {
     if (d.severity == rules::Severity::kError) std::cerr << rules::format_diagnostic(d) << "\n";
@@ -87,10 +78,6 @@ int test_command(const std::vector<std::string>& paths, const std::vector<std::s
 
 int replay_command(const std::vector<std::string>& paths, const std::string& events,
                    const std::string& cases_out, bool json) {
-  if (paths.empty() || events.empty()) {
-    std::cerr << "vigil rules replay: needs --events FILE and at least one rules file or folder\n";
-    return 2;
-  }
   auto loaded = rules::load_and_compile(paths, {RuleMatching::kAll});
   for (const auto& d : loaded.diagnostics.sorted()) {
     if (d.severity == rules::Severity::kError) std::cerr << rules::format_diagnostic(d) << "\n";
@@ -108,78 +95,15 @@ int replay_command(const std::vector<std::string>& paths, const std::string& eve
   return bad || diags.has_errors() ? 1 : 0;
 }
 
-}  // namespace
-
-int rules_command(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-    std::cout << kRulesHelp;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string sub = args[0];
-  bool json = false;
-  std::string config_path;
-  std::vector<std::string> paths, cases_files;
-  std::string events_file;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "-h" || a == "--help") {
-      std::cout << kRulesHelp;
-      return 0;
-    } else if (a == "--events" && sub == "replay") {
-      if (i + 1 >= args.size()) {
-        std::cerr << "vigil rules replay: --events needs a file\n";
-        return 2;
-      }
-      events_file = args[++i];
-    } else if (a == "--cases" && (sub == "test" || sub == "replay")) {
-      if (i + 1 >= args.size()) {
-        std::cerr << "vigil rules test: --cases needs a file\n";
-        return 2;
-      }
-      cases_files.push_back(args[++i]);
-    } else if ((a == "-c" || a == "--config") && sub == "list") {
-      if (i + 1 >= args.size()) {
-        std::cerr << "vigil rules list: -c needs a file\n";
-        return 2;
-      }
-      config_path = args[++i];
-    } else if (!a.empty() && a[0] == '-') {
-      std::cerr << "vigil rules " << sub << ": unknown option '" << a << "'\n" << kRulesHelp;
-      return 2;
-    } else {
-      paths.push_back(a);
-    }
-  }
+// validate and list: the report of one load.
+int report_command(const std::string& sub, std::vector<std::string> paths,
+                   const std::string& config_path, bool json) {
   rules::CompileOptions opts;
-  if (sub == "test") return test_command(paths, cases_files, json);
-  if (sub == "replay") {
-    return replay_command(paths, events_file, cases_files.empty() ? "" : cases_files[0], json);
-  }
-  if (sub == "validate") {
-    if (paths.empty()) {
-      std::cerr << "vigil rules validate: name at least one rules file or folder\n";
-      return 2;
-    }
-  } else if (sub == "list") {
-    if (!paths.empty()) {
-      std::cerr << "vigil rules list: takes no paths; the rules come from the config\n";
-      return 2;
-    }
-    rules::Diagnostics diags;
-    const std::string path = config_path.empty() ? config::kDefaultConfigPath : config_path;
-    auto cfg = config::load_config(path, diags);
-    if (!cfg) {
-      for (const auto& d : diags.all()) std::cerr << rules::format_diagnostic(d) << "\n";
-      return 1;
-    }
-    for (const auto& d : diags.all()) std::cerr << rules::format_diagnostic(d) << "\n";
+  if (sub == "list") {
+    auto cfg = load_config(config_path);
+    if (!cfg) return kExitFailed;
     paths = cfg->rules_files;
     opts = config::compile_options(*cfg);
-  } else {
-    std::cerr << "vigil rules: unknown subcommand '" << sub << "'\n" << kRulesHelp;
-    return 2;
   }
   auto result = rules::load_and_compile(paths, opts);
   if (json) {
@@ -200,7 +124,67 @@ int rules_command(const std::vector<std::string>& args) {
   } else {
     std::cout << rules::report_text(result, sub == "list");
   }
-  return result.diagnostics.has_errors() ? 1 : 0;
+  return result.diagnostics.has_errors() ? kExitFailed : kExitOk;
+}
+
+struct RulesOptions {
+  bool json = false;
+  std::string config;
+  std::vector<std::string> paths, cases;
+  std::string events, cases_out;
+};
+
+}  // namespace
+
+void add_rules_command(CLI::App& app, int& status) {
+  auto* rules = app.add_subcommand("rules", "validate, list, test and replay rules");
+  rules->require_subcommand(1);
+  auto o = std::make_shared<RulesOptions>();
+  const auto json_flag = [&o](CLI::App* cmd) {
+    cmd->add_flag("--json", o->json, "print one JSON object instead of text");
+  };
+  const auto paths = [&o](CLI::App* cmd) {
+    cmd->add_option("PATH", o->paths, "rules files or folders of *.yaml files")
+        ->type_name("")
+        ->required();
+  };
+
+  auto* validate = rules->add_subcommand(
+      "validate",
+      "load and compile rules files: every rule's status, interception needs and "
+      "soundness, every error with file:line:col (exit 1 on errors)");
+  validate->footer(kValidateHelp);
+  json_flag(validate);
+  paths(validate);
+  validate->callback(
+      [o, &status] { status = report_command("validate", o->paths, o->config, o->json); });
+
+  auto* list = rules->add_subcommand("list", "the rules in force under a config file");
+  list->footer(kListHelp);
+  json_flag(list);
+  add_config_option(list, o->config);
+  list->callback([o, &status] { status = report_command("list", {}, o->config, o->json); });
+
+  auto* test = rules->add_subcommand(
+      "test", "rules as code: run cases (field values and what must fire) through the rules");
+  test->footer(kTestHelp);
+  json_flag(test);
+  test->add_option("--cases", o->cases, "a cases file (repeatable)")->type_name("FILE")->required();
+  paths(test);
+  test->callback([o, &status] { status = test_command(o->paths, o->cases, o->json); });
+
+  auto* replay = rules->add_subcommand(
+      "replay",
+      "a recording (record: in vigil.yaml) against other rules: what they would "
+      "alert and block");
+  replay->footer(kReplayHelp);
+  json_flag(replay);
+  replay->add_option("--events", o->events, "the recording")->type_name("FILE")->required();
+  replay->add_option("--cases", o->cases_out, "also write the recording as a cases file")
+      ->type_name("OUT");
+  paths(replay);
+  replay->callback(
+      [o, &status] { status = replay_command(o->paths, o->events, o->cases_out, o->json); });
 }
 
 }  // namespace vigil::cli

@@ -1,11 +1,11 @@
-// `vigil rules validate|list`: load rules, print the report, choose the exit code.
+// `vigil rules validate|list|test|replay`: arguments, the report, the exit status; the work
+// is in src/rules, src/config and src/ruletest.
 #pragma once
 
-#include <string>
-#include <vector>
+#include <CLI/CLI.hpp>
 
 namespace vigil::cli {
 
-int rules_command(const std::vector<std::string>& args);
+void add_rules_command(CLI::App& app, int& status);
 
 }  // namespace vigil::cli

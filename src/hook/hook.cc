@@ -12,13 +12,6 @@
 
 namespace vigil::hook {
 
-std::optional<Stage> stage_from(std::string_view name) {
-  if (name == "precreate") return Stage::kPrecreate;
-  if (name == "createRuntime") return Stage::kCreateRuntime;
-  if (name == "poststop") return Stage::kPoststop;
-  return std::nullopt;
-}
-
 std::string_view stage_name(Stage s) {
   switch (s) {
     case Stage::kPrecreate:

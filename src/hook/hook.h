@@ -14,7 +14,7 @@ namespace vigil::hook {
 
 enum class Stage { kPrecreate, kCreateRuntime, kPoststop };
 
-std::optional<Stage> stage_from(std::string_view name);
+// The stage's name in OCI's hooks (and `vigil hook NAME`).
 std::string_view stage_name(Stage s);
 
 // The exit status for a stage whose config did not load: poststop never fails the runtime

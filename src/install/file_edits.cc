@@ -52,7 +52,7 @@ bool write_file(const std::string& path, const std::string& content, unsigned mo
 
 }  // namespace
 
-FileEdits::FileEdits(std::string root, bool dry_run, std::ostream& out)
+FileEdits::FileEdits(std::string root, bool dry_run, const Report& out)
     : root_(std::move(root)), dry_run_(dry_run), out_(out) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
@@ -87,11 +87,11 @@ bool FileEdits::write(const std::string& path, const std::string& content, const
                       unsigned mode) {
   const auto now = read(path);
   if (now && *now == content) {
-    out_ << "  unchanged  " << path << "\n";
+    out_.out << "  unchanged  " << path << "\n";
     return true;
   }
-  out_ << (dry_run_ ? "  would " : "  ") << (now ? "update " : "create ") << path << "  (" << why
-       << ")\n";
+  out_.out << (dry_run_ ? "  would " : "  ") << (now ? "update " : "create ") << path << "  ("
+           << why << ")\n";
   if (dry_run_) return ++changed_, true;  // counted as it would be
   std::string error;
   const std::string dir = state_dir();
@@ -111,14 +111,14 @@ bool FileEdits::write(const std::string& path, const std::string& content, const
     const bool ok =
         now ? write_file(original, *now, 0600, error) : write_file(absent, "", 0600, error);
     if (!ok) {
-      out_ << "vigil install: cannot keep the original of " << path << ": " << error << "\n";
+      out_.err << "vigil install: cannot keep the original of " << path << ": " << error << "\n";
       failed_ = true;
       return false;
     }
   }
   if (!write_file(host(path), content, mode, error) ||
       !write_file(dir + "/" + key(path) + ".installed", content, 0600, error)) {
-    out_ << "vigil install: cannot write " << path << ": " << error << "\n";
+    out_.err << "vigil install: cannot write " << path << ": " << error << "\n";
     failed_ = true;
     return false;
   }
@@ -130,16 +130,16 @@ bool FileEdits::symlink(const std::string& path, const std::string& target,
                         const std::string& why) {
   std::error_code ec;
   if (fs::is_symlink(host(path), ec) && fs::read_symlink(host(path), ec) == target) {
-    out_ << "  unchanged  " << path << "\n";
+    out_.out << "  unchanged  " << path << "\n";
     return true;
   }
-  out_ << (dry_run_ ? "  would " : "  ") << "link " << path << " -> " << target << "  (" << why
-       << ")\n";
+  out_.out << (dry_run_ ? "  would " : "  ") << "link " << path << " -> " << target << "  (" << why
+           << ")\n";
   if (dry_run_) return ++changed_, true;  // counted as it would be
   fs::remove(host(path), ec);
   fs::create_symlink(target, host(path), ec);
   if (ec) {
-    out_ << "vigil install: cannot link " << path << ": " << ec.message() << "\n";
+    out_.err << "vigil install: cannot link " << path << ": " << ec.message() << "\n";
     failed_ = true;
     return false;
   }
@@ -172,17 +172,17 @@ bool FileEdits::revert(
   } else if (now) {
     want = remove_ours(*now);
     if (!recorded && !want) {
-      out_ << "  left       " << path << "  (not written by vigil install)\n";
+      out_.out << "  left       " << path << "  (not written by vigil install)\n";
       return true;
     }
     if (want && *want == *now) {
-      out_ << "  unchanged  " << path << "\n";
+      out_.out << "  unchanged  " << path << "\n";
       return true;
     }
     if (recorded)
-      out_ << "  note: " << path << " changed since install; removing only vigil's part\n";
+      out_.out << "  note: " << path << " changed since install; removing only vigil's part\n";
   }
-  out_ << (dry_run_ ? "  would " : "  ") << (want ? "restore " : "remove ") << path << "\n";
+  out_.out << (dry_run_ ? "  would " : "  ") << (want ? "restore " : "remove ") << path << "\n";
   if (dry_run_) return ++changed_, true;  // counted as it would be
   std::string error;
   bool ok = true;
@@ -193,7 +193,7 @@ bool FileEdits::revert(
     if (ec) error = ec.message(), ok = false;
   }
   if (!ok) {
-    out_ << "vigil uninstall: cannot change " << path << ": " << error << "\n";
+    out_.err << "vigil uninstall: cannot change " << path << ": " << error << "\n";
     failed_ = true;
     return false;
   }

@@ -12,9 +12,15 @@
 
 namespace vigil::install {
 
+// Where install and uninstall say what they do (out) and what failed (err).
+struct Report {
+  std::ostream& out;
+  std::ostream& err;
+};
+
 class FileEdits {
  public:
-  FileEdits(std::string root, bool dry_run, std::ostream& out);
+  FileEdits(std::string root, bool dry_run, const Report& out);
 
   // The host path of `path` (an absolute path as the installed system sees it).
   std::string host(const std::string& path) const;
@@ -46,7 +52,7 @@ class FileEdits {
 
   std::string root_;
   bool dry_run_;
-  std::ostream& out_;
+  const Report& out_;
   size_t changed_ = 0;
   bool failed_ = false;
 };

@@ -47,12 +47,12 @@ std::vector<std::string> containers_conf_texts(const FileEdits& files) {
 
 // A file of this process's own (the binary, its libraries), not of the node's root; said
 // when it cannot be read.
-std::optional<std::string> read_own(const std::string& path, std::ostream& out) {
+std::optional<std::string> read_own(const std::string& path, const Report& out) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
   if (!in) {
-    out << "vigil install: cannot read " << path << "\n";
+    out.err << "vigil install: cannot read " << path << "\n";
     return std::nullopt;
   }
   return s.str();
@@ -120,7 +120,7 @@ std::string library_dir(const Paths& p) {
   return (fs::path(p.bin).parent_path().parent_path() / "lib/vigil").string();
 }
 
-bool install_libraries(FileEdits& files, const Paths& p, std::ostream& out) {
+bool install_libraries(FileEdits& files, const Paths& p, const Report& out) {
   bool ok = true;
   for (const auto& lib : bundled_libraries()) {
     const auto text = read_own(lib, out);
@@ -131,11 +131,11 @@ bool install_libraries(FileEdits& files, const Paths& p, std::ostream& out) {
   return ok;
 }
 
-bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ostream& out) {
+bool install_binary(const Options& o, FileEdits& files, const Paths& p, const Report& out) {
   std::error_code ec;
   const auto target = files.host(p.bin);
   if (fs::exists(target, ec) && fs::equivalent(o.self, target, ec)) {
-    out << "  unchanged  " << p.bin << "  (this binary)\n";
+    out.out << "  unchanged  " << p.bin << "  (this binary)\n";
   } else {
     const auto text = read_own(o.self, out);
     if (!text || !files.write(p.bin, *text, "the vigil binary", 0755)) return false;
@@ -153,13 +153,13 @@ bool install_binary(const Options& o, FileEdits& files, const Paths& p, std::ost
                        "the runtime shim and hooks for containerd, CRI-O, Docker and Podman", 0755);
   }
   if (fs::is_regular_file(fs::symlink_status(files.host(p.runc), lean_ec))) {
-    out << "  unchanged  " << p.runc << "\n";
+    out.out << "  unchanged  " << p.runc << "\n";
     return true;
   }
   return files.symlink(p.runc, "vigil", "the runtime shim for containerd, CRI-O and Docker");
 }
 
-void install_config(FileEdits& files, const Paths& p, std::ostream& out) {
+void install_config(FileEdits& files, const Paths& p, const Report& out) {
   const std::pair<std::string, std::string> defaults[] = {
       {p.config, installed_config(p)},
       {p.rules_dir + "/vigil_rules.yaml", default_rules()},
@@ -167,7 +167,7 @@ void install_config(FileEdits& files, const Paths& p, std::ostream& out) {
   for (const auto& [path, text] : defaults) {
     auto now = files.read(path);
     if (now && *now != text) {
-      out << "  kept       " << path << "  (changed locally: never overwritten)\n";
+      out.out << "  kept       " << path << "  (changed locally: never overwritten)\n";
       continue;
     }
     files.write(path, text, "vigil's defaults");
@@ -175,7 +175,7 @@ void install_config(FileEdits& files, const Paths& p, std::ostream& out) {
 }
 
 bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, Plan& plan,
-                     std::ostream& out) {
+                     const Report& out) {
   const Paths& p = plan.paths;
   std::string error;
   const size_t before = files.changed();
@@ -183,7 +183,7 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
     const std::string path = "/etc/docker/daemon.json";
     auto text = docker_with(files.read(path), p, error);
     if (!text) {
-      out << "vigil install: docker: " << path << ": " << error << "\n";
+      out.err << "vigil install: docker: " << path << ": " << error << "\n";
       return false;
     }
     if (files.write(path, *text, "Docker's runtimes: docker run --runtime vigil") &&
@@ -203,7 +203,7 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
     }
     auto text = containerd_with(current, version, p, error);
     if (!text) {
-      out << "vigil install: containerd: " << path << ": " << error << "\n";
+      out.err << "vigil install: containerd: " << path << ": " << error << "\n";
       return false;
     }
     if (files.write(path, *text, "a CRI runtime handler \"vigil\" (RuntimeClass handler)") &&
@@ -233,7 +233,7 @@ bool install_runtime(const std::string& rt, const Options& o, FileEdits& files, 
 
 // Which runtimes to act on: the ones asked for (each must be known; "cri": containerd and
 // CRI-O, those of them found, as a Kubernetes node runs them), else those found.
-bool pick(const Options& o, std::vector<std::string>& out_rts, std::ostream& out) {
+bool pick(const Options& o, std::vector<std::string>& out_rts, const Report& out) {
   if (o.runtimes.empty()) {
     out_rts = installed_runtimes(o.root);
     return true;
@@ -251,8 +251,8 @@ bool pick(const Options& o, std::vector<std::string>& out_rts, std::ostream& out
     } else if (std::find(k.begin(), k.end(), r) != k.end()) {
       add(r);
     } else {
-      out << "vigil install: unknown runtime '" << r
-          << "' (docker, containerd, podman, crio, or cri for the last two)\n";
+      out.err << "vigil install: unknown runtime '" << r
+              << "' (docker, containerd, podman, crio, or cri for the last two)\n";
       return false;
     }
   }
@@ -272,7 +272,7 @@ std::string pending_marker(const FileEdits& files, const std::string& runtime) {
 // Uninstall (`keep_owed` false) owes nothing afterwards: it leaves no marker behind.
 std::vector<Restart> restart_runtimes(const Options& o, const FileEdits& files,
                                       std::vector<Restart> owed, bool keep_owed, bool& ok,
-                                      std::ostream& out) {
+                                      const Report& out) {
   if (o.dry_run) return owed;
   std::error_code ec;
   for (const auto& r : restarts()) {
@@ -286,12 +286,12 @@ std::vector<Restart> restart_runtimes(const Options& o, const FileEdits& files,
   for (const auto& r : owed) {
     std::string why;
     if (o.restart && restart_unit(o.root, r.verb, r.unit, why)) {
-      out << "  restarted  " << r.runtime << " (" << r.command() << ")\n";
+      out.out << "  restarted  " << r.runtime << " (" << r.command() << ")\n";
       fs::remove(pending_marker(files, r.runtime), ec);
       continue;
     }
     if (o.restart) {
-      out << "vigil install: " << r.runtime << " not restarted: " << why << "\n";
+      out.err << "vigil install: " << r.runtime << " not restarted: " << why << "\n";
       // No systemd: the operator restarts it (said under next:). systemd failed: an error.
       if (why.find("no systemd") == std::string::npos) ok = false;
     }
@@ -325,17 +325,17 @@ std::vector<std::string> installed_runtimes(const std::string& root) {
   return out;
 }
 
-int run_install(const Options& o, std::ostream& out) {
+int run_install(const Options& o, const Report& out) {
   std::vector<std::string> rts;
   if (!pick(o, rts, out)) return 2;
   FileEdits files(o.root, o.dry_run, out);
   Plan plan;
   plan.paths = paths_for(o, files);
-  out << (o.dry_run ? "vigil install (dry run: nothing is changed)\n" : "vigil install\n");
+  out.out << (o.dry_run ? "vigil install (dry run: nothing is changed)\n" : "vigil install\n");
   bool ok = true;
   if (packaged(o, files)) {
-    out << "  packaged   " << plan.paths.bin
-        << "  (the Debian package owns it, its config and unit)\n";
+    out.out << "  packaged   " << plan.paths.bin
+            << "  (the Debian package owns it, its config and unit)\n";
   } else {
     ok = install_binary(o, files, plan.paths, out);
     install_config(files, plan.paths, out);
@@ -346,43 +346,44 @@ int run_install(const Options& o, std::ostream& out) {
     }
   }
   for (const auto& rt : rts) {
-    out << rt << ":\n";
+    out.out << rt << ":\n";
     ok = install_runtime(rt, o, files, plan, out) && ok;
   }
-  if (rts.empty()) out << "no container runtime found (docker, containerd, podman, crio)\n";
+  if (rts.empty()) out.out << "no container runtime found (docker, containerd, podman, crio)\n";
   if (!packaged(o, files) && other_root(o) && !o.dry_run && ok) {
     // The binary brings its libraries (the node may be another distribution) and must
     // run there: the runtimes exec it as their shim and hooks.
     ok = install_libraries(files, plan.paths, out);
     for (const std::string& bin : {plan.paths.bin, plan.paths.runc}) {
       if (const std::string e = check_runs_in(o.root, bin); !e.empty()) {
-        out << "vigil install: " << bin << " does not run on this node (" << e
-            << "); it needs glibc 2.36 or later\n";
+        out.err << "vigil install: " << bin << " does not run on this node (" << e
+                << "); it needs glibc 2.36 or later\n";
         ok = false;
       } else {
-        out << "  checked    " << bin << " runs on this node\n";
+        out.out << "  checked    " << bin << " runs on this node\n";
       }
     }
   }
   ok = ok && !files.failed();
   const auto pending = restart_runtimes(o, files, plan.restart, true, ok, out);
   if (files.changed() == 0 && pending.empty()) {
-    out << (o.dry_run ? "nothing would change: vigil is installed already\n"
-                      : "nothing changed: vigil was installed already\n");
+    out.out << (o.dry_run ? "nothing would change: vigil is installed already\n"
+                          : "nothing changed: vigil was installed already\n");
   } else if (!o.dry_run) {
-    out << "\nnext:\n  start the daemon: vigil daemon (systemd: systemctl enable --now vigil)\n";
-    for (const auto& r : pending) out << "  " << r.runtime << ": `" << r.command() << "`\n";
-    out << "  (mode: monitor until you set mode: enforce in " << plan.paths.config << ")\n";
+    out.out
+        << "\nnext:\n  start the daemon: vigil daemon (systemd: systemctl enable --now vigil)\n";
+    for (const auto& r : pending) out.out << "  " << r.runtime << ": `" << r.command() << "`\n";
+    out.out << "  (mode: monitor until you set mode: enforce in " << plan.paths.config << ")\n";
   }
   return ok ? 0 : 1;
 }
 
-int run_uninstall(const Options& o, std::ostream& out) {
+int run_uninstall(const Options& o, const Report& out) {
   std::vector<std::string> rts;
   if (!pick(o, rts, out)) return 2;
   FileEdits files(o.root, o.dry_run, out);
   const Paths p = paths_for(o, files);
-  out << (o.dry_run ? "vigil uninstall (dry run: nothing is changed)\n" : "vigil uninstall\n");
+  out.out << (o.dry_run ? "vigil uninstall (dry run: nothing is changed)\n" : "vigil uninstall\n");
   auto keep_nothing = [](const std::string&) { return std::optional<std::string>(); };
   std::vector<Restart> owed;
   for (const auto& rt : rts) {
@@ -419,7 +420,7 @@ int run_uninstall(const Options& o, std::ostream& out) {
     files.revert(p.rules_dir + "/vigil_rules.yaml", keep_changed);
     files.revert("/etc/systemd/system/vigil.service", keep_nothing);
     if (fs::is_symlink(files.host(p.runc), ec)) {
-      out << (o.dry_run ? "  would remove " : "  remove ") << p.runc << "\n";
+      out.out << (o.dry_run ? "  would remove " : "  remove ") << p.runc << "\n";
       if (!o.dry_run) fs::remove(files.host(p.runc), ec);
     } else {
       files.revert(p.runc, keep_nothing);  // the lean binary
@@ -432,7 +433,8 @@ int run_uninstall(const Options& o, std::ostream& out) {
   bool ok = true;
   const auto pending = restart_runtimes(o, files, owed, false, ok, out);
   if (!o.restart) {
-    for (const auto& r : pending) out << "  then: " << r.runtime << ": `" << r.command() << "`\n";
+    for (const auto& r : pending)
+      out.out << "  then: " << r.runtime << ": `" << r.command() << "`\n";
   }
   files.remove_made_folders();
   for (const auto& path : {files.host("/var/lib/vigil/install"), files.host("/var/lib/vigil"),

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "src/install/file_edits.h"
+
 namespace vigil::install {
 
 struct Options {
@@ -22,7 +24,7 @@ const std::vector<std::string>& known_runtimes();
 std::vector<std::string> installed_runtimes(const std::string& root);
 
 // Exit statuses: 0 done (or nothing to do), 1 an error (each reported), 2 bad arguments.
-int run_install(const Options& o, std::ostream& out);
-int run_uninstall(const Options& o, std::ostream& out);
+int run_install(const Options& o, const Report& out);
+int run_uninstall(const Options& o, const Report& out);
 
 }  // namespace vigil::install

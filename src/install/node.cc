@@ -91,7 +91,8 @@ std::string check_runs_in(const std::string& root, const std::string& bin) {
       _exit(126);
     }
   });
-  if (rc == 0 && output.rfind("usage: vigil hook", 0) == 0) return "";
+  // The help of `vigil hook` or `vigil-runc hook` (the runtimes' way in).
+  if (rc == 0 && output.find("\nusage: vigil") != std::string::npos) return "";
   return "exit status " + std::to_string(rc) + ": " + trimmed(output);
 }
 

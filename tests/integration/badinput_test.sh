@@ -167,7 +167,7 @@ it_expect_in "precreate: a bare {} config is accepted" "rc=0" "$(hook precreate 
 it_expect_in "precreate: ... and gets vigil's seccomp section" '"listenerPath"' "$(cat "$it_dir/hook.out")"
 it_expect_in "precreate: a seccomp section of the wrong type is refused" "rc=1 vigil hook precreate:" \
   "$(hook precreate '{"linux": {"seccomp": "all"}}')"
-it_expect_in "hook: an unknown stage is named" "rc=2 vigil hook: unknown stage 'prestart'" "$(hook prestart '{}')"
+it_expect_in "hook: an unknown stage is named" "rc=2 vigil hook: unknown command 'prestart'" "$(hook prestart '{}')"
 
 echo "== a container that already has a listenerPath"
 b=$(it_bundle bundle-listener sh -c 'echo ran')

@@ -54,7 +54,7 @@ it_expect_eq "the hook runs /usr/bin/vigil-runc (the lean binary)" \
   it_ok "the package's vigil-runc is the lean binary, not a link" || it_fail "/usr/bin/vigil-runc is not a file"
 it_expect_eq "it links none of the daemon's libraries" \
   "$(ldd /usr/bin/vigil-runc | grep -cE 'libssl|libcrypto|prometheus|spdlog')" "0"
-it_expect_in "it runs the hooks" "usage: vigil hook" "$(/usr/bin/vigil-runc hook --help 2>&1)"
+it_expect_in "it runs the hooks" "usage: vigil-runc hook" "$(/usr/bin/vigil-runc hook --help 2>&1)"
 it_expect_in "and passes everything else to runc" "runc version" "$(/usr/bin/vigil-runc --version 2>&1)"
 grep -q '/usr/bin/vigil-runc' /etc/containerd/config.toml &&
   it_ok "containerd's handler runs the packaged shim" || it_fail "containerd config not registered"

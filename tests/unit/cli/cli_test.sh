@@ -128,18 +128,61 @@ expect_in "expected and fired" "expected rules [], fired [Mount in container]; e
   "$TEST_TMPDIR/out"
 expect_in "an unknown field is an error with its place" "wrong.yaml:5:28: error: unknown field 'proc.nmae'" \
   "$TEST_TMPDIR/err"
-check "rules test without cases" 2 "$vigil" rules test rules/
 check "the same tool on Falco's stable rules" 0 "$vigil" rules test \
   --cases tests/rules/falco_stable_cases.yaml "$falco"
 expect_in "Falco's cases pass" " passed, 0 failed" "$TEST_TMPDIR/out"
 
+# The command line (CLI11): help on stdout with exit 0 on every command, usage errors on
+# stderr with exit 2 and nothing on stdout, --config=PATH and -c PATH alike.
+empty() {  # empty NAME FILE
+  if [ -s "$2" ]; then
+    echo "FAIL $1: expected nothing, got:"
+    cat "$2"
+    failures=$((failures + 1))
+  fi
+}
 check "help" 0 "$vigil" --help
-expect_in "help lists rules validate" "rules validate [--json] PATH..." "$TEST_TMPDIR/out"
-check "rules help" 0 "$vigil" rules --help
+expect_in "help lists the rules command" "rules                 validate, list, test and replay rules" "$TEST_TMPDIR/out"
+expect_in "help lists the exit statuses" "2  the command line is wrong" "$TEST_TMPDIR/out"
+empty "help writes nothing to stderr" "$TEST_TMPDIR/err"
+for cmd in "daemon" "hook" "hook precreate" "hook createRuntime" "hook poststop" "status" \
+  "reload" "upgrade" "runtime" "rules" "rules validate" "rules list" "rules test" \
+  "rules replay" "install" "uninstall" "version" "help"; do
+  # shellcheck disable=SC2086 # a command of several words
+  check "$cmd --help" 0 "$vigil" $cmd --help
+  expect_in "$cmd --help shows its usage" "usage: vigil $cmd" "$TEST_TMPDIR/out"
+done
+check "rules validate --help says what it does" 0 "$vigil" rules validate --help
+expect_in "its usage" "usage: vigil rules validate [OPTIONS] PATH..." "$TEST_TMPDIR/out"
+expect_in "its prose" "Exits 1 if there is any error" "$TEST_TMPDIR/out"
+check "no command" 2 "$vigil"
+empty "no command: nothing on stdout" "$TEST_TMPDIR/out"
 check "unknown command" 2 "$vigil" frobnicate
+expect_in "it names it" "vigil: unknown command 'frobnicate'" "$TEST_TMPDIR/err"
+empty "unknown command: nothing on stdout" "$TEST_TMPDIR/out"
+check "unknown rules subcommand" 2 "$vigil" rules frobnicate
+expect_in "it names it" "vigil rules: unknown command 'frobnicate'" "$TEST_TMPDIR/err"
 check "validate without paths" 2 "$vigil" rules validate
+expect_in "says what is missing and where the help is" "(see 'vigil rules validate --help')" "$TEST_TMPDIR/err"
 check "unknown option" 2 "$vigil" rules validate --frob rules/
+expect_in "it names the option" "--frob" "$TEST_TMPDIR/err"
+empty "unknown option: nothing on stdout" "$TEST_TMPDIR/out"
+check "-c with no value" 2 "$vigil" rules list -c
+expect_in "says -c/--config needs a value" "--config: 1 required PATH missing" "$TEST_TMPDIR/err"
+check "list with --config=PATH" 0 "$vigil" rules list --config=etc/vigil.yaml
+expect_in "the same rules as -c PATH" "compiled    Kernel module load in container" "$TEST_TMPDIR/out"
+check "a value outside its set" 2 "$vigil" daemon --after-handover later
+expect_in "names the allowed values" "{exit,wait}" "$TEST_TMPDIR/err"
+check "install: an unknown runtime is a usage error" 2 "$vigil" install --runtime rkt --dry-run
+expect_in "names the runtimes" "docker,containerd,podman,crio,cri" "$TEST_TMPDIR/err"
+check "rules test without cases" 2 "$vigil" rules test rules/
+printf 'rules_files: [%s/rules]\ncontrol_socket: %s/nobody.sock\n' "$PWD" "$TEST_TMPDIR" >"$TEST_TMPDIR/down.yaml"
+check "status with the daemon down" 1 "$vigil" status -c "$TEST_TMPDIR/down.yaml"
+expect_in "says so on stderr" "vigil status:" "$TEST_TMPDIR/err"
 check "version" 0 "$vigil" version
+expect_in "version" "vigil 0.1.0 (Falco rules engine format" "$TEST_TMPDIR/out"
+check "--version" 0 "$vigil" --version
+expect_in "--version" "vigil 0.1.0 (Falco rules engine format" "$TEST_TMPDIR/out"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
