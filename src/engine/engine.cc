@@ -297,6 +297,8 @@ nlohmann::json Engine::status() {
           {"seccomp_sessions", sessions},
           {"file_watches", watches_json()},
           {"registered_containers", containers_.registered()},
+          // Every container the engine holds anything of (a leak shows here first).
+          {"containers_known", containers_.all().size()},
           {"keeper", keeper_.attached() ? nlohmann::json{{"pid", keeper_.keeper_pid()},
                                                          {"alive", keeper_.keeper_alive()}}
                                         : nlohmann::json(nullptr)},
