@@ -79,7 +79,7 @@ bool Engine::load_rules() {
     record_refs_ = std::shared_ptr<const std::vector<FieldRef>>(h, &h->refs);
   }
   for (const auto& [id, c] : containers_.all()) {
-    if (c->watch) c->watch->group().clear_cache();
+    if (c->watch) c->watch->group().cache().clear();
   }
   for (const auto& rule : r.rules->rules()) {
     if (rule.by_config && rule.facts.action != Action::kAlert) {
@@ -405,8 +405,8 @@ web::EngineMetrics::Snapshot Engine::metrics_snapshot() const {
   s.file_watches = containers_.watches();
   for (const auto& [id, c] : containers_.all()) {
     if (!c->watch) continue;
-    s.cached_files += c->watch->group().cached();
-    s.cached_dirs += c->watch->group().cached_dirs();
+    s.cached_files += c->watch->group().cache().files();
+    s.cached_dirs += c->watch->group().cache().directories();
   }
   s.engine_restarts = keeper_.history().value("restarts", 0);
   s.keeper_alive = keeper_.attached() ? int(keeper_.keeper_alive()) : -1;

@@ -19,12 +19,12 @@
 #include "src/containers/container_metadata.h"
 #include "src/control/control_api.h"
 #include "src/control/control_server.h"
-#include "src/engine/cache_barrier.h"
 #include "src/engine/container_registry.h"
 #include "src/engine/event_path.h"
 #include "src/engine/keeper_link.h"
 #include "src/engine/recorder.h"
 #include "src/engine/rules_watch.h"
+#include "src/fanotify/rename_barrier.h"
 #include "src/fanotify/watchdog.h"
 #include "src/outputs/dispatcher.h"
 #include "src/outputs/sinks/sinks.h"
@@ -133,7 +133,7 @@ class Engine final : public control::ControlTarget, private EventOutlet {
   std::unique_ptr<web::WebServer> web_;
   std::unique_ptr<containers::MetadataResolver> metadata_;
   RulesWatch rules_watch_;
-  CacheBarrier barrier_{io_};  // the decision cache against renames
+  fanotify::RenameBarrier barrier_{io_};  // the decision cache against renames
   EventPath path_{cfg_, pipeline_, *this, &barrier_};
 };
 

@@ -8,6 +8,52 @@
 #include "src/proc/blocked_call.h"
 
 namespace vigil::engine {
+namespace {
+
+// The decision cache's questions (fanotify/decision_cache.h), answered by the rules the
+// event was decided by, about opens of the event's file: for an open, the event itself;
+// for an exec, the open event every exec of that file also raises, built on the first
+// question (after the answer, as every question is).
+class RulesProof final : public fanotify::CacheProof {
+ public:
+  RulesProof(std::shared_ptr<const rules::CompiledRuleSet> rules,
+             std::shared_ptr<fields::FileEvent> event, const fields::ContainerInfo& info,
+             const std::string* exec_path)
+      : rules_(std::move(rules)), event_(std::move(event)), info_(info) {
+    if (event_->channel() == Channel::kFileOpen) {
+      open_ = event_;
+    } else if (exec_path) {
+      exec_path_ = *exec_path;
+    }
+  }
+  const std::optional<std::string>& path() const override { return open().path(); }
+  bool no_open_matches_file() const override { return rules_->provably_no_match(open()); }
+  bool no_open_matches_directory(const std::string& dir) const override {
+    return rules_->provably_no_match_in(open(), dir);
+  }
+
+ private:
+  fields::FileEvent& open() const {
+    if (!open_) {
+      fanotify_event_metadata as_open = {};
+      as_open.vers = FANOTIFY_METADATA_VERSION;
+      as_open.mask = FAN_OPEN_PERM;
+      as_open.fd = event_->fd();
+      as_open.pid = event_->pid();
+      open_ = std::make_shared<fields::FileEvent>(as_open, info_, 0,
+                                                  exec_path_ ? &*exec_path_ : nullptr, false);
+    }
+    return *open_;
+  }
+  // Held: a reload between the answer and these questions can neither free nor swap them.
+  std::shared_ptr<const rules::CompiledRuleSet> rules_;
+  std::shared_ptr<fields::FileEvent> event_;
+  const fields::ContainerInfo& info_;  // the container's, which outlives its watch
+  std::optional<std::string> exec_path_;
+  mutable std::shared_ptr<fields::FileEvent> open_;
+};
+
+}  // namespace
 
 seccomp::Response EventPath::on_notification(Container& c, const seccomp_notif& req,
                                              int notify_fd) {
@@ -63,12 +109,13 @@ fanotify::FanotifyGroup::Decision EventPath::on_file_event(
     }
     // The rules cannot be asked. The fallback answers it, and says so.
     fanotify::FanotifyGroup::Decision d;
-    d.allow = cfg_.permission_fallback_allow;
+    d.outcome = cfg_.permission_fallback_allow ? fanotify::FanotifyGroup::Outcome::kAllow
+                                               : fanotify::FanotifyGroup::Outcome::kDeny;
     out_.alert(pipeline_.engine_alert(
         Priority::kCritical, "vigil: file event answered by the fallback after a restart",
         "Container " + c.info.id + ": a permission event of pid " + std::to_string(m.pid) +
             " was read by an engine that died before journaling its file; answered " +
-            (d.allow ? "allow" : "deny") + " (permission_fallback)",
+            (d.allows() ? "allow" : "deny") + " (permission_fallback)",
         c.info.id));
     return d;
   }
@@ -95,52 +142,21 @@ fanotify::FanotifyGroup::Decision EventPath::on_file_event(
       for (auto& a : ev.alerts) v.alerts.push_back(std::move(a));
     }
   }
+  using Outcome = fanotify::FanotifyGroup::Outcome;
   fanotify::FanotifyGroup::Decision d;
-  if (!v.matched() && event->channel() == Channel::kFileExec && !in.orphan) {
-    // Whether no open of this file can ever be cached (by the file's analysis or its
-    // directory's): then every exec's open event reaches the engine, and the exec event,
-    // a second round trip per exec, can go into the ignore mask.
-    std::optional<std::string> raw;
-    if (in.path) raw = *in.path;
-    d.exec_on_open = [event, rules, scope = cfg_.decision_cache, info = &c.info, raw] {
-      if (scope == config::DecisionCache::kOff) return true;
-      fanotify_event_metadata as_open = {};
-      as_open.vers = FANOTIFY_METADATA_VERSION;
-      as_open.mask = FAN_OPEN_PERM;
-      as_open.fd = event->fd();
-      as_open.pid = event->pid();
-      fields::FileEvent open(as_open, *info, 0, raw ? &*raw : nullptr, false);
-      const auto& path = open.path();
-      if (!path || path->empty() || (*path)[0] != '/') return false;
-      if (rules->provably_no_match(open)) return false;
-      const size_t slash = path->rfind('/');
-      return scope != config::DecisionCache::kDirectory ||
-             !rules->provably_no_match_in(open, slash == 0 ? "/" : path->substr(0, slash));
-    };
-  }
   if (!v.matched()) {
-    const auto scope = cfg_.decision_cache;
-    if (event->channel() == Channel::kFileOpen && scope != config::DecisionCache::kOff) {
-      d.cacheable = [event, rules, dirs = scope == config::DecisionCache::kDirectory] {
-        fanotify::CacheRequest request;
-        const auto& path = event->path();
-        if (dirs && path) {
-          const size_t slash = path->rfind('/');
-          if (slash != std::string::npos &&
-              rules->provably_no_match_in(*event, slash == 0 ? "/" : path->substr(0, slash))) {
-            request.directory_of = *path;
-            request.file = true;  // implied: cached alone if the directory cannot be
-            return request;
-          }
-        }
-        request.file = rules->provably_no_match(*event);
-        return request;
-      };
+    d.outcome = Outcome::kAllowUnmatched;
+    // What the cache may ask after the answer. An orphan's fd is its dead reader's, so it
+    // is never offered.
+    if (event->channel() == Channel::kFileOpen ||
+        (event->channel() == Channel::kFileExec && !in.orphan)) {
+      d.proof = std::make_shared<RulesProof>(rules, event, c.info, in.path);
     }
     return d;
   }
-  d.allow = v.action == Action::kAlert;
-  d.kill = v.action == Action::kKill;
+  d.outcome = v.action == Action::kAlert  ? Outcome::kAllow
+              : v.action == Action::kKill ? Outcome::kKill
+                                          : Outcome::kDeny;
   // Queued (and journaled) before the group answers; written after it.
   for (auto& a : v.alerts) out_.alert(std::move(a));
   return d;

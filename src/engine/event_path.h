@@ -11,9 +11,9 @@
 #include <string>
 
 #include "src/config/config.h"
-#include "src/engine/cache_barrier.h"
 #include "src/engine/container_registry.h"
 #include "src/fanotify/fanotify_group.h"
+#include "src/fanotify/rename_barrier.h"
 #include "src/rules/compiled_rules.h"
 #include "src/seccomp/notify_session.h"
 #include "src/verdict/verdict_pipeline.h"
@@ -36,7 +36,7 @@ class EventPath {
  public:
   // `barrier` may be null (no file watches: nothing is cached).
   EventPath(const config::Config& cfg, const verdict::VerdictPipeline& pipeline, EventOutlet& out,
-            CacheBarrier* barrier)
+            fanotify::RenameBarrier* barrier)
       : cfg_(cfg), pipeline_(pipeline), out_(out), barrier_(barrier) {}
 
   // The rules every later event is decided by (a reload). An event being decided keeps
@@ -59,7 +59,7 @@ class EventPath {
   const config::Config& cfg_;
   const verdict::VerdictPipeline& pipeline_;
   EventOutlet& out_;
-  CacheBarrier* barrier_;
+  fanotify::RenameBarrier* barrier_;
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
   uint64_t events_ = 0;
 };

@@ -29,9 +29,10 @@ fanotify::FanotifyGroup::Handler Engine::file_handler(Container& c) {
     const auto t0 = std::chrono::steady_clock::now();
     auto d = path_.on_file_event(*cp, in);
     metrics_.answered(web::MetricChannel::kFile,
-                      d.allow  ? web::EngineMetrics::kAllow
-                      : d.kill ? web::EngineMetrics::kKill
-                               : web::EngineMetrics::kDeny,
+                      d.allows() ? web::EngineMetrics::kAllow
+                      : d.outcome == fanotify::FanotifyGroup::Outcome::kKill
+                          ? web::EngineMetrics::kKill
+                          : web::EngineMetrics::kDeny,
                       std::chrono::steady_clock::now() - t0);
     return d;
   };
@@ -111,6 +112,10 @@ void Engine::serve_watch(Container& c, std::unique_ptr<fanotify::ContainerWatch>
   }
   c.watch_key = key;
   auto& group = w->group();
+  group.cache().set_scope(
+      cfg_.decision_cache == config::DecisionCache::kOff    ? fanotify::CacheScope::kOff
+      : cfg_.decision_cache == config::DecisionCache::kFile ? fanotify::CacheScope::kFile
+                                                            : fanotify::CacheScope::kDirectory);
   watchdog_->watch(group.in_flight());
   group.on_overflow([this, id = c.info.id] {
     alert_engine(Priority::kCritical, "vigil: fanotify queue overflow",
@@ -131,11 +136,12 @@ void Engine::unwatch(Container& c) {
   keeper_.forget(c.watch_key);
   c.watch_key.clear();
   const auto& g = c.watch->group();
+  const auto& cache = g.cache();
   log::info("container " + c.info.id + ": file watch ended after " + std::to_string(g.events()) +
-            " events; cached " + std::to_string(g.cached()) + " files and " +
-            std::to_string(g.cached_dirs()) + " directories (" + std::to_string(g.settled_dirs()) +
-            " more settled into their files); " + std::to_string(g.execs_on_open()) +
-            " programs judged at their opens");
+            " events; cached " + std::to_string(cache.files()) + " files and " +
+            std::to_string(cache.directories()) + " directories (" +
+            std::to_string(cache.settled_directories()) + " more settled into their files); " +
+            std::to_string(cache.execs_on_open()) + " programs judged at their opens");
   c.watch->group().stop();
   barrier_.forget(c.id);
   c.watch.reset();
@@ -148,11 +154,11 @@ nlohmann::json Engine::watches_json() const {
     const auto& g = c->watch->group();
     out.push_back({{"id", id},
                    {"events", g.events()},
-                   {"cached_files", g.cached()},
-                   {"cached_directories", g.cached_dirs()},
-                   {"settled_directories", g.settled_dirs()},
-                   {"cache_held", g.cache_held()},
-                   {"execs_on_open", g.execs_on_open()},
+                   {"cached_files", g.cache().files()},
+                   {"cached_directories", g.cache().directories()},
+                   {"settled_directories", g.cache().settled_directories()},
+                   {"cache_held", g.cache().held()},
+                   {"execs_on_open", g.cache().execs_on_open()},
                    {"overflows", g.overflows()}});
   }
   return out;

@@ -27,7 +27,8 @@ std::unique_ptr<ContainerWatch> ContainerWatch::create(boost::asio::io_context& 
   if (!group->mark_mount(proc_root + rootfs, mask, error)) return nullptr;
   // The container's root as its processes will see it (before pivot_root, reached through
   // the process's mount namespace), for the per-directory cache.
-  group->set_root(UniqueFd(::open((proc_root + rootfs).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  group->cache().set_root(
+      UniqueFd(::open((proc_root + rootfs).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
   for (const auto& mp : proc::container_mounts(pid, rootfs)) {
     std::string mark_error;
     if (group->mark_mount(proc_root + mp, mask, mark_error)) {
@@ -47,7 +48,7 @@ std::unique_ptr<ContainerWatch> ContainerWatch::adopt(boost::asio::io_context& i
   auto group = FanotifyGroup::adopt(io, std::move(group_fd), std::move(handler), error);
   if (!group) return nullptr;
   if (journal) group->use_journal(EventJournal::adopt(std::move(journal)));
-  if (root) group->set_root(std::move(root));
+  if (root) group->cache().set_root(std::move(root));
   return std::unique_ptr<ContainerWatch>(new ContainerWatch(std::move(group)));
 }
 

@@ -42,7 +42,7 @@ class ContainerWatch {
   // The fds a keeper must hold for a successor to adopt this watch (-1 where there is none).
   int group_fd() const { return group_->fd(); }
   int journal_fd() const { return group_->journal().valid() ? group_->journal().fd() : -1; }
-  int root_fd() const { return group_->root_fd(); }
+  int root_fd() const { return group_->cache().root_fd(); }
 
  private:
   explicit ContainerWatch(std::shared_ptr<FanotifyGroup> g) : group_(std::move(g)) {}

@@ -2,9 +2,7 @@
 // every event fd is closed; FAN_Q_OVERFLOW is counted.
 #include "src/fanotify/fanotify_group.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,7 +11,6 @@
 #include <cstring>
 #include <optional>
 
-#include "src/common/open_in_root.h"
 #include "src/proc/kill.h"
 #include "src/proc/proc_reader.h"
 
@@ -50,7 +47,7 @@ std::shared_ptr<FanotifyGroup> FanotifyGroup::adopt(boost::asio::io_context& io,
       std::shared_ptr<FanotifyGroup>(new FanotifyGroup(io, std::move(fd), std::move(handler)));
   // The predecessor's exec events it moved to opens are not known here: its inode marks
   // go (cached decisions are made again), so every exec raises its exec event again.
-  group->clear_cache();
+  group->cache().clear();
   return group;
 }
 
@@ -58,7 +55,8 @@ FanotifyGroup::FanotifyGroup(boost::asio::io_context& io, UniqueFd fd, Handler h
     : stream_(io, fd.release()),
       fd_(stream_.native_handle()),
       handler_(std::move(handler)),
-      in_flight_(std::make_shared<InFlight>()) {
+      in_flight_(std::make_shared<InFlight>()),
+      cache_(fd_, stream_.get_executor()) {
   in_flight_->group_fd.reset(::fcntl(fd_, F_DUPFD_CLOEXEC, 0));
 }
 
@@ -69,7 +67,7 @@ bool FanotifyGroup::mark_mount(const std::string& path, uint64_t mask, std::stri
     error = "fanotify_mark " + path + ": " + std::strerror(errno);
     return false;
   }
-  opens_marked_ = (marked_mounts_++ == 0 || opens_marked_) && (mask & FAN_OPEN_PERM);
+  cache_.mount_marked(mask & FAN_OPEN_PERM);
   return true;
 }
 
@@ -77,25 +75,9 @@ void FanotifyGroup::start() { wait(); }
 
 void FanotifyGroup::stop() {
   stopped_ = true;
+  cache_.stop();
   boost::system::error_code ignored;
   stream_.cancel(ignored);
-}
-
-void FanotifyGroup::clear_cache() {
-  // Removes the inode marks (the ignore masks of files and directories); the mount marks
-  // stay.
-  ::fanotify_mark(fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
-  cached_files_ = 0;
-  cached_dirs_ = 0;
-  settled_dirs_ = 0;
-  to_settle_.clear();
-  settled_.clear();
-  exec_moved_.clear();
-}
-
-void FanotifyGroup::hold_cache(bool held) {
-  if (held) clear_cache();
-  cache_held_ = held;
 }
 
 void FanotifyGroup::wait() {
@@ -113,148 +95,6 @@ void FanotifyGroup::respond(int event_fd, bool allow) {
   r.response = allow ? FAN_ALLOW : FAN_DENY;
   // ENOENT: the opener is gone. Nothing else to do.
   (void)!::write(fd_, &r, sizeof(r));
-}
-
-void FanotifyGroup::cache(int event_fd, const Decision& d) {
-  if (!d.cacheable || cache_held_) return;
-  const CacheRequest request = d.cacheable();
-  if (!request.directory_of.empty() && directory_marks_work_ &&
-      cache_directory(event_fd, request.directory_of)) {
-    return;
-  }
-  if (!request.file) return;
-  // Only files with one name: a hard link elsewhere would share the mask. The mask is
-  // cleared when the file is modified, so a changed file is judged again. A rename or a
-  // new link holds the cache first (hold_cache; docs/fanotify.md, "Renames").
-  struct stat st;
-  if (::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) return;
-  if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, event_fd,
-                      nullptr) == 0) {
-    ++cached_files_;
-  }
-}
-
-void FanotifyGroup::move_exec_to_open(int event_fd, const std::function<bool()>& rules_allow) {
-  // One name only: a second name in a cacheable directory would hide its opens. A new
-  // link or a rename holds the cache first, which forgets this too (clear_cache).
-  // Every mount marked for opens by this group, or the open event an exec also raises would
-  // never come (an adopted group's marks are its predecessor's: not known, not moved).
-  struct stat st;
-  // The rules' analysis last: it is the costly part.
-  if (!opens_marked_ || cache_held_ || ::fstat(event_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_nlink != 1 || !rules_allow()) {
-    return;
-  }
-  if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, event_fd,
-                      nullptr) == 0) {
-    exec_moved_.insert({st.st_dev, st.st_ino});
-  }
-}
-
-bool FanotifyGroup::exec_moved(int event_fd, struct stat& st, bool& read) const {
-  read = false;
-  if (exec_moved_.empty()) return false;
-  read = ::fstat(event_fd, &st) == 0;
-  return read && exec_moved_.count({st.st_dev, st.st_ino}) > 0;
-}
-
-bool FanotifyGroup::cache_directory(int event_fd, const std::string& path) {
-  if (!root_ || path.empty() || path[0] != '/') return false;
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == 0 ? "." : path.substr(1, slash - 1);
-  const std::string name = path.substr(slash + 1);
-  // The directory the rules judged, resolved inside the container's root with no symlink
-  // on the way (a swapped-in symlink cannot redirect the mark), and marked through that
-  // very fd. It must hold the event's file under that name: the path was read after the
-  // open, and a rename in between would make it name some other directory.
-  UniqueFd dir_fd(open_in_root(root_.get(), dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
-                               RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
-  if (!dir_fd) return false;
-  struct stat opened, named, dir_st;
-  // A settled directory's files are cached one by one: this one is new since.
-  if (::fstat(dir_fd.get(), &dir_st) != 0 || settled_.count({dir_st.st_dev, dir_st.st_ino})) {
-    return false;
-  }
-  if (name.empty() || ::fstat(event_fd, &opened) != 0 ||
-      ::fstatat(dir_fd.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
-      opened.st_dev != named.st_dev || opened.st_ino != named.st_ino) {
-    return false;
-  }
-  // A directory's ignore mask applies to its children's events with FAN_EVENT_ON_CHILD
-  // (FAN_MARK_IGNORE, Linux 6.0). Directories' own opens are not reported (no FAN_ONDIR).
-  if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORE | FAN_MARK_IGNORED_SURV_MODIFY,
-                      FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, dir_fd.get(), ".") != 0) {
-    if (errno == EINVAL) directory_marks_work_ = false;  // an older kernel: files only
-    return false;
-  }
-  ++cached_dirs_;
-  if (settle_) {
-    to_settle_.push_back(std::move(dir_fd));
-    settle_soon();
-  }
-  return true;
-}
-
-void FanotifyGroup::settle_soon() {
-  if (settle_posted_) return;
-  settle_posted_ = true;
-  // After the events already waiting: settling is never ahead of an opener.
-  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    self->settle_posted_ = false;
-    if (!self->stopped_) self->settle();
-  });
-}
-
-void FanotifyGroup::settle() {
-  // One directory per turn of the io loop, of at most kMaxEntries entries (a few ms).
-  constexpr size_t kMaxEntries = 2048;
-  if (to_settle_.empty() || cache_held_) return;
-  UniqueFd dir = std::move(to_settle_.front());
-  to_settle_.pop_front();
-  if (!to_settle_.empty()) settle_soon();
-  struct stat dir_st;
-  if (::fstat(dir.get(), &dir_st) != 0) return;
-  // Reading a directory is not an event (the marks have no FAN_ONDIR), so this thread
-  // cannot wait on its own group here.
-  UniqueFd listing(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  DIR* d = listing ? ::fdopendir(listing.get()) : nullptr;
-  if (!d) return;
-  listing.release();  // closedir closes it
-  std::vector<std::string> files;
-  bool keep_directory = false;
-  while (const dirent* e = ::readdir(d)) {
-    if (e->d_type == DT_DIR) continue;  // judged on their own
-    struct stat st;
-    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!S_ISREG(st.st_mode)) continue;  // not cached: their opens reach vigil again
-    // A file with another name elsewhere would take its ignore mask there too; a very
-    // large directory would pin too many inodes. Either: the directory's mask stays.
-    if (st.st_nlink != 1 || files.size() == kMaxEntries) {
-      keep_directory = true;
-      break;
-    }
-    files.emplace_back(e->d_name);
-  }
-  if (!keep_directory) {
-    size_t marked = 0;
-    for (const auto& name : files) {
-      if (::fanotify_mark(fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK | FAN_MARK_DONT_FOLLOW,
-                          FAN_OPEN_PERM, ::dirfd(d), name.c_str()) == 0) {
-        ++marked;
-      } else if (errno == ENOSPC) {
-        keep_directory = true;  // out of marks: the directory's mask keeps covering them
-        break;
-      }
-    }
-    cached_files_ += marked;
-  }
-  if (!keep_directory && ::fanotify_mark(fd_, FAN_MARK_REMOVE | FAN_MARK_IGNORE,
-                                         FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, dir.get(), ".") == 0) {
-    settled_.insert({dir_st.st_dev, dir_st.st_ino});
-    --cached_dirs_;
-    ++settled_dirs_;
-  }
-  ::closedir(d);
 }
 
 namespace {
@@ -281,11 +121,10 @@ size_t FanotifyGroup::recover_orphans() {
     } catch (...) {
       d = Decision{};
     }
-    if (d.kill) proc::kill_process_of(m.pid, [] { return true; });
-    respond(m.fd, d.allow);  // the dead reader's number: the kernel matches it
+    if (d.outcome == Outcome::kKill) proc::kill_process_of(m.pid, [] { return true; });
+    respond(m.fd, d.allows());  // the dead reader's number: the kernel matches it
     journal_.set_answered(i);
-    ++recovered;
-    if (d.after) d.after();
+    ++recovered;  // not offered to the cache: its fd is the dead reader's
   }
   journal_.begin_batch();
   return recovered;
@@ -344,7 +183,7 @@ void FanotifyGroup::on_ready() {
         try {
           struct stat st;
           bool stat_read = false;
-          const bool moved = (m->mask & FAN_OPEN_PERM) && exec_moved(m->fd, st, stat_read);
+          const bool moved = (m->mask & FAN_OPEN_PERM) && cache_.exec_moved(m->fd, st, stat_read);
           d = handler_(Input{*m, path ? &*path : nullptr, /*orphan=*/false, moved,
                              stat_read ? &st : nullptr});
         } catch (...) {
@@ -353,18 +192,18 @@ void FanotifyGroup::on_ready() {
       }
       // Answer first, then log. If the watchdog already answered, its answer stands. A kill
       // comes before the deny: the opener never runs on. The unanswered event pins its pid.
-      if (d.kill) proc::kill_process_of(m->pid, [] { return true; });
-      if (perm && in_flight_->claim()) respond(m->fd, d.allow);
+      if (d.outcome == Outcome::kKill) proc::kill_process_of(m->pid, [] { return true; });
+      if (perm && in_flight_->claim()) respond(m->fd, d.allows());
       if (journal_.valid()) journal_.set_answered(index);
       if (perm) {
         std::lock_guard<std::mutex> lock(in_flight_->mu);  // the watchdog is done with it
         in_flight_->event_fd = -1;
       }
-      if (d.allow && (m->mask & FAN_OPEN_PERM)) cache(m->fd, d);
-      if (d.allow && d.exec_on_open && (m->mask & FAN_OPEN_EXEC_PERM)) {
-        move_exec_to_open(m->fd, d.exec_on_open);
+      // Then, off the opener's wait, the decision cache (decision_cache.h).
+      if (d.outcome == Outcome::kAllowUnmatched && d.proof) {
+        if (m->mask & FAN_OPEN_PERM) cache_.offer_open(m->fd, *d.proof);
+        if (m->mask & FAN_OPEN_EXEC_PERM) cache_.offer_exec(m->fd, *d.proof);
       }
-      if (d.after) d.after();
     }
     // Room for another event was left: the queue was empty when the kernel copied. Events
     // queued since then wake the reactor again (Asio re-arms with EPOLL_CTL_MOD, which

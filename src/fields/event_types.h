@@ -52,7 +52,7 @@ struct ArgLayout {
 
 // What a call does to the fanotify decision cache, which sits on inodes: a rename or a
 // link gives a cached inode another name (its decision would follow it there); io_uring
-// can rename and link without any call seccomp sees (src/engine/cache_barrier.h).
+// can rename and link without any call seccomp sees (src/fanotify/rename_barrier.h).
 enum class CacheEffect : uint8_t { kNone, kRename, kLink, kRing };
 
 struct EventTypeInfo {

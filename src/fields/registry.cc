@@ -152,7 +152,7 @@ const std::vector<FieldInfo>& table() {
        FO | FM | channel_bit(Channel::kFileExec), R::kNever, C::kPath, false,
        "file written or changed after the container started"},
       // The event's file's link count. The decision cache may rely on it: a hard link is a
-      // cache barrier call (engine/cache_barrier.h), so no cached decision outlives a new
+      // cache barrier call (fanotify/rename_barrier.h), so no cached decision outlives a new
       // link.
       {F::kFdNlink, "fd.nlink", T::kInt, A::kNone, FO | FM, R::kNever, C::kPath, true,
        "number of hard links of the file"},

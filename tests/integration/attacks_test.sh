@@ -89,7 +89,7 @@ it_expect_eq "write alert process" "$(it_alert 'Write below system directories i
 # Written where writing is allowed, then renamed or hard-linked below /etc: never opened
 # for writing there, so the write rule cannot see it; its use is what is stopped.
 # The file is read twice first, so that its "no rule matches" is cached: the move must not
-# carry that decision below /etc (engine/cache_barrier.h).
+# carry that decision below /etc (fanotify/rename_barrier.h).
 out=$(attack plant "${attack_moves[plant]}")
 it_expect_in "the rename itself succeeds" "mv-rc=0" "$out"
 it_expect_in "reading the renamed-in file is blocked" "cat: can't open '/etc/profile': Operation not permitted" "$out"

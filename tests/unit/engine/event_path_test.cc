@@ -214,8 +214,8 @@ TEST_F(EventPathTest, AnOpenOfAProtectedFileIsDeniedWithItsAlertQueued) {
   const auto m = open_event(fd);
   const auto d = path_.on_file_event(container_, {m, &file, false});
   ::close(fd);
-  EXPECT_FALSE(d.allow);
-  EXPECT_FALSE(d.cacheable) << "a matched file is never cached";
+  EXPECT_EQ(d.outcome, fanotify::FanotifyGroup::Outcome::kDeny);
+  EXPECT_FALSE(d.proof) << "a matched file is never offered to the cache";
   ASSERT_EQ(out_.alerts.size(), 1u);
   EXPECT_EQ(out_.alerts[0].rule, "Open of secret");
 }
@@ -230,8 +230,8 @@ TEST_F(EventPathTest, TheCacheQuestionAfterAReloadUsesTheRulesTheEventWasDecided
   ASSERT_GE(fd, 0);
   const auto m = open_event(fd);
   auto d = path_.on_file_event(container_, {m, &file, false});
-  EXPECT_TRUE(d.allow);
-  ASSERT_TRUE(d.cacheable);
+  EXPECT_EQ(d.outcome, fanotify::FanotifyGroup::Outcome::kAllowUnmatched);
+  ASSERT_TRUE(d.proof);
   // The new rules match every open of this test's folder: were they asked, the file could
   // not be cached.
   path_.use_rules(compile(R"(
@@ -242,10 +242,31 @@ TEST_F(EventPathTest, TheCacheQuestionAfterAReloadUsesTheRulesTheEventWasDecided
   output: open %fd.name
   priority: WARNING
 )"));
-  const auto cache = d.cacheable();
+  const bool cacheable = d.proof->no_open_matches_file();
+  const bool directory = d.proof->no_open_matches_directory(std::string(getenv("TEST_TMPDIR")));
   ::close(fd);
-  EXPECT_TRUE(cache.file);
+  EXPECT_TRUE(cacheable);
+  EXPECT_FALSE(directory) << "a file of this folder may be named secret";
+  EXPECT_EQ(d.proof->path(), file);
   EXPECT_TRUE(out_.log.empty());
+}
+
+// An allowed exec's proof is about the opens of the file it executes (the open event each
+// exec raises too): what the cache needs to move its execs to those opens. An orphan's fd
+// is a dead reader's: it gets no proof.
+TEST_F(EventPathTest, AnUnmatchedExecIsOfferedWithAProofAboutItsFilesOpens) {
+  const std::string prog = "/bin/true";
+  const int fd = ::open(prog.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  auto m = open_event(fd);
+  m.mask = FAN_OPEN_EXEC_PERM;
+  const auto d = path_.on_file_event(container_, {m, &prog, false});
+  EXPECT_EQ(d.outcome, fanotify::FanotifyGroup::Outcome::kAllowUnmatched);
+  ASSERT_TRUE(d.proof);
+  EXPECT_EQ(d.proof->path(), prog);
+  EXPECT_TRUE(d.proof->no_open_matches_file()) << "no rule reads opens of /bin/true";
+  EXPECT_FALSE(path_.on_file_event(container_, {m, &prog, true}).proof) << "an orphan";
+  ::close(fd);
 }
 
 TEST_F(EventPathTest, AFileEventWhosePathWasLostIsAnsweredByTheFallbackWithAnAlert) {
@@ -253,7 +274,7 @@ TEST_F(EventPathTest, AFileEventWhosePathWasLostIsAnsweredByTheFallbackWithAnAle
   fanotify_event_metadata m = open_event(-1);
   m.pid = 0x3fffffff;  // no such process: its arguments cannot be read either
   const auto d = path_.on_file_event(container_, {m, nullptr, true});
-  EXPECT_FALSE(d.allow);
+  EXPECT_EQ(d.outcome, fanotify::FanotifyGroup::Outcome::kDeny);
   ASSERT_EQ(out_.alerts.size(), 1u);
   EXPECT_EQ(out_.alerts[0].rule, "vigil: file event answered by the fallback after a restart");
 }

@@ -69,6 +69,34 @@ class Mounted : public ::testing::Test {
   std::string dir_;
 };
 
+// What the rules would prove, set by the test.
+struct FakeProof final : CacheProof {
+  std::optional<std::string> file_path;
+  bool file = false, dir = false;
+  static std::shared_ptr<FakeProof> file_only() {
+    auto p = std::make_shared<FakeProof>();
+    p->file = true;
+    return p;
+  }
+  static std::shared_ptr<FakeProof> directory(const std::string& path) {
+    auto p = std::make_shared<FakeProof>();
+    p->file_path = path;
+    p->dir = true;
+    return p;
+  }
+  static std::shared_ptr<FakeProof> nothing() { return std::make_shared<FakeProof>(); }
+  const std::optional<std::string>& path() const override { return file_path; }
+  bool no_open_matches_file() const override { return file; }
+  bool no_open_matches_directory(const std::string&) const override { return dir; }
+};
+
+FanotifyGroup::Decision unmatched(std::shared_ptr<const CacheProof> proof) {
+  FanotifyGroup::Decision d;
+  d.outcome = FanotifyGroup::Outcome::kAllowUnmatched;
+  d.proof = std::move(proof);
+  return d;
+}
+
 TEST_F(Mounted, DenyAndAllowReachTheOpener) {
   boost::asio::io_context io;
   std::string error;
@@ -77,7 +105,7 @@ TEST_F(Mounted, DenyAndAllowReachTheOpener) {
       io,
       [&](const FanotifyGroup::Input&) {
         FanotifyGroup::Decision d;
-        d.allow = allow;
+        d.outcome = allow ? FanotifyGroup::Outcome::kAllow : FanotifyGroup::Outcome::kDeny;
         return d;
       },
       error);
@@ -126,9 +154,7 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
       io,
       [&](const FanotifyGroup::Input&) {
         ++seen;
-        FanotifyGroup::Decision d;
-        d.cacheable = [] { return CacheRequest{true, ""}; };
-        return d;
+        return unmatched(FakeProof::file_only());
       },
       error);
   ASSERT_TRUE(g) << error;
@@ -136,20 +162,20 @@ TEST_F(Mounted, CachedFilesNoLongerReachTheHandler) {
   g->start();
   EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 1);
-  EXPECT_EQ(g->cached(), 1u);
+  EXPECT_EQ(g->cache().files(), 1u);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 1) << "later opens stayed in the kernel";
-  g->clear_cache();
+  g->cache().clear();
   EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 2) << "after a reload the file is judged again";
-  EXPECT_EQ(g->cached(), 1u);
-  // A rename or link is under way in the container (engine/cache_barrier.h).
-  g->hold_cache(true);
-  EXPECT_EQ(g->cached(), 0u) << "holding forgets what was cached";
+  EXPECT_EQ(g->cache().files(), 1u);
+  // A rename or link is under way in the container (fanotify/rename_barrier.h).
+  g->cache().hold(true);
+  EXPECT_EQ(g->cache().files(), 0u) << "holding forgets what was cached";
   for (int i = 0; i < 3; ++i) EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 5) << "while held, every open is judged and nothing is cached";
-  EXPECT_EQ(g->cached(), 0u);
-  g->hold_cache(false);
+  EXPECT_EQ(g->cache().files(), 0u);
+  g->cache().hold(false);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(open_while_running(io).first, 0);
   EXPECT_EQ(seen, 6) << "released: cached again on the next open";
   g->stop();
@@ -171,24 +197,23 @@ TEST_F(Mounted, ExecEventsMoveToOpensOnlyWhereOpensAreMarked) {
         io,
         [&](const FanotifyGroup::Input& in) {
           (in.m.mask & FAN_OPEN_EXEC_PERM ? execs : opens)++;
-          FanotifyGroup::Decision d;
-          d.exec_on_open = [] { return true; };
-          return d;
+          return unmatched(FakeProof::nothing());
         },
         error);
     ASSERT_TRUE(g) << error;
+    g->cache().set_scope(CacheScope::kOff);  // no open is ever cached: execs may move
     ASSERT_TRUE(g->mark_mount(dir_, mask, error)) << error;
     g->start();
     for (int i = 0; i < 3; ++i) EXPECT_EQ(run_while_running(io, dir_ + "/prog"), 0);
     if (mask & FAN_OPEN_PERM) {
-      EXPECT_EQ(g->execs_on_open(), 1u);
+      EXPECT_EQ(g->cache().execs_on_open(), 1u);
       EXPECT_EQ(execs, 1) << "after the first exec, only its open events come";
       EXPECT_GE(opens, 3);
-      g->clear_cache();
+      g->cache().clear();
       EXPECT_EQ(run_while_running(io, dir_ + "/prog"), 0);
       EXPECT_EQ(execs, 2) << "a flush moves it back";
     } else {
-      EXPECT_EQ(g->execs_on_open(), 0u) << "no open events would come";
+      EXPECT_EQ(g->cache().execs_on_open(), 0u) << "no open events would come";
       EXPECT_EQ(execs, 3);
     }
     g->stop();
@@ -214,19 +239,17 @@ TEST_F(Mounted, CachedDirectoriesKeepAllTheirFilesInTheKernel) {
       io,
       [&](const FanotifyGroup::Input& in) {
         seen.push_back(container_path(in.m.fd, dir_));
-        FanotifyGroup::Decision d;
-        d.cacheable = [path = seen.back()] { return CacheRequest{false, path}; };
-        return d;
+        return unmatched(FakeProof::directory(seen.back()));
       },
       error);
   ASSERT_TRUE(g) << error;
-  g->set_settle(false);  // the directory's own mask, as it is until it settles
-  g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  g->cache().set_settle(false);  // the directory's own mask, as it is until it settles
+  g->cache().set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
   ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
   g->start();
   EXPECT_EQ(open_while_running(io, "file").first, 0);
   ASSERT_EQ(seen, (std::vector<std::string>{"/file"}));
-  EXPECT_EQ(g->cached_dirs(), 1u);
+  EXPECT_EQ(g->cache().directories(), 1u);
   EXPECT_EQ(open_while_running(io, "a").first, 0);
   EXPECT_EQ(open_while_running(io, "b").first, 0);
   std::ofstream(dir_ + "/created-later") << "x";
@@ -234,8 +257,8 @@ TEST_F(Mounted, CachedDirectoriesKeepAllTheirFilesInTheKernel) {
   EXPECT_EQ(seen.size(), 1u) << "files of a cached directory stay in the kernel";
   EXPECT_EQ(open_while_running(io, "sub/c").first, 0);
   EXPECT_EQ(seen.size(), 2u) << "a subdirectory is judged on its own";
-  EXPECT_EQ(g->cached_dirs(), 2u);
-  g->clear_cache();
+  EXPECT_EQ(g->cache().directories(), 2u);
+  g->cache().clear();
   EXPECT_EQ(open_while_running(io, "a").first, 0);
   EXPECT_EQ(seen.size(), 3u) << "after a reload the directory is judged again";
   g->stop();
@@ -253,20 +276,18 @@ TEST_F(Mounted, ACachedDirectorySettlesIntoItsFilesOwnMasks) {
       io,
       [&](const FanotifyGroup::Input& in) {
         seen.push_back(container_path(in.m.fd, dir_));
-        FanotifyGroup::Decision d;
-        d.cacheable = [path = seen.back()] { return CacheRequest{true, path}; };
-        return d;
+        return unmatched(FakeProof::directory(seen.back()));
       },
       error);
   ASSERT_TRUE(g) << error;
-  g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  g->cache().set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
   ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
   g->start();
   EXPECT_EQ(open_while_running(io, "file").first, 0);
   io.poll();  // the settling runs once the io thread is free
-  EXPECT_EQ(g->cached_dirs(), 0u);
-  EXPECT_EQ(g->settled_dirs(), 1u);
-  EXPECT_EQ(g->cached(), 3u) << "file, a and b have masks of their own; sub is not a file";
+  EXPECT_EQ(g->cache().directories(), 0u);
+  EXPECT_EQ(g->cache().settled_directories(), 1u);
+  EXPECT_EQ(g->cache().files(), 3u) << "file, a and b have masks of their own; sub is not a file";
   EXPECT_EQ(open_while_running(io, "a").first, 0);
   EXPECT_EQ(open_while_running(io, "b").first, 0);
   EXPECT_EQ(open_while_running(io, "file").first, 0);
@@ -279,15 +300,15 @@ TEST_F(Mounted, ACachedDirectorySettlesIntoItsFilesOwnMasks) {
   const size_t judged = seen.size();
   EXPECT_EQ(open_while_running(io, "later").first, 0);
   EXPECT_EQ(seen.size(), judged) << "a file of a settled directory is cached as a file";
-  EXPECT_EQ(g->settled_dirs(), 1u) << "not settled twice";
+  EXPECT_EQ(g->cache().settled_directories(), 1u) << "not settled twice";
   // A directory with a hard-linked file keeps its own mask: the link's other name must
   // not share an ignore mask.
   EXPECT_EQ(open_while_running(io, "sub/c").first, 0);
   io.poll();
-  EXPECT_EQ(g->cached_dirs(), 1u);
-  EXPECT_EQ(g->settled_dirs(), 1u);
-  g->clear_cache();
-  EXPECT_EQ(g->settled_dirs(), 0u);
+  EXPECT_EQ(g->cache().directories(), 1u);
+  EXPECT_EQ(g->cache().settled_directories(), 1u);
+  g->cache().clear();
+  EXPECT_EQ(g->cache().settled_directories(), 0u);
   const size_t before_reload = seen.size();
   EXPECT_EQ(open_while_running(io, "a").first, 0);
   EXPECT_EQ(seen.size(), before_reload + 1) << "after a reload the files are judged again";
@@ -308,13 +329,11 @@ TEST_F(Mounted, ADirectoryIsCachedOnlyIfItsPathLeadsToTheEventsFileWithoutSymlin
       io,
       [&](const FanotifyGroup::Input&) {
         ++seen;
-        FanotifyGroup::Decision d;
-        d.cacheable = [&] { return CacheRequest{false, claimed}; };
-        return d;
+        return unmatched(FakeProof::directory(claimed));
       },
       error);
   ASSERT_TRUE(g) << error;
-  g->set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+  g->cache().set_root(UniqueFd(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
   ASSERT_TRUE(g->mark_mount(dir_, FAN_OPEN_PERM, error)) << error;
   g->start();
   claimed = "/other";  // a name that belongs to another file: the path was raced
@@ -322,9 +341,10 @@ TEST_F(Mounted, ADirectoryIsCachedOnlyIfItsPathLeadsToTheEventsFileWithoutSymlin
   claimed = "/link/f";  // the right file, but reached through a symlink
   EXPECT_EQ(open_while_running(io, "real/f").first, 0);
   claimed = "relative";
-  EXPECT_EQ(open_while_running(io, "file").first, 0);
-  EXPECT_EQ(g->cached_dirs(), 0u);
-  EXPECT_EQ(g->cached(), 0u);
+  EXPECT_EQ(open_while_running(io, "other").first, 0);
+  EXPECT_EQ(g->cache().directories(), 0u);
+  // The directory's proof covers its file: each of the first two is cached on its own.
+  EXPECT_EQ(g->cache().files(), 2u);
   EXPECT_EQ(seen, 3);
   g->stop();
   io.poll();
@@ -367,7 +387,7 @@ TEST_F(Mounted, ASuccessorAnswersEventsADeadReaderRead) {
         orphan = in.orphan;
         seen_path = in.path ? *in.path : "";
         FanotifyGroup::Decision d;
-        d.allow = false;
+        d.outcome = FanotifyGroup::Outcome::kDeny;
         return d;
       },
       error);

@@ -1,10 +1,8 @@
-#include "src/engine/cache_barrier.h"
+#include "src/fanotify/rename_barrier.h"
 
 #include <algorithm>
 
-#include "src/config/config.h"
-
-namespace vigil::engine {
+namespace vigil::fanotify {
 namespace {
 
 // Out of the call it was let go on: gone, in another call, or in no call at all. A thread
@@ -18,14 +16,14 @@ bool moved_on(pid_t tid, const proc::BlockedSyscall& call) {
 
 }  // namespace
 
-bool CacheBarrier::before_answer(const std::string& id,
-                                 const std::shared_ptr<fanotify::FanotifyGroup>& group,
-                                 const seccomp_notif& req, fields::CacheEffect effect) {
+bool RenameBarrier::before_answer(const std::string& id,
+                                  const std::shared_ptr<FanotifyGroup>& group,
+                                  const seccomp_notif& req, fields::CacheEffect effect) {
   if (!group || effect == fields::CacheEffect::kNone) return false;
   const bool io_uring = effect == fields::CacheEffect::kRing;
   Held& h = held_[id];
   h.group = group;
-  group->hold_cache(true);
+  group->cache().hold(true);
   if (io_uring) {
     const bool first = !h.forever;
     h.forever = true;
@@ -42,7 +40,7 @@ bool CacheBarrier::before_answer(const std::string& id,
   return false;
 }
 
-void CacheBarrier::poll() {
+void RenameBarrier::poll() {
   timer_.expires_after(std::chrono::milliseconds(1));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) {
@@ -61,7 +59,7 @@ void CacheBarrier::poll() {
         continue;
       }
       if (h.movers.empty() && !h.forever) {
-        group->hold_cache(false);
+        group->cache().hold(false);
         it = held_.erase(it);
         continue;
       }
@@ -76,4 +74,4 @@ void CacheBarrier::poll() {
   });
 }
 
-}  // namespace vigil::engine
+}  // namespace vigil::fanotify
