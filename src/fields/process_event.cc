@@ -2,12 +2,12 @@
 // user.*, group.*, container.*, k8s.*, read from /proc and the container's metadata.
 #include "src/fields/process_event.h"
 
-#include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 
+#include "src/common/glob.h"
 #include "src/fields/registry.h"
 #include "src/proc/proc_reader.h"
 
@@ -315,7 +315,7 @@ Value ProcessEvent::common_field(const FieldRef& ref) {
       }
       const std::string pattern(ref.key);
       for (const auto& m : ms) {
-        if (::fnmatch(pattern.c_str(), (want_dest ? m.source : m.destination).c_str(), 0) == 0) {
+        if (glob_match(pattern, want_dest ? m.source : m.destination)) {
           return Value::of(want_dest ? m.destination : m.source);
         }
       }

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "src/common/glob.h"
+
 namespace vigil::rules {
 namespace {
 
@@ -244,66 +246,6 @@ bool IpNet::contains(const IpNet& a) const {
     if ((addr[size_t(i)] & mask) != (a.addr[size_t(i)] & mask)) return false;
   }
   return true;
-}
-
-bool glob_match(std::string_view pat, std::string_view s, bool icase) {
-  // Iterative matcher with single-star backtracking: linear memory, no recursion.
-  size_t p = 0, i = 0, star_p = std::string_view::npos, star_i = 0;
-  auto eq = [icase](char a, char b) { return icase ? lower(a) == lower(b) : a == b; };
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star_p = p++;
-      star_i = i;
-      continue;
-    }
-    if (p < pat.size()) {
-      char pc = pat[p];
-      if (pc == '?') {
-        ++p;
-        ++i;
-        continue;
-      }
-      if (pc == '[') {
-        size_t q = p + 1;
-        bool negate = q < pat.size() && (pat[q] == '!' || pat[q] == '^');
-        if (negate) ++q;
-        bool matched = false;
-        size_t first = q;
-        while (q < pat.size() && (pat[q] != ']' || q == first)) {
-          if (q + 2 < pat.size() && pat[q + 1] == '-' && pat[q + 2] != ']') {
-            char lo = pat[q], hi = pat[q + 2], c = s[i];
-            if (icase) {
-              c = lower(c);
-              lo = lower(lo);
-              hi = lower(hi);
-            }
-            if (c >= lo && c <= hi) matched = true;
-            q += 3;
-          } else {
-            if (eq(pat[q], s[i])) matched = true;
-            ++q;
-          }
-        }
-        if (q < pat.size() && matched != negate) {
-          p = q + 1;
-          ++i;
-          continue;
-        }
-      } else {
-        if (pc == '\\' && p + 1 < pat.size()) pc = pat[++p];
-        if (eq(pc, s[i])) {
-          ++p;
-          ++i;
-          continue;
-        }
-      }
-    }
-    if (star_p == std::string_view::npos) return false;
-    p = star_p + 1;
-    i = ++star_i;
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
 }
 
 bool b64_decode(std::string_view in, std::string& out) {

@@ -176,7 +176,6 @@ struct Node {
 void fold_event_types(Node& n, const std::bitset<128>& types);
 
 // Helpers shared with output rendering and tests.
-bool glob_match(std::string_view pattern, std::string_view s, bool icase);
 bool b64_decode(std::string_view in, std::string& out);
 std::string render_value(const Value& v);
 

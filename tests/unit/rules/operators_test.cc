@@ -97,6 +97,10 @@ TEST(Operators, GlobAndIglob) {
   EXPECT_TRUE(eval("fd.name iglob '/ETC/*'", e));
   EXPECT_TRUE(eval("fd.name glob '*'", e));
   EXPECT_TRUE(eval("fd.name glob '/etc/[!x]hadow'", e));
+  // fnmatch(3) without FNM_PATHNAME, as Falco: '*' and '?' cross '/'.
+  EXPECT_TRUE(eval("fd.name glob '/*shadow'", e));
+  EXPECT_TRUE(eval("fd.name glob '/etc?shadow'", e));
+  EXPECT_TRUE(eval("fd.name iglob '/ETC/SHA[A-Z]OW'", e));
 }
 
 TEST(Operators, RegexMatchesTheWholeString) {
