@@ -166,6 +166,16 @@ TEST(Transformers, ToLowerToUpperBasenameLenB64) {
   EXPECT_TRUE(eval("len(fd.name) > 10", e));
   e.set("proc.exe", "L2V0Yy9zaGFkb3c=");
   EXPECT_TRUE(eval("b64(proc.exe) = /etc/shadow", e));
+  e.set("proc.exe", "L2V0Yy9zaGFkb3c");  // unpadded
+  EXPECT_TRUE(eval("b64(proc.exe) = /etc/shadow", e));
+  e.set("proc.exe", "Pz8-Pw");  // URL-safe alphabet ('-' for '+'): "?" "?>?"
+  EXPECT_TRUE(
+      eval("b64(proc.exe) = '?"
+           "?>?'",
+           e));
+  e.set("proc.exe", "not base64!");
+  EXPECT_FALSE(eval("b64(proc.exe) = 'not base64!'", e));
+  EXPECT_FALSE(eval("b64(proc.exe) exists", e)) << "undecodable: no value";
   EXPECT_TRUE(eval("tolower(basename(fd.name)) = shadow", e));
   EXPECT_NE(error_of("tolower(proc.pid) = 1"), "");
 }
