@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "src/common/shared_memory.h"
 #include "src/common/unique_fd.h"
 
 namespace vigil::fanotify {
@@ -24,12 +25,9 @@ class EventJournal {
   static EventJournal create();               // invalid if the kernel refuses
   static EventJournal adopt(UniqueFd memfd);  // a predecessor's, from the keeper
   EventJournal() = default;
-  EventJournal(EventJournal&& o) noexcept;
-  EventJournal& operator=(EventJournal&& o) noexcept;
-  ~EventJournal();
 
-  bool valid() const { return page_ != nullptr; }
-  int fd() const { return memfd_.get(); }
+  bool valid() const { return mem_.valid(); }
+  int fd() const { return mem_.fd(); }
   // The read buffer: whole events only (no info records are requested).
   char* buffer();
   static constexpr size_t buffer_size() { return kMaxEvents * FAN_EVENT_METADATA_LEN; }
@@ -44,8 +42,8 @@ class EventJournal {
 
  private:
   struct Page;
-  UniqueFd memfd_;
-  Page* page_ = nullptr;
+  Page* page() const { return static_cast<Page*>(mem_.data()); }
+  SharedMemory mem_;
 };
 
 }  // namespace vigil::fanotify

@@ -1,9 +1,6 @@
 // The ring's layout: fixed slots of {state, length, record}.
 #include "src/outputs/alert_journal.h"
 
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -22,45 +19,23 @@ constexpr size_t kBytes = AlertJournal::kSlots * AlertJournal::kSlotSize;
 }
 
 AlertJournal AlertJournal::create() {
-  UniqueFd fd(::memfd_create("vigil-alert-journal", MFD_CLOEXEC));
-  if (!fd || ::ftruncate(fd.get(), kBytes) != 0) return {};
-  return adopt(std::move(fd));
+  AlertJournal j;
+  j.mem_ = SharedMemory::create("vigil-alert-journal", kBytes);
+  return j;
 }
 
 AlertJournal AlertJournal::adopt(UniqueFd memfd) {
   AlertJournal j;
-  struct stat st;
-  if (!memfd || ::fstat(memfd.get(), &st) != 0 || size_t(st.st_size) < kBytes) return j;
-  void* p = ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
-  if (p == MAP_FAILED) return j;
-  j.memfd_ = std::move(memfd);
-  j.base_ = static_cast<char*>(p);
+  j.mem_ = SharedMemory::adopt(std::move(memfd), kBytes);
   return j;
 }
 
-AlertJournal::AlertJournal(AlertJournal&& o) noexcept
-    : memfd_(std::move(o.memfd_)), base_(std::exchange(o.base_, nullptr)), cursor_(o.cursor_) {}
-
-AlertJournal& AlertJournal::operator=(AlertJournal&& o) noexcept {
-  if (this != &o) {
-    if (base_) ::munmap(base_, kBytes);
-    memfd_ = std::move(o.memfd_);
-    base_ = std::exchange(o.base_, nullptr);
-    cursor_ = o.cursor_;
-  }
-  return *this;
-}
-
-AlertJournal::~AlertJournal() {
-  if (base_) ::munmap(base_, kBytes);
-}
-
 AlertJournal::Slot* AlertJournal::slot(size_t i) const {
-  return reinterpret_cast<Slot*>(base_ + i * kSlotSize);
+  return reinterpret_cast<Slot*>(static_cast<char*>(mem_.data()) + i * kSlotSize);
 }
 
 int AlertJournal::record(const Alert& a) {
-  if (!base_) return -1;
+  if (!mem_.valid()) return -1;
   const std::string text = to_record(a);
   if (text.size() > sizeof(Slot::record)) return -1;
   for (size_t n = 0; n < kSlots; ++n) {
@@ -78,13 +53,13 @@ int AlertJournal::record(const Alert& a) {
 }
 
 void AlertJournal::done(int i) {
-  if (base_ && i >= 0 && size_t(i) < kSlots)
+  if (mem_.valid() && i >= 0 && size_t(i) < kSlots)
     slot(size_t(i))->state.store(0, std::memory_order_release);
 }
 
 std::vector<std::pair<int, Alert>> AlertJournal::pending() const {
   std::vector<std::pair<int, Alert>> out;
-  if (!base_) return out;
+  if (!mem_.valid()) return out;
   for (size_t i = 0; i < kSlots; ++i) {
     const Slot* s = slot(i);
     if (s->state.load(std::memory_order_acquire) != 1) continue;

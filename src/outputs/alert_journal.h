@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/common/shared_memory.h"
 #include "src/common/unique_fd.h"
 #include "src/outputs/alert_record.h"
 
@@ -25,12 +26,9 @@ class AlertJournal {
   static AlertJournal create();               // invalid if the kernel refuses
   static AlertJournal adopt(UniqueFd memfd);  // a predecessor's, from the keeper
   AlertJournal() = default;
-  AlertJournal(AlertJournal&& o) noexcept;
-  AlertJournal& operator=(AlertJournal&& o) noexcept;
-  ~AlertJournal();
 
-  bool valid() const { return base_ != nullptr; }
-  int fd() const { return memfd_.get(); }
+  bool valid() const { return mem_.valid(); }
+  int fd() const { return mem_.fd(); }
   // The slot the alert is recorded in, or -1 (every slot pending, or the alert too large).
   // One writer at a time (the caller serializes).
   int record(const Alert& a);
@@ -41,8 +39,7 @@ class AlertJournal {
  private:
   struct Slot;
   Slot* slot(size_t i) const;
-  UniqueFd memfd_;
-  char* base_ = nullptr;
+  SharedMemory mem_;
   size_t cursor_ = 0;
 };
 

@@ -3,7 +3,6 @@
 
 #include <poll.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,34 +17,15 @@ constexpr size_t kJournalSize = 4096;
 }
 
 NotifyJournal NotifyJournal::create() {
-  UniqueFd fd(::memfd_create("vigil-seccomp-journal", MFD_CLOEXEC));
-  if (!fd || ::ftruncate(fd.get(), kJournalSize) != 0) return {};
-  return adopt(std::move(fd));
+  NotifyJournal j;
+  j.mem_ = SharedMemory::create("vigil-seccomp-journal", kJournalSize);
+  return j;
 }
 
 NotifyJournal NotifyJournal::adopt(UniqueFd memfd) {
   NotifyJournal j;
-  void* p = ::mmap(nullptr, kJournalSize, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
-  if (p == MAP_FAILED) return j;
-  j.memfd_ = std::move(memfd);
-  j.slot_ = static_cast<seccomp_notif*>(p);
+  j.mem_ = SharedMemory::adopt(std::move(memfd), kJournalSize);
   return j;
-}
-
-NotifyJournal::NotifyJournal(NotifyJournal&& o) noexcept
-    : memfd_(std::move(o.memfd_)), slot_(std::exchange(o.slot_, nullptr)) {}
-
-NotifyJournal& NotifyJournal::operator=(NotifyJournal&& o) noexcept {
-  if (this != &o) {
-    if (slot_) ::munmap(slot_, kJournalSize);
-    memfd_ = std::move(o.memfd_);
-    slot_ = std::exchange(o.slot_, nullptr);
-  }
-  return *this;
-}
-
-NotifyJournal::~NotifyJournal() {
-  if (slot_) ::munmap(slot_, kJournalSize);
 }
 
 NotifySession::NotifySession(boost::asio::io_context& io, UniqueFd fd, Handler handler,

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 
+#include "src/common/shared_memory.h"
 #include "src/common/unique_fd.h"
 
 namespace vigil::seccomp {
@@ -37,16 +38,12 @@ class NotifyJournal {
   // Maps an existing journal memfd (from the keeper).
   static NotifyJournal adopt(UniqueFd memfd);
   NotifyJournal() = default;
-  NotifyJournal(NotifyJournal&& o) noexcept;
-  NotifyJournal& operator=(NotifyJournal&& o) noexcept;
-  ~NotifyJournal();
-  bool valid() const { return slot_ != nullptr; }
-  int fd() const { return memfd_.get(); }
-  seccomp_notif* slot() const { return slot_; }
+  bool valid() const { return mem_.valid(); }
+  int fd() const { return mem_.fd(); }
+  seccomp_notif* slot() const { return static_cast<seccomp_notif*>(mem_.data()); }
 
  private:
-  UniqueFd memfd_;
-  seccomp_notif* slot_ = nullptr;
+  SharedMemory mem_;
 };
 
 // What a handler decides for one notification (crun's handlers return a named outcome the

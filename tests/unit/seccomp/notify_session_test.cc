@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cstddef>
@@ -320,6 +321,25 @@ TEST(NotifySession, TheLastProcessExitingClosesTheSession) {
   EXPECT_EQ(closed, 1);
   UniqueFd done = session->release_fd();
   io.poll();
+}
+
+// A journal fd too short for its layout (not one vigil made) is refused, not mapped: a
+// mapping past the end of a memfd faults on first touch.
+TEST(NotifyJournal, AMemfdSmallerThanTheJournalIsRefused) {
+  UniqueFd small(::memfd_create("small", MFD_CLOEXEC));
+  ASSERT_TRUE(small);
+  ASSERT_EQ(::ftruncate(small.get(), 16), 0);
+  EXPECT_FALSE(NotifyJournal::adopt(std::move(small)).valid());
+  EXPECT_FALSE(NotifyJournal::adopt(UniqueFd()).valid());
+  NotifyJournal made = NotifyJournal::create();
+  ASSERT_TRUE(made.valid());
+  made.slot()->id = 42;
+  NotifyJournal again = NotifyJournal::adopt(UniqueFd(::fcntl(made.fd(), F_DUPFD_CLOEXEC, 0)));
+  ASSERT_TRUE(again.valid());
+  EXPECT_EQ(again.slot()->id, 42u) << "the same memory, mapped twice";
+  NotifyJournal moved = std::move(made);
+  EXPECT_TRUE(moved.valid());
+  EXPECT_FALSE(made.valid());  // NOLINT(bugprone-use-after-move): moved-from is empty
 }
 
 TEST(NotifyJournal, ASuccessorAnswersWhatADeadReaderReceived) {
