@@ -1,7 +1,6 @@
 // The journal's layout in shared memory.
 #include "src/fanotify/event_journal.h"
 
-
 #include <cstring>
 #include <utility>
 

@@ -1,7 +1,6 @@
 // The ring's layout: fixed slots of {state, length, record}.
 #include "src/outputs/alert_journal.h"
 
-
 #include <algorithm>
 #include <cstring>
 

@@ -10,7 +10,8 @@ ContainerPlan plan_for(const rules::CompiledRuleSet& rules, const config::Config
   ContainerPlan out;
   seccomp::InjectionPlan& plan = out.seccomp;
   plan.syscalls = rules.syscalls();
-  // Cached file decisions must not follow a file through a rename or link (fanotify/rename_barrier.h).
+  // Cached file decisions must not follow a file through a rename or link
+  // (fanotify/rename_barrier.h).
   if (cfg.decision_cache != config::DecisionCache::kOff &&
       (rules.file_channels() & channel_bit(Channel::kFileOpen))) {
     for (const auto s : fields::cache_barrier_syscalls()) plan.syscalls.emplace(s);
