@@ -4,7 +4,6 @@
 #include "src/rules/program.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -249,24 +248,38 @@ bool IpNet::contains(const IpNet& a) const {
   return true;
 }
 
+// Written here, not taken from a library: OpenSSL's EVP_DecodeBlock would link libcrypto
+// into the lean vigil-runc (this file is in it, through the rule compiler), which links
+// none of the daemon's libraries on purpose (src/cli/runc_main.cc; install_test and
+// package_test check it, and the sanitizer builds link it dynamically). Falco's libsinsp
+// carries its own decoder too. Standard and URL-safe alphabets, padding optional.
 bool b64_decode(std::string_view in, std::string& out) {
-  // OpenSSL's decoder, which reads the standard alphabet with its padding: the URL-safe
-  // alphabet ('-', '_') is mapped to it and missing padding added first.
-  thread_local std::string text;
-  text.assign(in);
-  for (char& c : text) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
+  out.clear();
+  uint32_t buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return false;
+    buf = (buf << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((buf >> bits) & 0xff);
+    }
   }
-  while (text.size() % 4 != 0) text += '=';
-  size_t pad = 0;
-  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
-  out.resize(text.size() / 4 * 3);
-  const int n =
-      ::EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                        reinterpret_cast<const unsigned char*>(text.data()), int(text.size()));
-  if (n < 0 || size_t(n) < pad) return false;
-  out.resize(size_t(n) - pad);  // EVP_DecodeBlock counts the padding as zero bytes
   return true;
 }
 
