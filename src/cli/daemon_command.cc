@@ -104,7 +104,7 @@ int run_daemon(const DaemonOptions& o) {
         }
       }
       std::cerr << "vigil daemon: the rules have errors; not started\n";
-      return 1;
+      return kExitFailed;
     }
     raise_fd_limit();  // the engine inherits it
   }
@@ -113,7 +113,7 @@ int run_daemon(const DaemonOptions& o) {
     const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) {
       std::cerr << "vigil: cannot find its own binary (/proc/self/exe)\n";
-      return 1;
+      return kExitFailed;
     }
     // The path, not the inode: an upgrade (SIGUSR2) starts whatever binary is there then.
     std::string path(exe, size_t(n));
@@ -135,18 +135,18 @@ int run_daemon(const DaemonOptions& o) {
       if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
         std::cerr << "vigil: --engine is started by `vigil daemon`: fd " << fd
                   << " is not a listening socket\n";
-        return 1;
+        return kExitFailed;
       }
     }
   }
   log::init("vigil", {cfg->log_level, cfg->log_stderr, cfg->log_syslog});
-  int rc = 0;
+  int rc = kExitOk;
   {
     engine::Engine engine(*cfg, link);
     if (engine.start()) {
       engine.run();
     } else {
-      rc = 1;
+      rc = kExitFailed;
     }
   }
   log::shutdown();
@@ -176,20 +176,20 @@ int control_command(const std::string& op, const std::string& config_path, bool 
   auto resp = control::control_request(cfg->control_socket, control::encode(request), error, 30000);
   if (!resp) {
     std::cerr << "vigil " << op << ": " << error << "\n";
-    return 1;
+    return kExitFailed;
   }
   if (json || !resp->value("ok", false)) {
     std::cout << resp->dump(2) << "\n";
-    return resp->value("ok", false) ? 0 : 1;
+    return resp->value("ok", false) ? kExitOk : kExitFailed;
   }
   if (op == "reload") {
     std::cout << "rules reloaded\n";
-    return 0;
+    return kExitOk;
   }
   if (op == "upgrade") {
     std::cout << "engine " << resp->value("engine_pid", 0)
               << " is being replaced; its sessions are handed over\n";
-    return 0;
+    return kExitOk;
   }
   std::cout << "mode: " << resp->value("mode", std::string()) << "\n"
             << "rules in force: " << resp->value("rules_in_force", 0) << "\n"
@@ -234,7 +234,7 @@ int control_command(const std::string& op, const std::string& config_path, bool 
     std::cout << "  " << c.value("id", std::string()) << "  " << c.value("name", std::string())
               << "  notifications=" << c.value("notifications", 0) << "\n";
   }
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace

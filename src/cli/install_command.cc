@@ -50,7 +50,7 @@ int install_command(const std::string& cmd, InstallOptions& opts) {
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) {
     std::cerr << "vigil " << cmd << ": cannot find its own binary (/proc/self/exe)\n";
-    return 1;
+    return kExitFailed;
   }
   o.self.assign(self, size_t(n));
   if (cmd == "install") return install::run_install(o, {std::cout, std::cerr});

@@ -59,7 +59,7 @@ int test_command(const std::vector<std::string>& paths, const std::vector<std::s
   }
   if (loaded.diagnostics.has_errors()) {
     std::cerr << "vigil rules test: the rules have errors\n";
-    return 1;
+    return kExitFailed;
   }
   rules::Diagnostics diags;
   std::vector<ruletest::Case> cases;
@@ -73,7 +73,7 @@ int test_command(const std::vector<std::string>& paths, const std::vector<std::s
   ruletest::print_results(results, json, std::cout);
   const bool failed =
       std::any_of(results.begin(), results.end(), [](const auto& r) { return !r.passed; });
-  return failed || diags.has_errors() ? 1 : 0;
+  return failed || diags.has_errors() ? kExitFailed : kExitOk;
 }
 
 int replay_command(const std::vector<std::string>& paths, const std::string& events,
@@ -84,7 +84,7 @@ int replay_command(const std::vector<std::string>& paths, const std::string& eve
   }
   if (loaded.diagnostics.has_errors()) {
     std::cerr << "vigil rules replay: the rules have errors\n";
-    return 1;
+    return kExitFailed;
   }
   rules::Diagnostics diags;
   ruletest::ReplayOptions o;
@@ -92,7 +92,7 @@ int replay_command(const std::vector<std::string>& paths, const std::string& eve
   o.cases_out = cases_out;
   const size_t bad = ruletest::replay(*loaded.rules, events, o, std::cout, diags);
   for (const auto& d : diags.sorted()) std::cerr << rules::format_diagnostic(d) << "\n";
-  return bad || diags.has_errors() ? 1 : 0;
+  return bad || diags.has_errors() ? kExitFailed : kExitOk;
 }
 
 // validate and list: the report of one load.
