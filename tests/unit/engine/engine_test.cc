@@ -35,16 +35,6 @@
 namespace vigil::engine {
 namespace {
 
-constexpr const char* kRules = R"(
-- rule: Mkdir in blocked
-  desc: d
-  condition: evt.type in (mkdir, mkdirat) and fs.path.name contains /blocked
-  output: mkdir %fs.path.name
-  priority: WARNING
-  action: block
-  errno: EACCES
-)";
-
 UniqueFd listen_unix(const std::string& path) {
   ::unlink(path.c_str());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -175,7 +165,7 @@ class EngineTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(dir), nullptr) << std::strerror(errno);
     dir_ = dir;
     std::filesystem::create_directories(dir_ + "/work");
-    std::ofstream(dir_ + "/rules.yaml") << kRules;
+    std::ofstream(dir_ + "/rules.yaml") << testing::kBlockedMkdirRule;
     std::ofstream(dir_ + "/vigil.yaml")
         << "rules_files: [" << dir_ << "/rules.yaml]\n"
         << "mode: enforce\nwatch_config_files: false\njson_output: true\n"

@@ -26,14 +26,7 @@
 namespace vigil::engine {
 namespace {
 
-constexpr const char* kRules = R"(
-- rule: Mkdir in blocked
-  desc: d
-  condition: evt.type in (mkdir, mkdirat) and fs.path.name contains /blocked
-  output: mkdir %fs.path.name
-  priority: WARNING
-  action: block
-  errno: EACCES
+const std::string kRules = std::string(testing::kBlockedMkdirRule) + R"(
 - rule: Open of secret
   desc: d
   condition: evt.type in (open, openat) and fd.name endswith /secret

@@ -1,6 +1,7 @@
 // A seccomp filter on the calling thread (filters apply per thread) whose mkdir and mkdirat
-// notify a listener of its own; every other call is allowed. A raw filter: libseccomp
-// keeps one listener per process, so it cannot give each test thread a fresh one.
+// notify a listener of its own; every other call is allowed. And the rule that blocks some
+// of those mkdirs. A raw filter: libseccomp keeps one listener per process, so it cannot
+// give each test thread a fresh one.
 #pragma once
 
 #include <linux/filter.h>
@@ -12,6 +13,18 @@
 #include <cstddef>
 
 namespace vigil::testing {
+
+// The block rule the tests pair with this filter: a mkdir whose path contains /blocked
+// gets EACCES, with the alert "mkdir <path>".
+inline constexpr const char* kBlockedMkdirRule = R"(
+- rule: Mkdir in blocked
+  desc: d
+  condition: evt.type in (mkdir, mkdirat) and fs.path.name contains /blocked
+  output: mkdir %fs.path.name
+  priority: WARNING
+  action: block
+  errno: EACCES
+)";
 
 // Sets no_new_privs on the thread and installs the filter; the listener fd, or -1 (errno).
 inline int install_mkdir_listener() {
